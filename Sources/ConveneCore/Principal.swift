@@ -1,0 +1,25 @@
+/// Who is asking: the user (nil when anonymous) and everything that decides their rights.
+public struct Principal: Sendable, Hashable {
+    public var userID: Int64?
+    public var grants: [Grant]
+    /// Communities the user has joined.
+    public var memberships: Set<Int64>
+    /// For each committee the user sits on, the roles it confers in its community.
+    public var committeeRoles: [Int64: [Role]]
+
+    /// - Parameters:
+    ///   - userID: the user, or nil for an anonymous caller.
+    ///   - grants: every grant the user holds.
+    ///   - memberships: ids of the communities the user joined.
+    ///   - committeeRoles: committee id → roles that committee confers in its community.
+    public init(userID: Int64?, grants: [Grant] = [], memberships: Set<Int64> = [], committeeRoles: [Int64: [Role]] = [:]) {
+        self.userID = userID
+        self.grants = grants
+        self.memberships = memberships
+        self.committeeRoles = committeeRoles
+    }
+
+    public static let anonymous = Principal(userID: nil)
+
+    public var isAuthenticated: Bool { userID != nil }
+}

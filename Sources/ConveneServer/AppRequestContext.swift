@@ -1,0 +1,32 @@
+public import Hummingbird
+public import NIOCore
+public import ConveneCore
+
+/// Who made the request, once the authentication middleware has looked.
+public struct Authenticated: Sendable {
+    public enum Via: Sendable { case cookie, bearer }
+    public var user: User
+    public var session: Session
+    public var tokenHash: String
+    public var via: Via
+}
+
+public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+    public var auth: Authenticated?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+
+    /// The caller's address as a string, for throttling and logs.
+    public var clientAddress: String {
+        switch remoteAddress {
+        case .v4(let address): address.host
+        case .v6(let address): address.host
+        case .unixDomainSocket, .none: "local"
+        }
+    }
+}

@@ -1,0 +1,54 @@
+public import Hummingbird
+public import Logging
+public import ConveneStore
+import ConveneCore
+public import Foundation
+
+/// Everything a request handler needs, built once per process.
+public struct ConveneServices: Sendable {
+    let settings: Settings
+    let store: any ConveneStore
+    let accounts: Accounts
+    let directory: NetworkDirectory
+    let resources: Resources
+
+    /// - Parameters:
+    ///   - settings: the node's settings.
+    ///   - store: the migrated store.
+    ///   - now: the clock (tests move it).
+    public init(settings: Settings, store: any ConveneStore, now: @escaping @Sendable () -> Date = Date.init) throws {
+        self.settings = settings
+        self.store = store
+        resources = try Resources.load()
+        accounts = Accounts(
+            store: store, settings: settings, hasher: PasswordHasher(cost: settings.bcryptCost),
+            throttle: LoginThrottle(
+                perAccount: settings.loginFailuresPerAccount, perAddress: settings.loginFailuresPerAddress,
+                window: TimeInterval(settings.loginWindowSeconds)),
+            commonPasswords: resources.commonPasswords, now: now)
+        directory = NetworkDirectory(store: store, now: now)
+    }
+}
+
+/// The router: middleware in order (errors outermost, so every failure becomes the API's body), then
+/// each area's routes.
+public func buildRouter(_ services: ConveneServices) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: LogRequestsMiddleware(.info))
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: AuthenticationMiddleware(accounts: services.accounts, allowedOrigins: services.settings.allowedOrigins))
+    SystemRoutes(store: services.store, resources: services.resources).add(to: router)
+    AuthRoutes(accounts: services.accounts, directory: services.directory, settings: services.settings).add(to: router)
+    CommunityRoutes(accounts: services.accounts, directory: services.directory, settings: services.settings).add(to: router)
+    StatusRoutes(directory: services.directory).add(to: router)
+    return router
+}
+
+/// The whole HTTP application for `services`, listening where the settings say.
+public func buildApplication(_ services: ConveneServices, logger: Logger) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(services),
+        configuration: .init(address: .hostname(services.settings.host, port: services.settings.port), serverName: "Convene"),
+        logger: logger)
+}

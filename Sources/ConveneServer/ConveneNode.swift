@@ -1,0 +1,91 @@
+public import ConveneCore
+public import ConveneStore
+public import Logging
+import Foundation
+import Hummingbird
+
+/// Opening the store, seeding and serving: what the CLI commands do, in one place.
+public enum ConveneNode {
+    /// Opens and migrates the store the settings name, creating the data directory if needed.
+    public static func openStore(_ settings: Settings, logger: Logger) async throws -> any ConveneStore {
+        switch try settings.database() {
+        case .sqlite(let path):
+            let folder = (path as NSString).deletingLastPathComponent
+            if !folder.isEmpty {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            }
+            let store = try SQLiteStore(path: path)
+            let applied = try await store.migrate()
+            if !applied.isEmpty { logger.info("migrated", metadata: ["database": "\(path)", "applied": "\(applied)"]) }
+            return store
+        }
+    }
+
+    /// Reads and checks a seed file.
+    public static func loadSeeds(path: String) throws -> SeedNetwork {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConveneError.invalid("seeds.path", "No seed file at \(path).")
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let network: SeedNetwork
+        do {
+            network = try decoder.decode(SeedNetwork.self, from: data)
+        } catch {
+            throw ConveneError.invalid("seeds.path", "\(path) is not a valid seed file: \(error)")
+        }
+        try network.validate()
+        return network
+    }
+
+    /// Seeds an empty network on first start, when the settings allow it.
+    public static func seedIfEmpty(_ store: any ConveneStore, settings: Settings, logger: Logger) async throws {
+        guard settings.seedOnFirstStart, try await store.communities().isEmpty else { return }
+        guard FileManager.default.fileExists(atPath: settings.seedsPath) else {
+            logger.warning("no seed file; starting with an empty network", metadata: ["seeds": "\(settings.seedsPath)"])
+            return
+        }
+        let report = try await store.seed(try loadSeeds(path: settings.seedsPath), now: Date())
+        logger.info(
+            "seeded the network",
+            metadata: ["communities": "\(report.communities)", "organizations": "\(report.organizations)", "channels": "\(report.channels)"])
+    }
+
+    /// Serves until SIGTERM or SIGINT, then shuts down gracefully.
+    public static func serve(_ settings: Settings, logger: Logger) async throws {
+        let store = try await openStore(settings, logger: logger)
+        try await seedIfEmpty(store, settings: settings, logger: logger)
+        let services = try ConveneServices(settings: settings, store: store)
+        let app = buildApplication(services, logger: logger)
+        try await app.runService()
+    }
+
+    /// Routes swift-log to JSON lines or text on standard error at the configured level.
+    public static func bootstrapLogging(_ settings: Settings) {
+        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler =
+                settings.logFormat == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+extension ConveneNode {
+    /// The CLI's `user create`: the same validation and hashing as registration, no invite needed.
+    public static func createUser(
+        store: any ConveneStore, settings: Settings, email rawEmail: String, password: String, name: String, admin: Bool
+    ) async throws -> User {
+        let resources = try Resources.load()
+        let email = try Validation.email(rawEmail)
+        try Validation.password(password, commonPasswords: resources.commonPasswords)
+        let displayName = try Validation.displayName(name, field: "name")
+        let hash = try await PasswordHasher(cost: settings.bcryptCost).hash(password)
+        let user = try await store.createUser(NewUser(email: email, passwordHash: hash, displayName: displayName), now: Date())
+        if admin {
+            _ = try await store.createGrant(userID: user.id, role: .admin, scope: .network, grantedBy: nil, now: Date())
+        }
+        return user
+    }
+}

@@ -1,0 +1,78 @@
+import ConveneCore
+import ConveneStore
+import Foundation
+
+/// A session handed to a client: the token exists only here and in the client's hands.
+struct IssuedSession: Sendable {
+    var token: String
+    var session: Session
+}
+
+/// Register, sign in, sign out, and resolving a token to a user. One function per operation,
+/// shared by every door.
+struct Accounts: Sendable {
+    let store: any ConveneStore
+    let settings: Settings
+    let hasher: PasswordHasher
+    let throttle: LoginThrottle
+    let commonPasswords: Set<String>
+    let now: @Sendable () -> Date
+
+    func register(email rawEmail: String, password: String, displayName rawName: String, invite: String?) async throws -> (User, IssuedSession) {
+        let email = try Validation.email(rawEmail)
+        try Validation.password(password, commonPasswords: commonPasswords)
+        let displayName = try Validation.displayName(rawName)
+        if !settings.allowedEmailDomains.isEmpty && !settings.allowedEmailDomains.contains(Validation.domain(ofEmail: email)) {
+            throw ConveneError.invalid("email", "Registration is open to addresses at \(settings.allowedEmailDomains.joined(separator: ", ")) only.")
+        }
+        let invite = invite?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if settings.registrationMode == .invite && (invite ?? "").isEmpty {
+            throw ConveneError.invalid("invite", "Registration is by invitation: enter your invite code.")
+        }
+        let hash = try await hasher.hash(password)
+        let user = try await store.createUser(
+            NewUser(email: email, passwordHash: hash, displayName: displayName, inviteCodeHash: invite.flatMap { $0.isEmpty ? nil : Tokens.hash($0) }),
+            now: now())
+        return (user, try await issueSession(for: user))
+    }
+
+    func login(email rawEmail: String, password: String, address: String) async throws -> (User, IssuedSession) {
+        let email = (try? Validation.email(rawEmail)) ?? rawEmail.lowercased()
+        try throttle.check(email: email, address: address, now: now())
+        let credentials = try await store.credentials(email: email)
+        let matches = try await hasher.verify(password, hash: credentials?.passwordHash ?? hasher.decoyHash)
+        guard let credentials, matches else {
+            throttle.failed(email: email, address: address, now: now())
+            throw ConveneError(.unauthenticated, "That email and password do not match an account.")
+        }
+        throttle.succeeded(email: email)
+        return (credentials.user, try await issueSession(for: credentials.user))
+    }
+
+    func logout(_ auth: Authenticated) async throws {
+        try await store.deleteSession(tokenHash: auth.tokenHash)
+    }
+
+    /// The signed-in user for a token, or nil when it is unknown, idle too long or expired.
+    func authenticate(token: String, via: Authenticated.Via) async throws -> Authenticated? {
+        guard !token.isEmpty, token.utf8.count <= 128 else { return nil }
+        let hash = Tokens.hash(token)
+        guard let (session, user) = try await store.session(tokenHash: hash, now: now(), idleTimeout: Double(settings.sessionIdleMinutes) * 60)
+        else { return nil }
+        return Authenticated(user: user, session: session, tokenHash: hash, via: via)
+    }
+
+    func principal(_ auth: Authenticated?) async throws -> Principal {
+        guard let auth else { return .anonymous }
+        return try await store.principal(userID: auth.user.id)
+    }
+
+    private func issueSession(for user: User) async throws -> IssuedSession {
+        let token = Tokens.random()
+        let start = now()
+        let session = try await store.createSession(
+            userID: user.id, tokenHash: Tokens.hash(token), csrfToken: Tokens.random(bytes: 18), now: start,
+            expiresAt: start.addingTimeInterval(Double(settings.sessionAbsoluteDays) * 86_400))
+        return IssuedSession(token: token, session: session)
+    }
+}

@@ -1,0 +1,167 @@
+import ConveneCore
+import Foundation
+
+/// What the API shows of any user to others.
+struct PublicUserView: Encodable {
+    var id: Int64
+    var displayName: String
+    var organizationId: Int64?
+
+    init(_ user: User) {
+        id = user.id
+        displayName = user.displayName
+        organizationId = user.organizationID
+    }
+}
+
+/// What the API shows a user of themselves.
+struct SelfUserView: Encodable {
+    var id: Int64
+    var email: String
+    var displayName: String
+    var organizationId: Int64?
+    var createdAt: Date
+
+    init(_ user: User) {
+        id = user.id
+        email = user.email
+        displayName = user.displayName
+        organizationId = user.organizationID
+        createdAt = user.createdAt
+    }
+}
+
+struct GrantView: Encodable {
+    var id: Int64
+    var userId: Int64
+    var role: Role
+    var scope: String
+    var community: String?
+    var committee: String?
+}
+
+struct CommunityView: Encodable {
+    var id: Int64
+    var slug: String
+    var name: String
+    var description: String
+    var states: [String]
+    var timezone: String
+    var readiness: Readiness
+    var visibility: Visibility
+    var memberCount: Int
+
+    init(_ community: Community) {
+        id = community.id
+        slug = community.slug
+        name = community.name
+        description = community.description
+        states = community.states
+        timezone = community.timezone
+        readiness = community.readiness
+        visibility = community.visibility
+        memberCount = community.memberCount
+    }
+}
+
+struct ChannelView: Encodable {
+    var id: Int64
+    var name: String
+    var topic: String
+    var `private`: Bool
+    var announcementOnly: Bool
+
+    init(_ channel: Channel) {
+        id = channel.id
+        name = channel.name
+        topic = channel.topic
+        `private` = channel.isPrivate
+        announcementOnly = channel.announcementOnly
+    }
+}
+
+struct CommitteeView: Encodable {
+    var id: Int64
+    var slug: String
+    var name: String
+    var purpose: String
+    var confers: [Role]
+
+    init(_ committee: Committee) {
+        id = committee.id
+        slug = committee.slug
+        name = committee.name
+        purpose = committee.purpose
+        confers = committee.confers
+    }
+}
+
+struct CallSeriesView: Encodable {
+    var id: Int64
+    var title: String
+    var description: String
+    var timezone: String
+    var dtstart: String
+    var durationMinutes: Int
+    var rrule: String
+    var until: String?
+    var semester: String?
+
+    init(_ series: CallSeries) {
+        id = series.id
+        title = series.title
+        description = series.description
+        timezone = series.timezone
+        dtstart = series.dtstart
+        durationMinutes = series.durationMinutes
+        rrule = series.rrule
+        until = series.until
+        semester = series.semester
+    }
+}
+
+struct CommunityDetailView: Encodable {
+    var community: CommunityView
+    var organizations: [Organization]
+    var committees: [CommitteeView]
+    var channels: [ChannelView]
+    var tags: [Tag]
+    var callSeries: [CallSeriesView]
+    /// The caller's role here (`guest` when signed out or not joined).
+    var yourRole: Role
+    var joined: Bool
+}
+
+struct MemberView: Encodable {
+    var user: PublicUserView
+    var joinedAt: Date
+    var role: Role
+}
+
+struct StateStatusView: Encodable {
+    var code: String
+    var name: String
+    var readiness: Readiness?
+    var communities: [StateStatus.CommunityStatus]
+    var organizations: Int
+    var members: Int
+    var activity: Activity
+
+    struct Activity: Encodable {
+        var newMembers30d: Int
+
+        enum CodingKeys: String, CodingKey {
+            case newMembers30d = "new_members_30d"
+        }
+    }
+
+    init(_ status: StateStatus) {
+        code = status.code
+        name = status.name
+        readiness = status.readiness
+        communities = status.communities
+        organizations = status.organizations
+        members = status.members
+        activity = .init(newMembers30d: status.newMembers30d)
+    }
+}

@@ -1,0 +1,129 @@
+public import ConveneCore
+public import Configuration
+import Foundation
+
+/// Every setting of a Convene node. Defaults here equal `Config/convene.json` (a test holds them equal).
+public struct Settings: Sendable, Equatable {
+    public enum RegistrationMode: String, Sendable, Equatable {
+        case open, invite
+    }
+
+    public enum LogFormat: String, Sendable, Equatable {
+        case text, json
+    }
+
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDir = "data"
+    /// Empty: SQLite at `<data dir>/convene.sqlite`. `sqlite:PATH` names another file.
+    public var databaseURL = ""
+    public var seedsPath = "seeds/network.json"
+    public var seedOnFirstStart = true
+    public var registrationMode = RegistrationMode.open
+    /// When non-empty, only addresses in these domains may register.
+    public var allowedEmailDomains: [String] = []
+    public var sessionIdleMinutes = 20_160
+    public var sessionAbsoluteDays = 30
+    public var bcryptCost = 12
+    /// Origins allowed for browser requests and stream upgrades besides the server's own.
+    public var allowedOrigins: [String] = []
+    public var loginFailuresPerAccount = 5
+    public var loginFailuresPerAddress = 50
+    public var loginWindowSeconds = 900
+    public var maxBodyBytes = 1_048_576
+    public var logLevel = "info"
+    public var logFormat = LogFormat.text
+
+    public init() {}
+
+    /// Reads every key from `reader`, falling back to the defaults above.
+    /// - Parameters:
+    ///   - reader: the layered configuration (CLI flags, `CONVENE_*` environment, `Config/convene.json`).
+    public init(reader: ConfigReader) throws(ConveneError) {
+        let d = Settings()
+        host = reader.string(forKey: "server.host", default: d.host)
+        port = reader.int(forKey: "server.port", default: d.port)
+        dataDir = reader.string(forKey: "data.dir", default: d.dataDir)
+        databaseURL = reader.string(forKey: "database.url", default: d.databaseURL)
+        seedsPath = reader.string(forKey: "seeds.path", default: d.seedsPath)
+        seedOnFirstStart = reader.bool(forKey: "seeds.on_first_start", default: d.seedOnFirstStart)
+        let mode = reader.string(forKey: "registration.mode", default: d.registrationMode.rawValue)
+        guard let registrationMode = RegistrationMode(rawValue: mode) else {
+            throw .invalid("registration.mode", "registration.mode must be open or invite, not \(mode).")
+        }
+        self.registrationMode = registrationMode
+        allowedEmailDomains = reader.stringArray(forKey: "registration.allowed_domains", default: d.allowedEmailDomains)
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+        sessionIdleMinutes = reader.int(forKey: "sessions.idle_minutes", default: d.sessionIdleMinutes)
+        sessionAbsoluteDays = reader.int(forKey: "sessions.absolute_days", default: d.sessionAbsoluteDays)
+        bcryptCost = reader.int(forKey: "security.bcrypt_cost", default: d.bcryptCost)
+        allowedOrigins = reader.stringArray(forKey: "security.allowed_origins", default: d.allowedOrigins)
+        loginFailuresPerAccount = reader.int(forKey: "security.login_failures_per_account", default: d.loginFailuresPerAccount)
+        loginFailuresPerAddress = reader.int(forKey: "security.login_failures_per_address", default: d.loginFailuresPerAddress)
+        loginWindowSeconds = reader.int(forKey: "security.login_window_seconds", default: d.loginWindowSeconds)
+        maxBodyBytes = reader.int(forKey: "limits.body_bytes", default: d.maxBodyBytes)
+        logLevel = reader.string(forKey: "log.level", default: d.logLevel)
+        let format = reader.string(forKey: "log.format", default: d.logFormat.rawValue)
+        guard let logFormat = LogFormat(rawValue: format) else { throw .invalid("log.format", "log.format must be text or json, not \(format).") }
+        self.logFormat = logFormat
+        try validate()
+    }
+
+    public func validate() throws(ConveneError) {
+        guard (0...65_535).contains(port) else { throw .invalid("server.port", "server.port must be 0–65535.") }
+        guard (4...31).contains(bcryptCost) else { throw .invalid("security.bcrypt_cost", "security.bcrypt_cost must be 4–31.") }
+        guard sessionIdleMinutes > 0 else { throw .invalid("sessions.idle_minutes", "sessions.idle_minutes must be positive.") }
+        guard sessionAbsoluteDays > 0 else { throw .invalid("sessions.absolute_days", "sessions.absolute_days must be positive.") }
+        guard loginFailuresPerAccount > 0, loginFailuresPerAddress > 0, loginWindowSeconds > 0 else {
+            throw .invalid("security", "Login throttling limits must be positive.")
+        }
+        guard maxBodyBytes >= 1024 else { throw .invalid("limits.body_bytes", "limits.body_bytes must be at least 1024.") }
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
+            throw .invalid("log.level", "log.level must be one of trace, debug, info, notice, warning, error, critical.")
+        }
+        _ = try database()
+    }
+
+    public enum Database: Sendable, Equatable {
+        case sqlite(path: String)
+    }
+
+    /// Which store `database.url` selects.
+    public func database() throws(ConveneError) -> Database {
+        if databaseURL.isEmpty { return .sqlite(path: (dataDir as NSString).appendingPathComponent("convene.sqlite")) }
+        if databaseURL.hasPrefix("sqlite:") {
+            var path = String(databaseURL.dropFirst("sqlite:".count))
+            if path.hasPrefix("//") { path.removeFirst(2) }
+            guard !path.isEmpty else { throw .invalid("database.url", "database.url sqlite: needs a file path.") }
+            return .sqlite(path: path)
+        }
+        if databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") {
+            throw .invalid("database.url", "The PostgreSQL store is not built yet (issue 9); use SQLite.")
+        }
+        throw .invalid("database.url", "database.url must start with sqlite: (or be empty for the default file).")
+    }
+}
+
+extension ConfigReader {
+    /// The layered reader of DESIGN.md: CLI flags over `CONVENE_*` environment variables over the JSON file.
+    /// - Parameters:
+    ///   - configFile: the JSON file; a missing file is allowed (every key has a default).
+    ///   - overrides: values from CLI flags, by config key.
+    ///   - environment: the process environment (tests pass their own).
+    public static func convene(configFile: String, overrides: [String: ConfigContent] = [:], environment: [String: String]? = nil)
+        async throws -> ConfigReader
+    {
+        var values: [AbsoluteConfigKey: ConfigValue] = [:]
+        for (key, value) in overrides {
+            values[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = .init(value, isSecret: false)
+        }
+        let fileSettings = ConfigReader(
+            provider: InMemoryProvider(values: ["filePath": .init(.string(configFile), isSecret: false), "allowMissing": true]))
+        let env = environment.map { EnvironmentVariablesProvider(environmentVariables: $0) } ?? EnvironmentVariablesProvider()
+        return ConfigReader(providers: [
+            InMemoryProvider(name: "flags", values: values),
+            env.prefixKeys(with: ["convene"]),
+            try await FileProvider<JSONSnapshot>(config: fileSettings),
+        ])
+    }
+}

@@ -1,0 +1,119 @@
+public import ConveneCore
+public import Foundation
+
+/// A user about to be stored. The password is already hashed.
+public struct NewUser: Sendable {
+    public var email: String
+    public var passwordHash: String
+    public var displayName: String
+    /// The SHA-256 of an invite code to redeem in the same transaction, when registration is by invite.
+    public var inviteCodeHash: String?
+
+    /// - Parameters:
+    ///   - email: normalised address.
+    ///   - passwordHash: bcrypt hash.
+    ///   - displayName: validated name.
+    ///   - inviteCodeHash: hash of the invite to consume, if any.
+    public init(email: String, passwordHash: String, displayName: String, inviteCodeHash: String? = nil) {
+        self.email = email
+        self.passwordHash = passwordHash
+        self.displayName = displayName
+        self.inviteCodeHash = inviteCodeHash
+    }
+}
+
+public struct Invite: Sendable, Hashable {
+    public var id: Int64
+    public var communityID: Int64?
+    public var createdBy: Int64?
+    public var email: String?
+    public var createdAt: Date
+    public var expiresAt: Date
+
+    /// - Parameters:
+    ///   - id: row id.
+    ///   - communityID: the community the invitee joins on registering, if any.
+    ///   - createdBy: who made it (nil from the CLI).
+    ///   - email: the only address that may use it, if set.
+    ///   - createdAt: creation time.
+    ///   - expiresAt: when it stops working.
+    public init(id: Int64, communityID: Int64?, createdBy: Int64?, email: String?, createdAt: Date, expiresAt: Date) {
+        self.id = id
+        self.communityID = communityID
+        self.createdBy = createdBy
+        self.email = email
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+}
+
+/// What `seed` added; zeros on a second run.
+public struct SeedReport: Sendable, Hashable, Codable {
+    public var states = 0
+    public var organizations = 0
+    public var communities = 0
+    public var committees = 0
+    public var channels = 0
+    public var tags = 0
+    public var callSeries = 0
+
+    public init() {}
+
+    public var total: Int { states + organizations + communities + committees + channels + tags + callSeries }
+}
+
+/// Users, credentials, sessions and invites.
+public protocol AccountStore: Sendable {
+    /// Stores a user, redeeming `inviteCodeHash` in the same transaction. Throws `conflict` when the
+    /// email is taken and `validation_failed` (field `invite`) when the invite is unknown, used or expired.
+    func createUser(_ user: NewUser, now: Date) async throws -> User
+    func user(id: Int64) async throws -> User?
+    func user(email: String) async throws -> User?
+    /// The user and their password hash, for login.
+    func credentials(email: String) async throws -> (user: User, passwordHash: String)?
+    func createSession(userID: Int64, tokenHash: String, csrfToken: String, now: Date, expiresAt: Date) async throws -> Session
+    /// The live session for a token hash, its idle time refreshed; nil when unknown, idle too long or expired.
+    func session(tokenHash: String, now: Date, idleTimeout: TimeInterval) async throws -> (session: Session, user: User)?
+    func deleteSession(tokenHash: String) async throws
+    func createInvite(codeHash: String, communityID: Int64?, createdBy: Int64?, email: String?, now: Date, expiresAt: Date) async throws
+        -> Invite
+    /// Everything `Policy` needs to know about a user.
+    func principal(userID: Int64) async throws -> Principal
+}
+
+/// Organizations, communities, committees, memberships, grants and the status report.
+public protocol NetworkStore: Sendable {
+    /// Adds what the seed describes and is missing; never changes or duplicates what exists.
+    func seed(_ network: SeedNetwork, now: Date) async throws -> SeedReport
+    func states() async throws -> [USState]
+    func organizations() async throws -> [Organization]
+    func communities() async throws -> [Community]
+    func community(slug: String) async throws -> Community?
+    func community(id: Int64) async throws -> Community?
+    func organizations(communityID: Int64) async throws -> [Organization]
+    func committees(communityID: Int64) async throws -> [Committee]
+    func channels(communityID: Int64) async throws -> [Channel]
+    func tags(communityID: Int64) async throws -> [Tag]
+    func callSeries(communityID: Int64) async throws -> [CallSeries]
+    /// Adds a membership; false when the user was already a member.
+    func join(communityID: Int64, userID: Int64, now: Date) async throws -> Bool
+    /// Members, oldest first, with `role` left at `.member` (the caller computes roles with Policy).
+    func members(communityID: Int64, after: Int64?, limit: Int) async throws -> [Member]
+    /// Grants that reach into a community: network grants, its own, and its committees'.
+    func grants(reachingCommunity communityID: Int64) async throws -> [Grant]
+    /// Stores a grant; an identical existing grant is returned unchanged.
+    func createGrant(userID: Int64, role: Role, scope: Scope, grantedBy: Int64?, now: Date) async throws -> Grant
+    func grant(id: Int64) async throws -> Grant?
+    func deleteGrant(id: Int64) async throws
+    func statusReport(now: Date) async throws -> [StateStatus]
+}
+
+public typealias ConveneStore = AccountStore & NetworkStore & StoreMaintenance
+
+/// Opening, migrating and checking a store.
+public protocol StoreMaintenance: Sendable {
+    /// Applies pending migrations; returns the names applied now.
+    @discardableResult func migrate() async throws -> [String]
+    /// Whether the store is migrated and answering.
+    func isReady() async -> Bool
+}

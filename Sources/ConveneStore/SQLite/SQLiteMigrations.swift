@@ -1,0 +1,141 @@
+import GRDB
+
+/// Named, append-only migrations. Never edit one that has shipped: add the next.
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("2026-11-23-network-and-accounts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE network (
+                        key TEXT PRIMARY KEY,
+                        value TEXT NOT NULL
+                    );
+                    CREATE TABLE states (
+                        code TEXT PRIMARY KEY,
+                        name TEXT NOT NULL,
+                        timezone TEXT NOT NULL
+                    );
+                    CREATE TABLE organizations (
+                        id INTEGER PRIMARY KEY,
+                        slug TEXT NOT NULL UNIQUE,
+                        name TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        state TEXT NOT NULL REFERENCES states(code),
+                        city TEXT
+                    );
+                    CREATE TABLE users (
+                        id INTEGER PRIMARY KEY,
+                        email TEXT NOT NULL UNIQUE,
+                        password_hash TEXT NOT NULL,
+                        display_name TEXT NOT NULL,
+                        organization_id INTEGER REFERENCES organizations(id),
+                        created_at DATETIME NOT NULL
+                    );
+                    CREATE TABLE sessions (
+                        id INTEGER PRIMARY KEY,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        csrf_token TEXT NOT NULL,
+                        created_at DATETIME NOT NULL,
+                        last_used_at DATETIME NOT NULL,
+                        expires_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX sessions_user ON sessions(user_id);
+                    CREATE TABLE communities (
+                        id INTEGER PRIMARY KEY,
+                        slug TEXT NOT NULL UNIQUE,
+                        name TEXT NOT NULL,
+                        description TEXT NOT NULL,
+                        timezone TEXT NOT NULL,
+                        readiness TEXT NOT NULL,
+                        visibility TEXT NOT NULL,
+                        created_at DATETIME NOT NULL
+                    );
+                    CREATE TABLE community_states (
+                        community_id INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+                        state TEXT NOT NULL REFERENCES states(code),
+                        PRIMARY KEY (community_id, state)
+                    );
+                    CREATE TABLE community_organizations (
+                        community_id INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+                        organization_id INTEGER NOT NULL REFERENCES organizations(id),
+                        PRIMARY KEY (community_id, organization_id)
+                    );
+                    CREATE TABLE committees (
+                        id INTEGER PRIMARY KEY,
+                        community_id INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+                        slug TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        purpose TEXT NOT NULL,
+                        confers TEXT NOT NULL,
+                        UNIQUE (community_id, slug)
+                    );
+                    CREATE TABLE invites (
+                        id INTEGER PRIMARY KEY,
+                        code_hash TEXT NOT NULL UNIQUE,
+                        community_id INTEGER REFERENCES communities(id) ON DELETE CASCADE,
+                        created_by INTEGER REFERENCES users(id),
+                        email TEXT,
+                        created_at DATETIME NOT NULL,
+                        expires_at DATETIME NOT NULL,
+                        used_by INTEGER REFERENCES users(id),
+                        used_at DATETIME
+                    );
+                    CREATE TABLE memberships (
+                        community_id INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        joined_at DATETIME NOT NULL,
+                        PRIMARY KEY (community_id, user_id)
+                    );
+                    CREATE INDEX memberships_user ON memberships(user_id);
+                    CREATE TABLE grants (
+                        id INTEGER PRIMARY KEY,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        role TEXT NOT NULL,
+                        scope_kind TEXT NOT NULL,
+                        community_id INTEGER REFERENCES communities(id) ON DELETE CASCADE,
+                        committee_id INTEGER REFERENCES committees(id) ON DELETE CASCADE,
+                        scope_key TEXT NOT NULL,
+                        granted_by INTEGER REFERENCES users(id),
+                        created_at DATETIME NOT NULL,
+                        UNIQUE (user_id, role, scope_key)
+                    );
+                    CREATE INDEX grants_user ON grants(user_id);
+                    CREATE INDEX grants_community ON grants(community_id);
+                    CREATE TABLE channels (
+                        id INTEGER PRIMARY KEY,
+                        community_id INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+                        name TEXT NOT NULL,
+                        topic TEXT NOT NULL,
+                        private INTEGER NOT NULL DEFAULT 0,
+                        announcement_only INTEGER NOT NULL DEFAULT 0,
+                        created_at DATETIME NOT NULL,
+                        UNIQUE (community_id, name)
+                    );
+                    CREATE TABLE tags (
+                        community_id INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+                        slug TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        PRIMARY KEY (community_id, slug)
+                    );
+                    CREATE TABLE call_series (
+                        id INTEGER PRIMARY KEY,
+                        community_id INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+                        title TEXT NOT NULL,
+                        description TEXT NOT NULL,
+                        timezone TEXT NOT NULL,
+                        dtstart TEXT NOT NULL,
+                        duration_minutes INTEGER NOT NULL,
+                        rrule TEXT NOT NULL,
+                        until TEXT,
+                        semester TEXT,
+                        created_at DATETIME NOT NULL,
+                        UNIQUE (community_id, semester)
+                    );
+                    """
+            )
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,155 @@
+public import Foundation
+public import ConveneCore
+import GRDB
+
+extension SQLiteStore: AccountStore {
+    public func createUser(_ user: NewUser, now: Date) async throws -> User {
+        try await write { db in
+            if try Int64.fetchOne(db, sql: "SELECT id FROM users WHERE email = ?", arguments: [user.email]) != nil {
+                throw ConveneError(.conflict, "An account with that email already exists.", field: "email")
+            }
+            var inviteCommunity: Int64?
+            var inviteID: Int64?
+            if let codeHash = user.inviteCodeHash {
+                guard
+                    let invite = try Row.fetchOne(
+                        db, sql: "SELECT id, community_id, email, expires_at, used_by FROM invites WHERE code_hash = ?",
+                        arguments: [codeHash])
+                else { throw ConveneError.invalid("invite", "That invite code is not known.") }
+                if invite["used_by"] as Int64? != nil { throw ConveneError.invalid("invite", "That invite has been used.") }
+                if (invite["expires_at"] as Date) <= now { throw ConveneError.invalid("invite", "That invite has expired.") }
+                if let email = invite["email"] as String?, email != user.email {
+                    throw ConveneError.invalid("invite", "That invite is for another email address.")
+                }
+                inviteID = invite["id"]
+                inviteCommunity = invite["community_id"]
+            }
+            try db.execute(
+                sql: "INSERT INTO users (email, password_hash, display_name, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [user.email, user.passwordHash, user.displayName, now])
+            let id = db.lastInsertedRowID
+            if let inviteID {
+                try db.execute(sql: "UPDATE invites SET used_by = ?, used_at = ? WHERE id = ?", arguments: [id, now, inviteID])
+            }
+            if let inviteCommunity {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO memberships (community_id, user_id, joined_at) VALUES (?, ?, ?)",
+                    arguments: [inviteCommunity, id, now])
+            }
+            return User(id: id, email: user.email, displayName: user.displayName, organizationID: nil, createdAt: now)
+        }
+    }
+
+    public func user(id: Int64) async throws -> User? {
+        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id])?.user() }
+    }
+
+    public func user(email: String) async throws -> User? {
+        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email = ?", arguments: [email])?.user() }
+    }
+
+    public func credentials(email: String) async throws -> (user: User, passwordHash: String)? {
+        try await read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email = ?", arguments: [email]) else { return nil }
+            return (row.user(), row["password_hash"])
+        }
+    }
+
+    public func createSession(userID: Int64, tokenHash: String, csrfToken: String, now: Date, expiresAt: Date) async throws -> Session {
+        try await write { db in
+            // Expired sessions of this user go when they sign in again, so the table does not grow without bound.
+            try db.execute(sql: "DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?", arguments: [userID, now])
+            try db.execute(
+                sql: """
+                    INSERT INTO sessions (user_id, token_hash, csrf_token, created_at, last_used_at, expires_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [userID, tokenHash, csrfToken, now, now, expiresAt])
+            return Session(
+                id: db.lastInsertedRowID, userID: userID, csrfToken: csrfToken, createdAt: now, lastUsedAt: now, expiresAt: expiresAt)
+        }
+    }
+
+    public func session(tokenHash: String, now: Date, idleTimeout: TimeInterval) async throws -> (session: Session, user: User)? {
+        let found: (Session, User)? = try await read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT s.id AS s_id, s.user_id, s.csrf_token, s.created_at AS s_created_at, s.last_used_at, s.expires_at,
+                               u.id, u.email, u.display_name, u.organization_id, u.created_at
+                        FROM sessions s JOIN users u ON u.id = s.user_id
+                        WHERE s.token_hash = ?
+                        """, arguments: [tokenHash])
+            else { return nil }
+            let session = Session(
+                id: row["s_id"], userID: row["user_id"], csrfToken: row["csrf_token"], createdAt: row["s_created_at"],
+                lastUsedAt: row["last_used_at"], expiresAt: row["expires_at"])
+            return (session, row.user())
+        }
+        guard let found else { return nil }
+        var session = found.0
+        let user = found.1
+        guard session.expiresAt > now, now.timeIntervalSince(session.lastUsedAt) < idleTimeout else {
+            try await deleteSession(tokenHash: tokenHash)
+            return nil
+        }
+        // Refresh idle time at most once a minute: a write per request would serialise every reader on the lock.
+        if now.timeIntervalSince(session.lastUsedAt) >= 60 {
+            let id = session.id
+            try await write { db in try db.execute(sql: "UPDATE sessions SET last_used_at = ? WHERE id = ?", arguments: [now, id]) }
+            session.lastUsedAt = now
+        }
+        return (session, user)
+    }
+
+    public func deleteSession(tokenHash: String) async throws {
+        try await write { db in try db.execute(sql: "DELETE FROM sessions WHERE token_hash = ?", arguments: [tokenHash]) }
+    }
+
+    public func createInvite(codeHash: String, communityID: Int64?, createdBy: Int64?, email: String?, now: Date, expiresAt: Date)
+        async throws -> Invite
+    {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO invites (code_hash, community_id, created_by, email, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [codeHash, communityID, createdBy, email, now, expiresAt])
+            return Invite(
+                id: db.lastInsertedRowID, communityID: communityID, createdBy: createdBy, email: email, createdAt: now, expiresAt: expiresAt)
+        }
+    }
+
+    public func principal(userID: Int64) async throws -> Principal {
+        try await read { db in
+            let grants = try Row.fetchAll(db, sql: "SELECT * FROM grants WHERE user_id = ?", arguments: [userID]).compactMap(Self.grant)
+            let memberships = try Int64.fetchSet(db, sql: "SELECT community_id FROM memberships WHERE user_id = ?", arguments: [userID])
+            let committeeIDs = grants.compactMap(\.scope.committeeID)
+            var committeeRoles: [Int64: [Role]] = [:]
+            if !committeeIDs.isEmpty {
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT id, confers FROM committees WHERE id IN (\(committeeIDs.map { _ in "?" }.joined(separator: ",")))",
+                    arguments: StatementArguments(committeeIDs))
+                for row in rows {
+                    committeeRoles[row["id"]] = Self.roles(fromList: row["confers"])
+                }
+            }
+            return Principal(userID: userID, grants: grants, memberships: memberships, committeeRoles: committeeRoles)
+        }
+    }
+
+    static func grant(_ row: Row) -> Grant? {
+        guard let role = Role(rawValue: row["role"]) else { return nil }
+        let scope: Scope
+        switch row["scope_kind"] as String {
+        case "network": scope = .network
+        case "community": scope = .community(row["community_id"])
+        case "committee": scope = .committee(community: row["community_id"], committee: row["committee_id"])
+        default: return nil
+        }
+        return Grant(id: row["id"], userID: row["user_id"], role: role, scope: scope, grantedBy: row["granted_by"])
+    }
+
+    static func roles(fromList list: String) -> [Role] {
+        list.split(separator: ",").compactMap { Role(rawValue: String($0)) }
+    }
+}
