@@ -38,11 +38,16 @@ public func buildRouter(_ services: ConveneServices) -> Router<AppRequestContext
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: AuthenticationMiddleware(accounts: services.accounts, allowedOrigins: services.settings.allowedOrigins))
+    addRoutes(services, to: router)
+    return router
+}
+
+/// Every area's routes; tests call it with a recorder to list them.
+func addRoutes(_ services: ConveneServices, to router: some RouterMethods<AppRequestContext>) {
     SystemRoutes(store: services.store, resources: services.resources).add(to: router)
     AuthRoutes(accounts: services.accounts, directory: services.directory, settings: services.settings).add(to: router)
     CommunityRoutes(accounts: services.accounts, directory: services.directory, settings: services.settings).add(to: router)
     StatusRoutes(directory: services.directory).add(to: router)
-    return router
 }
 
 /// The whole HTTP application for `services`, listening where the settings say.

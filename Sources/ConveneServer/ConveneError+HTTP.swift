@@ -18,7 +18,7 @@ extension ConveneError: HTTPResponseError {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
-        let body = try JSONEncoder().encode(ErrorBody(error: .init(code: code.name, message: message, field: field)))
+        let body = try JSON.encoder.encode(ErrorBody(error: .init(code: code.name, message: message, field: field)))
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -14,10 +14,10 @@ public final class SQLiteStore: StoreMaintenance {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(busyTimeout)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB sets synchronous=NORMAL when it enables WAL, which can lose the last commits on power
+        // loss. An ack promises durability, so the pool's single writer connection syncs every commit.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
     }
 
     /// Applies every migration not yet applied; returns the names applied now.
@@ -39,6 +39,17 @@ public final class SQLiteStore: StoreMaintenance {
     /// `PRAGMA integrity_check`, "ok" when the file is sound.
     public func integrityCheck() async throws -> String {
         try await pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "" }
+    }
+
+    /// The durability settings in force on a connection: journal mode, synchronous level (2 = FULL), foreign keys.
+    public func pragmas() async throws -> (journalMode: String, synchronous: Int, foreignKeys: Bool) {
+        try await pool.write { db in
+            (
+                try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
+                try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1,
+                try Bool.fetchOne(db, sql: "PRAGMA foreign_keys") ?? false
+            )
+        }
     }
 
     /// Runs `body` in a write transaction, turning constraint violations into API errors.

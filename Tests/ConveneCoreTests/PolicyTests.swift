@@ -1,0 +1,141 @@
+import ConveneCore
+import Testing
+
+/// The Policy matrix: every role × scope against every action.
+@Suite("Policy")
+struct PolicyTests {
+    static let community: Int64 = 10
+    static let otherCommunity: Int64 = 20
+    static let steering: Int64 = 100
+    static let forums: Int64 = 101
+    static let events: Int64 = 102
+
+    static let committeeRoles: [Int64: [Role]] = [steering: [.lead], forums: [.moderator, .facilitator], events: [.member]]
+
+    /// The callers of the matrix, by name.
+    enum Caller: String, CaseIterable {
+        case anonymous, outsider, member, facilitator, moderator, lead, otherCommunityLead, networkModerator, admin
+        case steeringMember, forumsMember, eventsMember
+
+        var principal: Principal {
+            let here = PolicyTests.community
+            func grant(_ role: Role, _ scope: Scope) -> Grant { Grant(id: 1, userID: 7, role: role, scope: scope, grantedBy: nil) }
+            switch self {
+            case .anonymous: return .anonymous
+            case .outsider: return Principal(userID: 7)
+            case .member: return Principal(userID: 7, memberships: [here])
+            case .facilitator: return Principal(userID: 7, grants: [grant(.facilitator, .community(here))], memberships: [here])
+            case .moderator: return Principal(userID: 7, grants: [grant(.moderator, .community(here))], memberships: [here])
+            case .lead: return Principal(userID: 7, grants: [grant(.lead, .community(here))], memberships: [here])
+            case .otherCommunityLead:
+                return Principal(userID: 7, grants: [grant(.lead, .community(PolicyTests.otherCommunity))], memberships: [PolicyTests.otherCommunity])
+            case .networkModerator: return Principal(userID: 7, grants: [grant(.moderator, .network)])
+            case .admin: return Principal(userID: 7, grants: [grant(.admin, .network)])
+            case .steeringMember:
+                return Principal(
+                    userID: 7, grants: [grant(.member, .committee(community: here, committee: PolicyTests.steering))],
+                    committeeRoles: PolicyTests.committeeRoles)
+            case .forumsMember:
+                return Principal(
+                    userID: 7, grants: [grant(.member, .committee(community: here, committee: PolicyTests.forums))],
+                    committeeRoles: PolicyTests.committeeRoles)
+            case .eventsMember:
+                return Principal(
+                    userID: 7, grants: [grant(.member, .committee(community: here, committee: PolicyTests.events))],
+                    committeeRoles: PolicyTests.committeeRoles)
+            }
+        }
+
+        /// The role this caller should hold in the community under test.
+        var expectedRole: Role {
+            switch self {
+            case .anonymous, .outsider, .otherCommunityLead: .guest
+            case .member, .eventsMember: .member
+            case .facilitator: .facilitator
+            case .moderator, .networkModerator, .forumsMember: .moderator
+            case .lead, .steeringMember: .lead
+            case .admin: .admin
+            }
+        }
+    }
+
+    @Test("each caller holds the expected role in the community", arguments: Caller.allCases)
+    func roleInCommunity(caller: Caller) {
+        #expect(Policy.role(of: caller.principal, in: .community(Self.community)) == caller.expectedRole)
+    }
+
+    @Test("community grants do not reach another community", arguments: Caller.allCases)
+    func roleElsewhere(caller: Caller) {
+        let role = Policy.role(of: caller.principal, in: .community(Self.otherCommunity))
+        switch caller {
+        case .admin: #expect(role == .admin)
+        case .networkModerator: #expect(role == .moderator)
+        case .otherCommunityLead: #expect(role == .lead)
+        default: #expect(role == .guest)
+        }
+    }
+
+    @Test("every action × caller × visibility follows the minimum-role table", arguments: Action.allCases)
+    func matrix(action: Action) {
+        for caller in Caller.allCases {
+            for visibility in Visibility.allCases {
+                let target = PolicyTarget(scope: .community(Self.community), visibility: visibility)
+                let result = Policy.check(action, by: caller.principal, on: target)
+                let needed = visibility == .public ? action.minimumRole.public : action.minimumRole.private
+                let shouldAllow = caller.expectedRole >= needed && (caller.principal.isAuthenticated || !action.requiresAccount)
+                switch result {
+                case .success:
+                    #expect(shouldAllow, "\(caller) may not \(action.rawValue) in a \(visibility) community")
+                case .failure(let error):
+                    #expect(!shouldAllow, "\(caller) should \(action.rawValue) in a \(visibility) community: \(error)")
+                    if !caller.principal.isAuthenticated && action != .readCommunity {
+                        #expect(error.code == .unauthenticated)
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("a private community is not found, not forbidden, for outsiders")
+    func privateCommunityIsHidden() {
+        let target = PolicyTarget(scope: .community(Self.community), visibility: .private)
+        guard case .failure(let error) = Policy.check(.readCommunity, by: Caller.outsider.principal, on: target) else {
+            Issue.record("an outsider read a private community")
+            return
+        }
+        #expect(error.code == .notFound)
+    }
+
+    @Test("only admins administer the network")
+    func networkAdministration() {
+        for caller in Caller.allCases {
+            let allowed = (try? Policy.require(.administerNetwork, by: caller.principal, on: .network)) != nil
+            #expect(allowed == (caller == .admin), "\(caller)")
+        }
+    }
+
+    @Test("a committee grant reaches its committee scope but the committee's roles reach the community")
+    func committeeScope() {
+        let committeeLead = Principal(
+            userID: 7, grants: [Grant(id: 1, userID: 7, role: .lead, scope: .committee(community: Self.community, committee: Self.events), grantedBy: nil)],
+            committeeRoles: Self.committeeRoles)
+        #expect(Policy.role(of: committeeLead, in: .committee(community: Self.community, committee: Self.events)) == .lead)
+        #expect(Policy.role(of: committeeLead, in: .community(Self.community)) == .member)
+        #expect(Policy.role(of: committeeLead, in: .committee(community: Self.community, committee: Self.steering)) == .member)
+    }
+
+    @Test("nobody grants admin, nor a role above their own")
+    func mayGrant() {
+        let lead = Caller.lead.principal
+        let moderator = Caller.moderator.principal
+        let admin = Caller.admin.principal
+        let here = Scope.community(Self.community)
+        #expect(Policy.mayGrant(.lead, in: here, by: lead))
+        #expect(Policy.mayGrant(.moderator, in: here, by: lead))
+        #expect(!Policy.mayGrant(.admin, in: here, by: lead))
+        #expect(!Policy.mayGrant(.admin, in: here, by: admin))
+        #expect(Policy.mayGrant(.lead, in: here, by: admin))
+        #expect(!Policy.mayGrant(.member, in: here, by: moderator))
+        #expect(!Policy.mayGrant(.member, in: .community(Self.otherCommunity), by: lead))
+    }
+}

@@ -1,0 +1,132 @@
+import ConveneCore
+import ConveneStore
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+@testable import ConveneServer
+
+/// Every endpoint that takes a body, given every kind of bad body: the documented 4xx, and no change.
+@Suite("Bad input over HTTP")
+struct BadInputHTTPTests {
+    /// An endpoint with a body that would succeed, so each test can spoil one thing about it.
+    struct Endpoint: CustomStringConvertible, Sendable {
+        var path: String
+        var needsAdmin: Bool
+        var valid: @Sendable (_ userID: Int64) -> [String: any Sendable]
+        var requiredField: String
+        var mistypedField: String
+        var description: String { path }
+    }
+
+    static let endpoints: [Endpoint] = [
+        Endpoint(
+            path: "/api/v1/auth/register", needsAdmin: false,
+            valid: { _ in ["email": "new@example.org", "password": "correct horse battery", "display_name": "New"] },
+            requiredField: "display_name", mistypedField: "email"),
+        Endpoint(
+            path: "/api/v1/auth/login", needsAdmin: false, valid: { _ in ["email": "admin@example.org", "password": "correct horse battery"] },
+            requiredField: "password", mistypedField: "email"),
+        Endpoint(path: "/api/v1/invites", needsAdmin: true, valid: { _ in ["community": "ohio"] }, requiredField: "", mistypedField: "expires_in_days"),
+        Endpoint(
+            path: "/api/v1/communities/ohio/grants", needsAdmin: true, valid: { id in ["user_id": id, "role": "moderator"] },
+            requiredField: "role", mistypedField: "user_id"),
+    ]
+
+    enum Spoil: String, CaseIterable, Sendable {
+        case malformed, wrongContentType, oversize, missingField, mistypedField, emptyBody
+    }
+
+    @Test("a spoiled body gets the documented error and changes nothing", arguments: endpoints, Spoil.allCases)
+    func spoiled(endpoint: Endpoint, spoil: Spoil) async throws {
+        let app = try await TestApp.make { $0.maxBodyBytes = 4096 }
+        try await app.test { client async throws in
+            let (admin, token) = try await app.user(client, "Admin", admin: true)
+            let auth = endpoint.needsAdmin ? token : nil
+            var body = endpoint.valid(admin.id)
+            let reply: Reply
+            switch spoil {
+            case .malformed:
+                reply = try await client.call(.post, endpoint.path, raw: "{\"email\": ", token: auth)
+                #expect(reply.status == .badRequest)
+                #expect(reply.errorCode == "bad_request")
+            case .wrongContentType:
+                reply = try await client.call(.post, endpoint.path, raw: "email=a", token: auth, headers: [.contentType: "application/x-www-form-urlencoded"])
+                #expect(reply.status == .unsupportedMediaType)
+            case .oversize:
+                body["padding"] = String(repeating: "x", count: 5000)
+                reply = try await client.call(.post, endpoint.path, json: body, token: auth)
+                #expect(reply.status == .contentTooLarge)
+                #expect(reply.errorCode == "payload_too_large")
+            case .missingField:
+                guard !endpoint.requiredField.isEmpty else { return }
+                body[endpoint.requiredField] = nil
+                reply = try await client.call(.post, endpoint.path, json: body, token: auth)
+                #expect(reply.status == .unprocessableContent)
+                #expect(reply.errorField == endpoint.requiredField)
+            case .mistypedField:
+                body[endpoint.mistypedField] = ["not": "this"]
+                reply = try await client.call(.post, endpoint.path, json: body, token: auth)
+                #expect(reply.status == .unprocessableContent)
+                #expect(reply.errorField == endpoint.mistypedField)
+            case .emptyBody:
+                reply = try await client.call(.post, endpoint.path, raw: "", token: auth)
+                #expect(reply.status == .badRequest)
+            }
+            #expect(reply.errorCode != nil, "\(reply.body)")
+        }
+        #expect(try await app.store.user(email: "new@example.org") == nil)
+        let ohio = try #require(try await app.store.community(slug: "ohio"))
+        #expect(try await app.store.grants(reachingCommunity: ohio.id).allSatisfy { $0.scope == .network })
+    }
+
+    @Test("invalid field values get 422 naming the field")
+    func invalidValues() async throws {
+        let app = try await TestApp.make()
+        try await app.test { client async throws in
+            let (admin, token) = try await app.user(client, "Admin", admin: true)
+            let cases: [(String, [String: any Sendable], String)] = [
+                ("/api/v1/auth/register", ["email": "not-an-email", "password": "correct horse battery", "display_name": "A"], "email"),
+                ("/api/v1/auth/register", ["email": "a@example.org", "password": "correct horse battery", "display_name": "  "], "display_name"),
+                ("/api/v1/communities/ohio/grants", ["user_id": admin.id, "role": "emperor"], "role"),
+                ("/api/v1/communities/ohio/grants", ["user_id": 99_999, "role": "member"], "user_id"),
+                ("/api/v1/communities/ohio/grants", ["user_id": admin.id, "role": "member", "committee": "no-such"], "committee"),
+                ("/api/v1/invites", ["community": "ohio", "expires_in_days": 0], "expires_in_days"),
+                ("/api/v1/invites", ["community": "ohio", "email": "nope"], "email"),
+            ]
+            for (path, body, field) in cases {
+                let reply = try await client.call(.post, path, json: body, token: token)
+                #expect(reply.status == .unprocessableContent, "\(path) \(body)")
+                #expect(reply.errorField == field, "\(path) \(reply.body)")
+            }
+        }
+    }
+
+    @Test("query parameters out of range get 422 naming the parameter")
+    func badQuery() async throws {
+        let app = try await TestApp.make()
+        try await app.test { client async throws in
+            let (_, token) = try await app.user(client, "Admin", admin: true)
+            for query in ["limit=0", "limit=201", "limit=ten", "after=-1"] {
+                let reply = try await client.call(.get, "/api/v1/communities/ohio/members?\(query)", token: token)
+                #expect(reply.status == .unprocessableContent)
+                #expect(reply.errorField == String(query.prefix { $0 != "=" }))
+            }
+        }
+    }
+
+    @Test("unknown paths and ids get a JSON 404")
+    func notFound() async throws {
+        let app = try await TestApp.make()
+        try await app.test { client async throws in
+            let (_, token) = try await app.user(client, "Admin", admin: true)
+            for (method, path) in [
+                (HTTPRequest.Method.get, "/api/v1/nothing"), (.get, "/api/v1/communities/atlantis"), (.get, "/api/v1/communities/NOT%20A%20SLUG"),
+                (.delete, "/api/v1/communities/ohio/grants/abc"), (.delete, "/api/v1/communities/ohio/grants/999"),
+            ] {
+                let reply = try await client.call(method, path, token: token)
+                #expect(reply.status == .notFound, "\(path)")
+                #expect(reply.errorCode == "not_found")
+            }
+        }
+    }
+}

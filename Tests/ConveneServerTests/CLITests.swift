@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The `convene` binary as a new user runs it, from the repository root.
+@Suite("The convene command", .serialized)
+struct CLITests {
+    static let binary = TestApp.root.appendingPathComponent(".build/debug/convene")
+
+    struct Run {
+        var status: Int32
+        var output: String
+        var errors: String
+    }
+
+    static func scratch() throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("convene-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder.path
+    }
+
+    static func process(_ arguments: [String], environment: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = try #require(FileManager.default.isExecutableFile(atPath: binary.path) ? binary : nil, "build the package first")
+        process.arguments = arguments
+        process.currentDirectoryURL = TestApp.root
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("CONVENE_") }.merging(environment) { $1 }
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        return (process, output, errors)
+    }
+
+    static func run(_ arguments: [String]) throws -> Run {
+        let (process, output, errors) = try process(arguments)
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self), errors: String(decoding: err, as: UTF8.self))
+    }
+
+    @Test("seed loads the network once and says so; a second run adds nothing")
+    func seedTwice() throws {
+        let data = try Self.scratch()
+        let first = try Self.run(["seed", "--data-dir", data])
+        #expect(first.status == 0, "\(first.errors)")
+        #expect(first.output.contains("35 organizations"))
+        let second = try Self.run(["seed", "--data-dir", data])
+        #expect(second.status == 0)
+        #expect(second.output.contains("everything was already there"))
+    }
+
+    @Test("user create makes an admin; bad input and a taken email exit non-zero with a clear message")
+    func userCreate() throws {
+        let data = try Self.scratch()
+        let created = try Self.run(["user", "create", "--data-dir", data, "--email", "Admin@Example.org", "--password", "correct horse battery", "--name", "Admin", "--admin"])
+        #expect(created.status == 0, "\(created.errors)")
+        #expect(created.output.contains("admin@example.org"))
+        #expect(created.output.contains("admin role"))
+        let taken = try Self.run(["user", "create", "--data-dir", data, "--email", "admin@example.org", "--password", "correct horse battery", "--name", "Again"])
+        #expect(taken.status != 0)
+        #expect(taken.errors.contains("already exists"))
+        let badEmail = try Self.run(["user", "create", "--data-dir", data, "--email", "nope", "--password", "correct horse battery", "--name", "N"])
+        #expect(badEmail.status != 0)
+        #expect(badEmail.errors.contains("email"))
+        let weak = try Self.run(["user", "create", "--data-dir", data, "--email", "b@example.org", "--password", "short", "--name", "B"])
+        #expect(weak.status != 0)
+        #expect(weak.errors.contains("10 characters"))
+    }
+
+    @Test("bad configuration stops a command with a message naming what is wrong")
+    func badConfiguration() throws {
+        let missing = try Self.run(["migrate", "--config", "/nonexistent/convene.json"])
+        #expect(missing.status != 0)
+        #expect(missing.errors.contains("No config file"))
+        let database = try Self.run(["migrate", "--database-url", "mysql://localhost/x"])
+        #expect(database.status != 0)
+        #expect(database.errors.contains("database.url"))
+    }
+
+    @Test("serve on a fresh data dir seeds, answers, and exits cleanly on SIGTERM")
+    func serveAndStop() async throws {
+        let data = try Self.scratch()
+        let (process, _, errors) = try Self.process(["serve", "--data-dir", data, "--port", "0"], environment: ["CONVENE_LOG_FORMAT": "json"])
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var log = ""
+        var port: Int?
+        let deadline = Date().addingTimeInterval(30)
+        while port == nil && Date() < deadline {
+            log += String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self)
+            if let range = log.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                port = Int(log[range].split(separator: ":").last ?? "")
+            }
+        }
+        let open = try #require(port, "the server did not say where it listens: \(log)")
+        #expect(log.contains("seeded the network"))
+        #expect(log.split(separator: "\n").allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil }, "log lines are not JSON")
+        let (body, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(open)/api/v1/communities")!)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        let communities = (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["communities"] as? [Any]
+        #expect((communities?.count ?? 0) >= 20)
+
+        let stopAsked = Date()
+        process.terminate()
+        process.waitUntilExit()
+        #expect(Date().timeIntervalSince(stopAsked) < 10)
+        #expect(process.terminationStatus == 0)
+    }
+}

@@ -1,0 +1,97 @@
+import ConveneCore
+import ConveneStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Synchronization
+import Logging
+import Testing
+@testable import ConveneServer
+
+/// A clock tests move by hand.
+final class TestClock: Sendable {
+    private let current = Mutex(Date(timeIntervalSince1970: 1_790_000_000))
+    func now() -> Date { current.withLock { $0 } }
+    func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
+}
+
+/// A seeded server over a fresh SQLite file, with bcrypt at its lowest cost so tests stay quick.
+struct TestApp {
+    let store: any ConveneStore
+    let clock: TestClock
+    let settings: Settings
+    let services: ConveneServices
+
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static func make(private privateCommunity: Bool = false, _ configure: (inout Settings) -> Void = { _ in }) async throws -> TestApp {
+        var settings = Settings()
+        settings.bcryptCost = 4
+        configure(&settings)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("convene-http-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let store = try SQLiteStore(path: folder.appendingPathComponent("t.sqlite").path)
+        try await store.migrate()
+        var seeds = try ConveneNode.loadSeeds(path: root.appendingPathComponent("seeds/network.json").path)
+        if privateCommunity {
+            var hidden = seeds.communities[1]
+            hidden.slug = "steering-circle"
+            hidden.name = "Steering Circle"
+            hidden.visibility = .private
+            seeds.communities.append(hidden)
+        }
+        _ = try await store.seed(seeds, now: Date(timeIntervalSince1970: 1_790_000_000))
+        let clock = TestClock()
+        let services = try ConveneServices(settings: settings, store: store, now: { clock.now() })
+        return TestApp(store: store, clock: clock, settings: settings, services: services)
+    }
+
+    func test<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+        try await buildApplication(services, logger: .init(label: "test")).test(.router) { client in try await body(client) }
+    }
+
+    /// A user made the way the CLI makes one; returns a bearer token from a real login.
+    func user(_ client: any TestClientProtocol, _ name: String, admin: Bool = false) async throws -> (User, String) {
+        let email = "\(name.lowercased())@example.org"
+        let user = try await ConveneNode.createUser(
+            store: store, settings: settings, email: email, password: "correct horse battery", name: name, admin: admin)
+        let reply = try await client.call(.post, "/api/v1/auth/login", json: ["email": email, "password": "correct horse battery"])
+        return (user, try #require(reply.string("token")))
+    }
+}
+
+/// A response with its body parsed as JSON.
+struct Reply {
+    let status: HTTPResponse.Status
+    let headers: HTTPFields
+    let body: String
+    let json: Any?
+
+    var object: [String: Any] { json as? [String: Any] ?? [:] }
+    func string(_ key: String) -> String? { object[key] as? String }
+    func array(_ key: String) -> [[String: Any]] { object[key] as? [[String: Any]] ?? [] }
+    var errorCode: String? { (object["error"] as? [String: Any])?["code"] as? String }
+    var errorField: String? { (object["error"] as? [String: Any])?["field"] as? String }
+}
+
+extension TestClientProtocol {
+    func call(
+        _ method: HTTPRequest.Method, _ uri: String, json: Any? = nil, raw: String? = nil, token: String? = nil, headers: HTTPFields = [:]
+    ) async throws -> Reply {
+        var fields = headers
+        var body: ByteBuffer?
+        if let json {
+            body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))
+            if fields[.contentType] == nil { fields[.contentType] = "application/json" }
+        } else if let raw {
+            body = ByteBuffer(string: raw)
+            if fields[.contentType] == nil { fields[.contentType] = "application/json" }
+        }
+        if let token { fields[.authorization] = "Bearer \(token)" }
+        let response = try await executeRequest(uri: uri, method: method, headers: fields, body: body)
+        let text = String(buffer: response.body)
+        return Reply(status: response.status, headers: response.headers, body: text, json: try? JSONSerialization.jsonObject(with: Data(text.utf8)))
+    }
+}
