@@ -6,8 +6,11 @@ import Hummingbird
 
 /// Opening the store, seeding and serving: what the CLI commands do, in one place.
 public enum ConveneNode {
-    /// Opens and migrates the store the settings name, creating the data directory if needed.
-    public static func openStore(_ settings: Settings, logger: Logger) async throws -> any ConveneStore {
+    /// Opens and migrates the store the settings name for the duration of `body`: SQLite (creating
+    /// the data directory if needed) or PostgreSQL (its connection pool runs until `body` returns).
+    public static func withStore<T: Sendable>(
+        _ settings: Settings, logger: Logger, _ body: @Sendable @escaping (any ConveneStore) async throws -> T
+    ) async throws -> T {
         switch try settings.database() {
         case .sqlite(let path):
             let folder = (path as NSString).deletingLastPathComponent
@@ -15,10 +18,21 @@ public enum ConveneNode {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             }
             let store = try SQLiteStore(path: path)
-            let applied = try await store.migrate()
-            if !applied.isEmpty { logger.info("migrated", metadata: ["database": "\(path)", "applied": "\(applied)"]) }
-            return store
+            try await migrate(store, name: path, logger: logger)
+            return try await body(store)
+        case .postgres(let url):
+            let store = try PostgresStore(url: url, logger: logger)
+            return try await store.whileRunning {
+                try await store.waitUntilReachable()
+                try await migrate(store, name: "postgres", logger: logger)
+                return try await body(store)
+            }
         }
+    }
+
+    private static func migrate(_ store: any ConveneStore, name: String, logger: Logger) async throws {
+        let applied = try await store.migrate()
+        if !applied.isEmpty { logger.info("migrated", metadata: ["database": "\(name)", "applied": "\(applied)"]) }
     }
 
     /// Reads and checks a seed file.
@@ -53,11 +67,12 @@ public enum ConveneNode {
 
     /// Serves until SIGTERM or SIGINT, then shuts down gracefully.
     public static func serve(_ settings: Settings, logger: Logger) async throws {
-        let store = try await openStore(settings, logger: logger)
-        try await seedIfEmpty(store, settings: settings, logger: logger)
-        let services = try ConveneServices(settings: settings, store: store)
-        let app = buildApplication(services, logger: logger)
-        try await app.runService()
+        try await withStore(settings, logger: logger) { store in
+            try await seedIfEmpty(store, settings: settings, logger: logger)
+            let services = try ConveneServices(settings: settings, store: store)
+            let app = buildApplication(services, logger: logger)
+            try await app.runService()
+        }
     }
 
     /// Routes swift-log to JSON lines or text on standard error at the configured level.

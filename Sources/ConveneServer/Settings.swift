@@ -15,7 +15,7 @@ public struct Settings: Sendable, Equatable {
     public var host = "127.0.0.1"
     public var port = 8080
     public var dataDir = "data"
-    /// Empty: SQLite at `<data dir>/convene.sqlite`. `sqlite:PATH` names another file.
+    /// Empty: SQLite at `<data dir>/convene.sqlite`. `sqlite:PATH` names another file; `postgres://…` selects PostgreSQL.
     public var databaseURL = ""
     public var seedsPath = "seeds/network.json"
     public var seedOnFirstStart = true
@@ -86,6 +86,7 @@ public struct Settings: Sendable, Equatable {
 
     public enum Database: Sendable, Equatable {
         case sqlite(path: String)
+        case postgres(url: String)
     }
 
     /// Which store `database.url` selects.
@@ -98,9 +99,9 @@ public struct Settings: Sendable, Equatable {
             return .sqlite(path: path)
         }
         if databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") {
-            throw .invalid("database.url", "The PostgreSQL store is not built yet (issue 9); use SQLite.")
+            return .postgres(url: databaseURL)
         }
-        throw .invalid("database.url", "database.url must start with sqlite: (or be empty for the default file).")
+        throw .invalid("database.url", "database.url must start with sqlite: or postgres:// (or be empty for the default file).")
     }
 }
 

@@ -6,6 +6,8 @@ public struct NewUser: Sendable {
     public var email: String
     public var passwordHash: String
     public var displayName: String
+    /// The district or office the user works for.
+    public var organizationID: Int64?
     /// The SHA-256 of an invite code to redeem in the same transaction, when registration is by invite.
     public var inviteCodeHash: String?
 
@@ -13,11 +15,13 @@ public struct NewUser: Sendable {
     ///   - email: normalised address.
     ///   - passwordHash: bcrypt hash.
     ///   - displayName: validated name.
+    ///   - organizationID: the user's organization, if any.
     ///   - inviteCodeHash: hash of the invite to consume, if any.
-    public init(email: String, passwordHash: String, displayName: String, inviteCodeHash: String? = nil) {
+    public init(email: String, passwordHash: String, displayName: String, organizationID: Int64? = nil, inviteCodeHash: String? = nil) {
         self.email = email
         self.passwordHash = passwordHash
         self.displayName = displayName
+        self.organizationID = organizationID
         self.inviteCodeHash = inviteCodeHash
     }
 }
@@ -69,6 +73,8 @@ public protocol AccountStore: Sendable {
     func createUser(_ user: NewUser, now: Date) async throws -> User
     func user(id: Int64) async throws -> User?
     func user(email: String) async throws -> User?
+    /// Changes a user's profile; `organizationID` `.some(nil)` clears the organization.
+    func updateUser(id: Int64, displayName: String?, organizationID: Int64??) async throws -> User
     /// The user and their password hash, for login.
     func credentials(email: String) async throws -> (user: User, passwordHash: String)?
     func createSession(userID: Int64, tokenHash: String, csrfToken: String, now: Date, expiresAt: Date) async throws -> Session
@@ -87,6 +93,7 @@ public protocol NetworkStore: Sendable {
     func seed(_ network: SeedNetwork, now: Date) async throws -> SeedReport
     func states() async throws -> [USState]
     func organizations() async throws -> [Organization]
+    func organization(slug: String) async throws -> Organization?
     func communities() async throws -> [Community]
     func community(slug: String) async throws -> Community?
     func community(id: Int64) async throws -> Community?

@@ -82,8 +82,7 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let settings = try await options.settings()
         try await reportingErrors {
-            let store = try await ConveneNode.openStore(settings, logger: Logger(label: "convene"))
-            let ready = await store.isReady()
+            let ready = try await ConveneNode.withStore(settings, logger: Logger(label: "convene")) { store in await store.isReady() }
             print(ready ? "The database is migrated." : "The database is not ready.")
         }
     }
@@ -100,8 +99,9 @@ struct Seed: AsyncParsableCommand {
         let settings = try await options.settings()
         try await reportingErrors {
             let network = try ConveneNode.loadSeeds(path: seeds ?? settings.seedsPath)
-            let store = try await ConveneNode.openStore(settings, logger: Logger(label: "convene"))
-            let report = try await store.seed(network, now: Date())
+            let report = try await ConveneNode.withStore(settings, logger: Logger(label: "convene")) { store in
+                try await store.seed(network, now: Date())
+            }
             print(
                 "Seeded: \(report.states) states, \(report.organizations) organizations, \(report.communities) communities, "
                     + "\(report.committees) committees, \(report.channels) channels, \(report.tags) tags, \(report.callSeries) call series added"
@@ -125,9 +125,10 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             let settings = try await options.settings()
             try await reportingErrors {
-                let store = try await ConveneNode.openStore(settings, logger: Logger(label: "convene"))
-                let user = try await ConveneNode.createUser(
-                    store: store, settings: settings, email: email, password: password, name: name, admin: admin)
+                let (email, password, name, admin) = (email, password, name, admin)
+                let user = try await ConveneNode.withStore(settings, logger: Logger(label: "convene")) { store in
+                    try await ConveneNode.createUser(store: store, settings: settings, email: email, password: password, name: name, admin: admin)
+                }
                 print("Created user \(user.id) <\(user.email)>\(admin ? " with the admin role on the network" : "").")
             }
         }

@@ -34,6 +34,31 @@ struct AccountsHTTPTests {
         #expect(!stored.passwordHash.contains(Self.password))
     }
 
+    @Test("a user names their organization at registration and changes it, or their name, later")
+    func organizationAndProfile() async throws {
+        let app = try await TestApp.make()
+        try await app.test { client async throws in
+            let tulsa = try #require(try await app.store.organization(slug: "tulsa-public-schools"))
+            let reply = try await client.call(
+                .post, "/api/v1/auth/register",
+                json: ["email": "ann@example.org", "password": Self.password, "display_name": "Ann", "organization": "tulsa-public-schools"])
+            #expect((reply.object["user"] as? [String: Any])?["organization_id"] as? Int == Int(tulsa.id))
+            let token = try #require(reply.string("token"))
+            let renamed = try await client.call(.patch, "/api/v1/me", json: ["display_name": "Ann Lee", "organization": "nassau-boces"], token: token)
+            #expect(renamed.status == .ok)
+            let nassau = try #require(try await app.store.organization(slug: "nassau-boces"))
+            #expect(try await app.store.user(email: "ann@example.org")?.organizationID == nassau.id)
+            #expect(try await app.store.user(email: "ann@example.org")?.displayName == "Ann Lee")
+            let unknown = try await client.call(.patch, "/api/v1/me", json: ["organization": "atlantis"], token: token)
+            #expect(unknown.status == .unprocessableContent)
+            #expect(unknown.errorField == "organization")
+            #expect(try await app.store.user(email: "ann@example.org")?.organizationID == nassau.id)
+            #expect(try await client.call(.patch, "/api/v1/me", json: ["organization": ""], token: token).status == .ok)
+            #expect(try await app.store.user(email: "ann@example.org")?.organizationID == nil)
+            #expect(try await client.call(.patch, "/api/v1/me", json: ["display_name": "x"]).status == .unauthorized)
+        }
+    }
+
     @Test("behind a TLS proxy the session cookie is Secure")
     func secureCookie() async throws {
         let app = try await TestApp.make()

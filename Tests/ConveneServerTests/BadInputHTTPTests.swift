@@ -10,12 +10,13 @@ import Testing
 struct BadInputHTTPTests {
     /// An endpoint with a body that would succeed, so each test can spoil one thing about it.
     struct Endpoint: CustomStringConvertible, Sendable {
+        var method: HTTPRequest.Method = .post
         var path: String
         var needsAdmin: Bool
         var valid: @Sendable (_ userID: Int64) -> [String: any Sendable]
         var requiredField: String
         var mistypedField: String
-        var description: String { path }
+        var description: String { "\(method) \(path)" }
     }
 
     static let endpoints: [Endpoint] = [
@@ -26,6 +27,9 @@ struct BadInputHTTPTests {
         Endpoint(
             path: "/api/v1/auth/login", needsAdmin: false, valid: { _ in ["email": "admin@example.org", "password": "correct horse battery"] },
             requiredField: "password", mistypedField: "email"),
+        Endpoint(
+            method: .patch, path: "/api/v1/me", needsAdmin: true, valid: { _ in ["display_name": "Renamed"] }, requiredField: "",
+            mistypedField: "display_name"),
         Endpoint(path: "/api/v1/invites", needsAdmin: true, valid: { _ in ["community": "ohio"] }, requiredField: "", mistypedField: "expires_in_days"),
         Endpoint(
             path: "/api/v1/communities/ohio/grants", needsAdmin: true, valid: { id in ["user_id": id, "role": "moderator"] },
@@ -46,35 +50,36 @@ struct BadInputHTTPTests {
             let reply: Reply
             switch spoil {
             case .malformed:
-                reply = try await client.call(.post, endpoint.path, raw: "{\"email\": ", token: auth)
+                reply = try await client.call(endpoint.method, endpoint.path, raw: "{\"email\": ", token: auth)
                 #expect(reply.status == .badRequest)
                 #expect(reply.errorCode == "bad_request")
             case .wrongContentType:
-                reply = try await client.call(.post, endpoint.path, raw: "email=a", token: auth, headers: [.contentType: "application/x-www-form-urlencoded"])
+                reply = try await client.call(endpoint.method, endpoint.path, raw: "email=a", token: auth, headers: [.contentType: "application/x-www-form-urlencoded"])
                 #expect(reply.status == .unsupportedMediaType)
             case .oversize:
                 body["padding"] = String(repeating: "x", count: 5000)
-                reply = try await client.call(.post, endpoint.path, json: body, token: auth)
+                reply = try await client.call(endpoint.method, endpoint.path, json: body, token: auth)
                 #expect(reply.status == .contentTooLarge)
                 #expect(reply.errorCode == "payload_too_large")
             case .missingField:
                 guard !endpoint.requiredField.isEmpty else { return }
                 body[endpoint.requiredField] = nil
-                reply = try await client.call(.post, endpoint.path, json: body, token: auth)
+                reply = try await client.call(endpoint.method, endpoint.path, json: body, token: auth)
                 #expect(reply.status == .unprocessableContent)
                 #expect(reply.errorField == endpoint.requiredField)
             case .mistypedField:
                 body[endpoint.mistypedField] = ["not": "this"]
-                reply = try await client.call(.post, endpoint.path, json: body, token: auth)
+                reply = try await client.call(endpoint.method, endpoint.path, json: body, token: auth)
                 #expect(reply.status == .unprocessableContent)
                 #expect(reply.errorField == endpoint.mistypedField)
             case .emptyBody:
-                reply = try await client.call(.post, endpoint.path, raw: "", token: auth)
+                reply = try await client.call(endpoint.method, endpoint.path, raw: "", token: auth)
                 #expect(reply.status == .badRequest)
             }
             #expect(reply.errorCode != nil, "\(reply.body)")
         }
         #expect(try await app.store.user(email: "new@example.org") == nil)
+        #expect(try await app.store.user(email: "admin@example.org")?.displayName == "Admin")
         let ohio = try #require(try await app.store.community(slug: "ohio"))
         #expect(try await app.store.grants(reachingCommunity: ohio.id).allSatisfy { $0.scope == .network })
     }
@@ -92,6 +97,7 @@ struct BadInputHTTPTests {
                 ("/api/v1/communities/ohio/grants", ["user_id": admin.id, "role": "member", "committee": "no-such"], "committee"),
                 ("/api/v1/invites", ["community": "ohio", "expires_in_days": 0], "expires_in_days"),
                 ("/api/v1/invites", ["community": "ohio", "email": "nope"], "email"),
+                ("/api/v1/auth/register", ["email": "b@example.org", "password": "correct horse battery", "display_name": "B", "organization": "atlantis"], "organization"),
             ]
             for (path, body, field) in cases {
                 let reply = try await client.call(.post, path, json: body, token: token)

@@ -1,4 +1,6 @@
+import ConveneStore
 import Foundation
+import Logging
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -80,12 +82,40 @@ struct CLITests {
         let database = try Self.run(["migrate", "--database-url", "mysql://localhost/x"])
         #expect(database.status != 0)
         #expect(database.errors.contains("database.url"))
+        let malformed = try Self.run(["migrate", "--database-url", "postgres://"])
+        #expect(malformed.status != 0)
+        #expect(malformed.errors.contains("database.url"))
     }
 
-    @Test("serve on a fresh data dir seeds, answers, and exits cleanly on SIGTERM")
-    func serveAndStop() async throws {
+    @Test("an unreachable PostgreSQL stops a command with a clear message instead of waiting forever")
+    func unreachablePostgres() throws {
+        let started = Date()
+        let run = try Self.run(["migrate", "--database-url", "postgres://convene@127.0.0.1:1/convene"])
+        #expect(run.status != 0)
+        #expect(run.errors.contains("PostgreSQL did not answer"))
+        #expect(Date().timeIntervalSince(started) < 30)
+    }
+
+    /// The stores to serve from: SQLite always, PostgreSQL when `POSTGRES_URL` names a server.
+    static var databases: [String] {
+        ProcessInfo.processInfo.environment["POSTGRES_URL"] == nil ? ["sqlite"] : ["sqlite", "postgres"]
+    }
+
+    static func databaseArguments(_ kind: String) async throws -> [String] {
+        guard kind == "postgres", let base = ProcessInfo.processInfo.environment["POSTGRES_URL"], var components = URLComponents(string: base) else {
+            return []
+        }
+        let name = "convene_cli_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12))"
+        try await PostgresStore.createDatabase(named: name, serverURL: base, logger: Logger(label: "cli-tests"))
+        components.path = "/\(name)"
+        return ["--database-url", components.string!]
+    }
+
+    @Test("serve on a fresh database seeds, answers, and exits cleanly on SIGTERM", arguments: databases)
+    func serveAndStop(database: String) async throws {
         let data = try Self.scratch()
-        let (process, _, errors) = try Self.process(["serve", "--data-dir", data, "--port", "0"], environment: ["CONVENE_LOG_FORMAT": "json"])
+        let (process, _, errors) = try Self.process(
+            ["serve", "--data-dir", data, "--port", "0"] + (try await Self.databaseArguments(database)), environment: ["CONVENE_LOG_FORMAT": "json"])
         try process.run()
         defer { if process.isRunning { process.terminate() } }
         var log = ""

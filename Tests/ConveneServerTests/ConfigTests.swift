@@ -68,5 +68,7 @@ struct ConfigTests {
         #expect(try settings.database() == .sqlite(path: "/srv/convene/convene.sqlite"))
         settings.databaseURL = "sqlite:///tmp/other.sqlite"
         #expect(try settings.database() == .sqlite(path: "/tmp/other.sqlite"))
+        settings.databaseURL = "postgres://convene@127.0.0.1:5432/convene"
+        #expect(try settings.database() == .postgres(url: "postgres://convene@127.0.0.1:5432/convene"))
     }
 }

@@ -1,24 +1,50 @@
 import ConveneCore
 import ConveneStore
 import Foundation
+import Logging
 
-/// A fresh, migrated store in a temporary folder. SQLite today; the PostgreSQL adapter joins the
-/// `kinds` list when it exists, so every store test runs against both.
+/// A fresh, migrated store for each test: SQLite in a temporary folder always, and PostgreSQL (a new
+/// database on the server `POSTGRES_URL` names) when that variable is set, so every store test
+/// runs against both adapters.
 enum StoreFixture {
     enum Kind: String, CaseIterable, CustomStringConvertible {
-        case sqlite
+        case sqlite, postgres
         var description: String { rawValue }
+
+        static var allCases: [Kind] {
+            ProcessInfo.processInfo.environment["POSTGRES_URL"].map { _ in [.sqlite, .postgres] } ?? [.sqlite]
+        }
     }
 
-    static func make(_ kind: Kind) async throws -> any ConveneStore {
+    static let logger = Logger(label: "store-tests")
+
+    static func with<T: Sendable>(_ kind: Kind, _ body: @Sendable (any ConveneStore) async throws -> T) async throws -> T {
         switch kind {
         case .sqlite:
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("convene-store-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let store = try SQLiteStore(path: folder.appendingPathComponent("test.sqlite").path)
             try await store.migrate()
-            return store
+            return try await body(store)
+        case .postgres:
+            let url = try await freshPostgresDatabase()
+            let store = try PostgresStore(url: url, logger: logger)
+            return try await store.whileRunning {
+                try await store.migrate()
+                return try await body(store)
+            }
         }
+    }
+
+    /// Creates an empty database on the `POSTGRES_URL` server and returns its URL.
+    static func freshPostgresDatabase() async throws -> String {
+        guard let base = ProcessInfo.processInfo.environment["POSTGRES_URL"], var components = URLComponents(string: base) else {
+            throw ConveneError(.unavailable, "POSTGRES_URL is not set.")
+        }
+        let name = "convene_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
+        try await PostgresStore.createDatabase(named: name, serverURL: base, logger: logger)
+        components.path = "/\(name)"
+        return components.string!
     }
 
     /// The repository's own `seeds/network.json`.

@@ -18,10 +18,13 @@ struct Accounts: Sendable {
     let commonPasswords: Set<String>
     let now: @Sendable () -> Date
 
-    func register(email rawEmail: String, password: String, displayName rawName: String, invite: String?) async throws -> (User, IssuedSession) {
+    func register(email rawEmail: String, password: String, displayName rawName: String, organization: String?, invite: String?) async throws
+        -> (User, IssuedSession)
+    {
         let email = try Validation.email(rawEmail)
         try Validation.password(password, commonPasswords: commonPasswords)
         let displayName = try Validation.displayName(rawName)
+        let organizationID = try await organizationID(slug: organization)
         if !settings.allowedEmailDomains.isEmpty && !settings.allowedEmailDomains.contains(Validation.domain(ofEmail: email)) {
             throw ConveneError.invalid("email", "Registration is open to addresses at \(settings.allowedEmailDomains.joined(separator: ", ")) only.")
         }
@@ -31,7 +34,9 @@ struct Accounts: Sendable {
         }
         let hash = try await hasher.hash(password)
         let user = try await store.createUser(
-            NewUser(email: email, passwordHash: hash, displayName: displayName, inviteCodeHash: invite.flatMap { $0.isEmpty ? nil : Tokens.hash($0) }),
+            NewUser(
+                email: email, passwordHash: hash, displayName: displayName, organizationID: organizationID,
+                inviteCodeHash: invite.flatMap { $0.isEmpty ? nil : Tokens.hash($0) }),
             now: now())
         return (user, try await issueSession(for: user))
     }
@@ -47,6 +52,24 @@ struct Accounts: Sendable {
         }
         throttle.succeeded(email: email)
         return (credentials.user, try await issueSession(for: credentials.user))
+    }
+
+    /// Changes the caller's name or organization; an empty organization clears it.
+    func updateProfile(_ auth: Authenticated, displayName rawName: String?, organization: String?) async throws -> User {
+        let displayName = try rawName.map { name throws(ConveneError) in try Validation.displayName(name) }
+        var organizationID: Int64??
+        if let organization {
+            organizationID = .some(organization.isEmpty ? nil : try await self.organizationID(slug: organization))
+        }
+        return try await store.updateUser(id: auth.user.id, displayName: displayName, organizationID: organizationID)
+    }
+
+    private func organizationID(slug: String?) async throws -> Int64? {
+        guard let slug else { return nil }
+        guard let organization = try await store.organization(slug: slug) else {
+            throw ConveneError.invalid("organization", "There is no organization \(slug); see /api/v1/organizations.")
+        }
+        return organization.id
     }
 
     func logout(_ auth: Authenticated) async throws {

@@ -25,8 +25,8 @@ extension SQLiteStore: AccountStore {
                 inviteCommunity = invite["community_id"]
             }
             try db.execute(
-                sql: "INSERT INTO users (email, password_hash, display_name, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [user.email, user.passwordHash, user.displayName, now])
+                sql: "INSERT INTO users (email, password_hash, display_name, organization_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [user.email, user.passwordHash, user.displayName, user.organizationID, now])
             let id = db.lastInsertedRowID
             if let inviteID {
                 try db.execute(sql: "UPDATE invites SET used_by = ?, used_at = ? WHERE id = ?", arguments: [id, now, inviteID])
@@ -36,7 +36,7 @@ extension SQLiteStore: AccountStore {
                     sql: "INSERT OR IGNORE INTO memberships (community_id, user_id, joined_at) VALUES (?, ?, ?)",
                     arguments: [inviteCommunity, id, now])
             }
-            return User(id: id, email: user.email, displayName: user.displayName, organizationID: nil, createdAt: now)
+            return User(id: id, email: user.email, displayName: user.displayName, organizationID: user.organizationID, createdAt: now)
         }
     }
 
@@ -46,6 +46,21 @@ extension SQLiteStore: AccountStore {
 
     public func user(email: String) async throws -> User? {
         try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE email = ?", arguments: [email])?.user() }
+    }
+
+    public func updateUser(id: Int64, displayName: String?, organizationID: Int64??) async throws -> User {
+        try await write { db in
+            if let displayName {
+                try db.execute(sql: "UPDATE users SET display_name = ? WHERE id = ?", arguments: [displayName, id])
+            }
+            if let organizationID {
+                try db.execute(sql: "UPDATE users SET organization_id = ? WHERE id = ?", arguments: [organizationID, id])
+            }
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]) else {
+                throw ConveneError.notFound("The user")
+            }
+            return row.user()
+        }
     }
 
     public func credentials(email: String) async throws -> (user: User, passwordHash: String)? {
@@ -130,7 +145,7 @@ extension SQLiteStore: AccountStore {
                     db, sql: "SELECT id, confers FROM committees WHERE id IN (\(committeeIDs.map { _ in "?" }.joined(separator: ",")))",
                     arguments: StatementArguments(committeeIDs))
                 for row in rows {
-                    committeeRoles[row["id"]] = Self.roles(fromList: row["confers"])
+                    committeeRoles[row["id"]] = StoreEncoding.roles(fromList: row["confers"])
                 }
             }
             return Principal(userID: userID, grants: grants, memberships: memberships, committeeRoles: committeeRoles)
@@ -147,9 +162,5 @@ extension SQLiteStore: AccountStore {
         default: return nil
         }
         return Grant(id: row["id"], userID: row["user_id"], role: role, scope: scope, grantedBy: row["granted_by"])
-    }
-
-    static func roles(fromList list: String) -> [Role] {
-        list.split(separator: ",").compactMap { Role(rawValue: String($0)) }
     }
 }

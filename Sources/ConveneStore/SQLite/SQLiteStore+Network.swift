@@ -48,7 +48,7 @@ extension SQLiteStore: NetworkStore {
                 for committee in network.committees {
                     try db.execute(
                         sql: "INSERT INTO committees (community_id, slug, name, purpose, confers) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                        arguments: [id, committee.slug, committee.name, committee.purpose, committee.grants.map(\.rawValue).joined(separator: ",")])
+                        arguments: [id, committee.slug, committee.name, committee.purpose, StoreEncoding.list(committee.grants)])
                     report.committees += db.changesCount
                 }
                 for channel in network.defaults.channels {
@@ -93,6 +93,10 @@ extension SQLiteStore: NetworkStore {
         try await read { db in try Row.fetchAll(db, sql: "SELECT * FROM organizations ORDER BY name").compactMap(Self.organization) }
     }
 
+    public func organization(slug: String) async throws -> Organization? {
+        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM organizations WHERE slug = ?", arguments: [slug]).flatMap(Self.organization) }
+    }
+
     public func organizations(communityID: Int64) async throws -> [Organization] {
         try await read { db in
             try Row.fetchAll(
@@ -132,7 +136,7 @@ extension SQLiteStore: NetworkStore {
             try Row.fetchAll(db, sql: "SELECT * FROM committees WHERE community_id = ? ORDER BY id", arguments: [communityID]).map {
                 Committee(
                     id: $0["id"], communityID: $0["community_id"], slug: $0["slug"], name: $0["name"], purpose: $0["purpose"],
-                    confers: Self.roles(fromList: $0["confers"]))
+                    confers: StoreEncoding.roles(fromList: $0["confers"]))
             }
         }
     }
@@ -195,7 +199,7 @@ extension SQLiteStore: NetworkStore {
     }
 
     public func createGrant(userID: Int64, role: Role, scope: Scope, grantedBy: Int64?, now: Date) async throws -> Grant {
-        let key = Self.scopeKey(scope)
+        let key = StoreEncoding.scopeKey(scope)
         return try await write { db in
             try db.execute(
                 sql: """
@@ -250,24 +254,15 @@ extension SQLiteStore: NetworkStore {
                 byState[row["state"], default: []].append(
                     .init(slug: row["slug"], name: row["name"], readiness: readiness, members: row["members"]))
             }
-            let order: [Readiness] = [.initiating, .improving, .innovating]
             return try Row.fetchAll(db, sql: "SELECT code, name FROM states ORDER BY name").map { row in
                 let code: String = row["code"]
                 let list = byState[code] ?? []
-                let level = list.map(\.readiness).max { order.firstIndex(of: $0)! < order.firstIndex(of: $1)! }
+                let level = StoreEncoding.highest(list.map(\.readiness))
                 let counts = memberCounts[code] ?? (0, 0)
                 return StateStatus(
                     code: code, name: row["name"], readiness: level, communities: list, organizations: organizationCounts[code] ?? 0,
                     members: counts.0, newMembers30d: counts.1)
             }
-        }
-    }
-
-    static func scopeKey(_ scope: Scope) -> String {
-        switch scope {
-        case .network: "network"
-        case .community(let id): "community:\(id)"
-        case .committee(_, let id): "committee:\(id)"
         }
     }
 

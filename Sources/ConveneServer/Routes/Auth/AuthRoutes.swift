@@ -14,7 +14,13 @@ struct AuthRoutes {
         var email: String
         var password: String
         var displayName: String
+        var organization: String?
         var invite: String?
+    }
+
+    struct ProfileBody: Decodable {
+        var displayName: String?
+        var organization: String?
     }
 
     struct LoginBody: Decodable {
@@ -58,7 +64,8 @@ struct AuthRoutes {
         router.post("/api/v1/auth/register") { request, context in
             let body = try await request.decodeJSON(RegisterBody.self, limit: settings.maxBodyBytes)
             let (user, issued) = try await accounts.register(
-                email: body.email, password: body.password, displayName: body.displayName, invite: body.invite)
+                email: body.email, password: body.password, displayName: body.displayName, organization: body.organization,
+                invite: body.invite)
             return try sessionResponse(user, issued, status: .created, request: request)
         }
         router.post("/api/v1/auth/login") { request, context in
@@ -85,6 +92,12 @@ struct AuthRoutes {
                 MeResponse(
                     user: SelfUserView(auth.user), grants: try await directory.grants(of: principal), communities: communities,
                     csrfToken: auth.session.csrfToken))
+        }
+        router.patch("/api/v1/me") { request, context in
+            let auth = try context.requireAuth()
+            let body = try await request.decodeJSON(ProfileBody.self, limit: settings.maxBodyBytes)
+            let user = try await accounts.updateProfile(auth, displayName: body.displayName, organization: body.organization)
+            return try JSON.response(["user": SelfUserView(user)])
         }
         router.post("/api/v1/invites") { request, context in
             let auth = try context.requireAuth()

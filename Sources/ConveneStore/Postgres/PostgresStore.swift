@@ -1,0 +1,214 @@
+public import Foundation
+public import Logging
+public import ConveneCore
+import NIOSSL
+import PostgresNIO
+
+/// The multi-node store: PostgreSQL through postgres-nio's connection pool. The client only serves
+/// queries while its pool runs: `whileRunning` keeps it running around a body.
+public final class PostgresStore: StoreMaintenance {
+    let client: PostgresClient
+    let logger: Logger
+    /// host:port, for messages.
+    let endpoint: String
+
+    /// - Parameters:
+    ///   - url: `postgres://user:password@host:port/database?sslmode=disable|prefer|require`.
+    ///   - logger: where the pool logs in the background.
+    public init(url: String, logger: Logger) throws(ConveneError) {
+        let configuration = try Self.configuration(url)
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        endpoint = "\(configuration.host ?? "?"):\(configuration.port ?? 5432)"
+        self.logger = logger
+    }
+
+    /// Keeps the pool running while `body` runs, and stops it after.
+    public func whileRunning<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                await self.client.run()
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await body()
+        }
+    }
+
+    static func configuration(_ url: String) throws(ConveneError) -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+            let host = components.host, !host.isEmpty
+        else {
+            throw .invalid("database.url", "database.url must look like postgres://user:password@host:5432/database.")
+        }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        let mode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "disable"
+        let tls: PostgresClient.Configuration.TLS
+        switch mode {
+        case "disable": tls = .disable
+        case "prefer": tls = .prefer(.makeClientConfiguration())
+        case "require": tls = .require(.makeClientConfiguration())
+        default: throw .invalid("database.url", "sslmode must be disable, prefer or require.")
+        }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: components.user ?? "postgres", password: components.password,
+            database: database.isEmpty ? nil : database, tls: tls)
+        configuration.options.maximumConnections = 16
+        return configuration
+    }
+
+    @discardableResult
+    public func migrate() async throws -> [String] {
+        try await transaction { connection in
+            // Two nodes starting together must not both apply a migration.
+            try await connection.query("SELECT pg_advisory_xact_lock(72616)", logger: self.logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS convene_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)", logger: self.logger)
+            let applied = Set(try await connection.rows("SELECT name FROM convene_migrations", self.logger).map { try $0["name"].decode(String.self) })
+            var now: [String] = []
+            for migration in PostgresMigrations.all where !applied.contains(migration.name) {
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                }
+                try await connection.query("INSERT INTO convene_migrations (name, applied_at) VALUES (\(migration.name), now())", logger: self.logger)
+                now.append(migration.name)
+            }
+            return now
+        }
+    }
+
+    /// Fails with `unavailable` when the server does not answer in time, instead of waiting forever
+    /// while the pool retries its connections.
+    public func waitUntilReachable(timeout: Duration = .seconds(10)) async throws {
+        guard try await withTimeout(timeout, { try await self.execute("SELECT 1") }) != nil else {
+            throw ConveneError(.unavailable, "PostgreSQL did not answer within \(timeout) at \(endpoint).")
+        }
+    }
+
+    /// `body`'s result, or nil when `timeout` passes first (the body is cancelled).
+    func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @Sendable @escaping () async throws -> T) async throws -> T? {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+    }
+
+    public func isReady() async -> Bool {
+        guard let rows = try? await withTimeout(.seconds(2), { try await self.rows("SELECT name FROM convene_migrations") }) ?? nil else {
+            return false
+        }
+        let applied = Set(rows.compactMap { try? $0["name"].decode(String.self) })
+        return PostgresMigrations.all.allSatisfy { applied.contains($0.name) }
+    }
+
+    /// Runs `body` in a transaction; constraint violations become API errors, a domain error thrown
+    /// inside comes out as itself.
+    func transaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            throw Self.translate(error.closureError ?? error.commitError ?? error.beginError ?? error)
+        } catch {
+            throw Self.translate(error)
+        }
+    }
+
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+        do {
+            return try await client.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
+        } catch {
+            throw Self.translate(error)
+        }
+    }
+
+    func execute(_ query: PostgresQuery) async throws {
+        _ = try await rows(query)
+    }
+
+    static func translate(_ error: any Error) -> any Error {
+        if let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] {
+            switch state {
+            case "23505": return ConveneError(.conflict, "That already exists.")
+            case "23503": return ConveneError(.conflict, "That refers to something that does not exist.")
+            default: break
+            }
+        }
+        return error
+    }
+}
+
+extension PostgresConnection {
+    func rows(_ query: PostgresQuery, _ logger: Logger) async throws -> [PostgresRandomAccessRow] {
+        try await self.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
+    }
+
+    /// Runs a statement and returns how many rows it touched (for `INSERT … ON CONFLICT DO NOTHING RETURNING 1`).
+    func count(_ query: PostgresQuery, _ logger: Logger) async throws -> Int {
+        try await rows(query, logger).count
+    }
+}
+
+extension PostgresRandomAccessRow {
+    func user() throws -> User {
+        User(
+            id: try self["id"].decode(Int64.self), email: try self["email"].decode(String.self),
+            displayName: try self["display_name"].decode(String.self), organizationID: try self["organization_id"].decode(Int64?.self),
+            createdAt: try self["created_at"].decode(Date.self))
+    }
+
+    func grant() throws -> Grant? {
+        guard let role = Role(rawValue: try self["role"].decode(String.self)) else { return nil }
+        let scope: Scope
+        switch try self["scope_kind"].decode(String.self) {
+        case "network": scope = .network
+        case "community": scope = .community(try self["community_id"].decode(Int64.self))
+        case "committee":
+            scope = .committee(community: try self["community_id"].decode(Int64.self), committee: try self["committee_id"].decode(Int64.self))
+        default: return nil
+        }
+        return Grant(
+            id: try self["id"].decode(Int64.self), userID: try self["user_id"].decode(Int64.self), role: role, scope: scope,
+            grantedBy: try self["granted_by"].decode(Int64?.self))
+    }
+
+    func organization() throws -> Organization? {
+        guard let kind = OrganizationKind(rawValue: try self["kind"].decode(String.self)) else { return nil }
+        return Organization(
+            id: try self["id"].decode(Int64.self), slug: try self["slug"].decode(String.self), name: try self["name"].decode(String.self),
+            kind: kind, state: try self["state"].decode(String.self), city: try self["city"].decode(String?.self))
+    }
+
+    func community() throws -> Community? {
+        guard let readiness = Readiness(rawValue: try self["readiness"].decode(String.self)),
+            let visibility = Visibility(rawValue: try self["visibility"].decode(String.self))
+        else { return nil }
+        let states = try self["state_list"].decode(String?.self).map { $0.split(separator: ",").map(String.init) } ?? []
+        return Community(
+            id: try self["id"].decode(Int64.self), slug: try self["slug"].decode(String.self), name: try self["name"].decode(String.self),
+            description: try self["description"].decode(String.self), states: states, timezone: try self["timezone"].decode(String.self),
+            readiness: readiness, visibility: visibility, memberCount: Int(try self["member_count"].decode(Int64.self)),
+            createdAt: try self["created_at"].decode(Date.self))
+    }
+}
+
+extension PostgresStore {
+    /// Creates a database on the server of `serverURL` (tests and `convene` setup scripts use it).
+    /// - Parameters:
+    ///   - name: lower-case letters, digits and underscores.
+    ///   - serverURL: a URL of any database on that server the user may connect to.
+    ///   - logger: where the temporary pool logs.
+    public static func createDatabase(named name: String, serverURL: String, logger: Logger) async throws {
+        guard name.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "_" }), !name.isEmpty else {
+            throw ConveneError.invalid("name", "A database name is lower-case letters, digits and underscores.")
+        }
+        let admin = try PostgresStore(url: serverURL, logger: logger)
+        try await admin.whileRunning {
+            try await admin.waitUntilReachable()
+            try await admin.execute(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import ConveneCore
+
+/// How domain values are written into columns, the same for every adapter.
+enum StoreEncoding {
+    /// The unique key of a grant's scope: one grant per user, role and scope.
+    static func scopeKey(_ scope: Scope) -> String {
+        switch scope {
+        case .network: "network"
+        case .community(let id): "community:\(id)"
+        case .committee(_, let id): "committee:\(id)"
+        }
+    }
+
+    /// Roles a committee confers, stored comma-separated.
+    static func roles(fromList list: String) -> [Role] {
+        list.split(separator: ",").compactMap { Role(rawValue: String($0)) }
+    }
+
+    static func list(_ roles: [Role]) -> String {
+        roles.map(\.rawValue).joined(separator: ",")
+    }
+
+    static let readinessOrder: [Readiness] = [.initiating, .improving, .innovating]
+
+    /// The highest level among a state's communities.
+    static func highest(_ levels: [Readiness]) -> Readiness? {
+        levels.max { readinessOrder.firstIndex(of: $0)! < readinessOrder.firstIndex(of: $1)! }
+    }
+}
