@@ -43,10 +43,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "ConveneRealtime",
+            dependencies: ["ConveneCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ConveneServer",
             dependencies: [
                 "ConveneCore",
                 "ConveneStore",
+                "ConveneRealtime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -77,6 +83,11 @@ let package = Package(
         .testTarget(
             name: "ConveneStoreTests",
             dependencies: ["ConveneStore", "ConveneCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ConveneRealtimeTests",
+            dependencies: ["ConveneRealtime"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -176,6 +176,8 @@ public struct Channel: Sendable, Hashable, Codable {
     public var topic: String
     public var isPrivate: Bool
     public var announcementOnly: Bool
+    /// Seconds a member must wait between messages here; 0 for none.
+    public var slowModeSeconds: Int
     public var createdAt: Date
 
     /// - Parameters:
@@ -185,9 +187,11 @@ public struct Channel: Sendable, Hashable, Codable {
     ///   - topic: what it is about.
     ///   - isPrivate: whether only added members may read it.
     ///   - announcementOnly: whether only moderators and leads may post.
+    ///   - slowModeSeconds: seconds between a member's messages.
     ///   - createdAt: creation time.
     public init(
-        id: Int64, communityID: Int64, name: String, topic: String, isPrivate: Bool, announcementOnly: Bool, createdAt: Date
+        id: Int64, communityID: Int64, name: String, topic: String, isPrivate: Bool, announcementOnly: Bool, slowModeSeconds: Int = 0,
+        createdAt: Date
     ) {
         self.id = id
         self.communityID = communityID
@@ -195,6 +199,7 @@ public struct Channel: Sendable, Hashable, Codable {
         self.topic = topic
         self.isPrivate = isPrivate
         self.announcementOnly = announcementOnly
+        self.slowModeSeconds = slowModeSeconds
         self.createdAt = createdAt
     }
 }

@@ -7,6 +7,10 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case manageCommitteeMembers = "committee.members.manage"
     case createCommunityInvite = "community.invite.create"
     case administerNetwork = "network.administer"
+    case createChannel = "channel.create"
+    case manageChannelMembers = "channel.members.manage"
+    case readChannel = "channel.read"
+    case postMessage = "message.post"
 
     /// The lowest role that may take the action, for a public community and a private one.
     public var minimumRole: (public: Role, private: Role) {
@@ -18,6 +22,10 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         case .manageCommitteeMembers: (.lead, .lead)
         case .createCommunityInvite: (.lead, .lead)
         case .administerNetwork: (.admin, .admin)
+        case .createChannel: (.moderator, .moderator)
+        case .manageChannelMembers: (.moderator, .moderator)
+        case .readChannel: (.member, .member)
+        case .postMessage: (.member, .member)
         }
     }
 
@@ -30,17 +38,38 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     }
 }
 
+/// What the Policy needs to know about a channel an action concerns.
+public struct ChannelAccess: Sendable, Hashable {
+    public var isPrivate: Bool
+    public var announcementOnly: Bool
+    /// Whether the caller was added to this (private) channel.
+    public var callerIsMember: Bool
+
+    /// - Parameters:
+    ///   - isPrivate: only added members (and moderators) may read and post.
+    ///   - announcementOnly: only moderators and leads may post.
+    ///   - callerIsMember: the caller was added to the channel.
+    public init(isPrivate: Bool, announcementOnly: Bool, callerIsMember: Bool) {
+        self.isPrivate = isPrivate
+        self.announcementOnly = announcementOnly
+        self.callerIsMember = callerIsMember
+    }
+}
+
 /// What an action is asked about.
 public struct PolicyTarget: Sendable, Hashable {
     public var scope: Scope
     public var visibility: Visibility
+    public var channel: ChannelAccess?
 
     /// - Parameters:
     ///   - scope: network, a community, or a committee.
     ///   - visibility: the community's visibility (`.public` for the network).
-    public init(scope: Scope, visibility: Visibility) {
+    ///   - channel: the channel concerned, for channel actions.
+    public init(scope: Scope, visibility: Visibility, channel: ChannelAccess? = nil) {
         self.scope = scope
         self.visibility = visibility
+        self.channel = channel
     }
 
     public static let network = PolicyTarget(scope: .network, visibility: .public)
@@ -81,17 +110,31 @@ public enum Policy {
         if action.requiresAccount && !principal.isAuthenticated {
             return .failure(ConveneError(.unauthenticated, "Sign in to do that."))
         }
-        let needed = target.visibility == .public ? action.minimumRole.public : action.minimumRole.private
+        let needed = requiredRole(action, on: target)
         let held = role(of: principal, in: target.scope)
         if held >= needed { return .success(()) }
         if action == .readCommunity {
             // A private community's existence is not disclosed to outsiders.
             return .failure(.notFound("The community"))
         }
+        if action == .readChannel, target.channel?.isPrivate == true {
+            return .failure(.notFound("The channel"))
+        }
         if !principal.isAuthenticated {
             return .failure(ConveneError(.unauthenticated, "Sign in to do that."))
         }
         return .failure(.forbidden("This needs the \(needed.rawValue) role here; you have \(held.rawValue)."))
+    }
+
+    /// The lowest role that may take `action` on `target`: the action's table entry, raised for
+    /// private channels the caller was not added to and for posting in announcement-only channels.
+    public static func requiredRole(_ action: Action, on target: PolicyTarget) -> Role {
+        var needed = target.visibility == .public ? action.minimumRole.public : action.minimumRole.private
+        if let channel = target.channel, action == .readChannel || action == .postMessage {
+            if channel.isPrivate && !channel.callerIsMember { needed = max(needed, .moderator) }
+            if action == .postMessage && channel.announcementOnly { needed = max(needed, .moderator) }
+        }
+        return needed
     }
 
     public static func require(_ action: Action, by principal: Principal, on target: PolicyTarget) throws(ConveneError) {

@@ -10,6 +10,7 @@ public struct ConveneServices: Sendable {
     let store: any ConveneStore
     let accounts: Accounts
     let directory: NetworkDirectory
+    let messaging: Messaging
     let resources: Resources
 
     /// - Parameters:
@@ -27,6 +28,7 @@ public struct ConveneServices: Sendable {
                 window: TimeInterval(settings.loginWindowSeconds)),
             commonPasswords: resources.commonPasswords, now: now)
         directory = NetworkDirectory(store: store, now: now)
+        messaging = Messaging(store: store, directory: directory, now: now)
     }
 }
 
@@ -48,6 +50,7 @@ func addRoutes(_ services: ConveneServices, to router: some RouterMethods<AppReq
     AuthRoutes(accounts: services.accounts, directory: services.directory, settings: services.settings).add(to: router)
     CommunityRoutes(accounts: services.accounts, directory: services.directory, settings: services.settings).add(to: router)
     StatusRoutes(directory: services.directory).add(to: router)
+    ChannelRoutes(accounts: services.accounts, messaging: services.messaging, settings: services.settings).add(to: router)
 }
 
 /// The whole HTTP application for `services`, listening where the settings say.

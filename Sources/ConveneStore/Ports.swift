@@ -115,7 +115,30 @@ public protocol NetworkStore: Sendable {
     func statusReport(now: Date) async throws -> [StateStatus]
 }
 
-public typealias ConveneStore = AccountStore & NetworkStore & StoreMaintenance
+/// Channels, their members, and the ordered log of what happens in each.
+public protocol MessageStore: Sendable {
+    /// Throws `conflict` when the community already has a channel of that name.
+    func createChannel(
+        communityID: Int64, name: String, topic: String, isPrivate: Bool, announcementOnly: Bool, slowModeSeconds: Int, createdBy: Int64?,
+        now: Date
+    ) async throws -> Channel
+    func channel(id: Int64) async throws -> Channel?
+    func isChannelMember(channelID: Int64, userID: Int64) async throws -> Bool
+    /// Adds a member to a (private) channel; false when already there.
+    func addChannelMember(channelID: Int64, userID: Int64, now: Date) async throws -> Bool
+    /// The private channels of a community the user was added to.
+    func privateChannelIDs(communityID: Int64, userID: Int64) async throws -> Set<Int64>
+    /// Appends a batch in one transaction: each message gets its channel's next seq (from 1, no
+    /// gaps) and an event at that seq; a nonce its author already used returns the original.
+    func append(_ batch: [NewMessage], now: Date) async throws -> [AppendOutcome]
+    /// Messages by seq: after `afterSeq` ascending, or the latest before `beforeSeq` (or the latest
+    /// of all), returned in ascending order.
+    func messages(channelID: Int64, afterSeq: Int64?, beforeSeq: Int64?, limit: Int) async throws -> [Message]
+    /// The channel's events after `afterSeq`, in order, at most `limit`.
+    func events(channelID: Int64, afterSeq: Int64, limit: Int) async throws -> [ChannelEvent]
+}
+
+public typealias ConveneStore = AccountStore & NetworkStore & MessageStore & StoreMaintenance
 
 /// Opening, migrating and checking a store.
 public protocol StoreMaintenance: Sendable {

@@ -139,3 +139,55 @@ struct PolicyTests {
         #expect(!Policy.mayGrant(.member, in: .community(Self.otherCommunity), by: lead))
     }
 }
+
+@Suite("Policy for channels")
+struct ChannelPolicyTests {
+    typealias Caller = PolicyTests.Caller
+
+    func allowed(_ action: Action, _ caller: Caller, isPrivate: Bool = false, announcementOnly: Bool = false, added: Bool = false) -> Bool {
+        let target = PolicyTarget(
+            scope: .community(PolicyTests.community), visibility: .public,
+            channel: ChannelAccess(isPrivate: isPrivate, announcementOnly: announcementOnly, callerIsMember: added))
+        return Policy.check(action, by: caller.principal, on: target).isAllowed
+    }
+
+    @Test("members read and post in public channels; outsiders and other communities' members do neither")
+    func publicChannel() {
+        for caller in Caller.allCases {
+            let isMember = caller.expectedRole >= .member
+            #expect(allowed(.readChannel, caller) == isMember, "\(caller)")
+            #expect(allowed(.postMessage, caller) == isMember, "\(caller)")
+        }
+    }
+
+    @Test("only moderators and above post in an announcement-only channel")
+    func announcementOnly() {
+        for caller in Caller.allCases {
+            #expect(allowed(.postMessage, caller, announcementOnly: true) == (caller.expectedRole >= .moderator), "\(caller)")
+            #expect(allowed(.readChannel, caller, announcementOnly: true) == (caller.expectedRole >= .member), "\(caller)")
+        }
+    }
+
+    @Test("a private channel is for those added to it, and for moderators and above")
+    func privateChannel() {
+        for caller in Caller.allCases {
+            #expect(allowed(.readChannel, caller, isPrivate: true) == (caller.expectedRole >= .moderator), "\(caller)")
+            #expect(allowed(.readChannel, caller, isPrivate: true, added: true) == (caller.expectedRole >= .member), "\(caller)")
+            #expect(allowed(.postMessage, caller, isPrivate: true, added: true) == (caller.expectedRole >= .member), "\(caller)")
+        }
+        let target = PolicyTarget(
+            scope: .community(PolicyTests.community), visibility: .public, channel: ChannelAccess(isPrivate: true, announcementOnly: false, callerIsMember: false))
+        if case .failure(let error) = Policy.check(.readChannel, by: Caller.member.principal, on: target) {
+            #expect(error.code == .notFound)
+        } else {
+            Issue.record("a member not added read a private channel")
+        }
+    }
+}
+
+extension Result {
+    var isAllowed: Bool {
+        if case .success = self { return true }
+        return false
+    }
+}

@@ -70,6 +70,7 @@ struct ChannelView: Encodable {
     var topic: String
     var `private`: Bool
     var announcementOnly: Bool
+    var slowModeSeconds: Int
 
     init(_ channel: Channel) {
         id = channel.id
@@ -77,6 +78,41 @@ struct ChannelView: Encodable {
         topic = channel.topic
         `private` = channel.isPrivate
         announcementOnly = channel.announcementOnly
+        slowModeSeconds = channel.slowModeSeconds
+    }
+}
+
+struct MessageView: Encodable {
+    struct Author: Encodable {
+        var id: Int64
+        var displayName: String
+    }
+    var id: Int64
+    var channelId: Int64
+    var seq: Int64
+    var author: Author
+    var body: String
+    var bodyHtml: String
+    var threadId: Int64?
+    var replyCount: Int
+    var createdAt: Date
+    var editedAt: Date?
+    var deleted: Bool
+    var reactions: [String]
+
+    init(_ message: Message) {
+        id = message.id
+        channelId = message.channelID
+        seq = message.seq
+        author = Author(id: message.authorID, displayName: message.authorName)
+        body = message.body
+        bodyHtml = message.bodyHTML
+        threadId = message.threadID
+        replyCount = message.replyCount
+        createdAt = message.createdAt
+        editedAt = message.editedAt
+        deleted = message.deleted
+        reactions = []
     }
 }
 

@@ -134,12 +134,7 @@ extension PostgresStore: NetworkStore {
     }
 
     public func channels(communityID: Int64) async throws -> [ConveneCore.Channel] {
-        try await rows("SELECT * FROM channels WHERE community_id = \(communityID) ORDER BY id").map {
-            ConveneCore.Channel(
-                id: try $0["id"].decode(Int64.self), communityID: try $0["community_id"].decode(Int64.self), name: try $0["name"].decode(String.self),
-                topic: try $0["topic"].decode(String.self), isPrivate: try $0["private"].decode(Bool.self),
-                announcementOnly: try $0["announcement_only"].decode(Bool.self), createdAt: try $0["created_at"].decode(Date.self))
-        }
+        try await rows("SELECT * FROM channels WHERE community_id = \(communityID) ORDER BY id").map { try $0.channel() }
     }
 
     public func tags(communityID: Int64) async throws -> [Tag] {

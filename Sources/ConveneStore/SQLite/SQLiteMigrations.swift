@@ -136,6 +136,47 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("2026-11-23-channel-messages") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE channels ADD COLUMN slow_mode_seconds INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE channels ADD COLUMN last_seq INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE channels ADD COLUMN created_by INTEGER REFERENCES users(id);
+                    CREATE TABLE channel_members (
+                        channel_id INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        added_at DATETIME NOT NULL,
+                        PRIMARY KEY (channel_id, user_id)
+                    );
+                    CREATE INDEX channel_members_user ON channel_members(user_id);
+                    CREATE TABLE messages (
+                        id INTEGER PRIMARY KEY,
+                        channel_id INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+                        community_id INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+                        seq INTEGER NOT NULL,
+                        author_id INTEGER NOT NULL REFERENCES users(id),
+                        body TEXT NOT NULL,
+                        body_html TEXT NOT NULL,
+                        thread_id INTEGER REFERENCES messages(id),
+                        reply_count INTEGER NOT NULL DEFAULT 0,
+                        nonce TEXT NOT NULL,
+                        created_at DATETIME NOT NULL,
+                        edited_at DATETIME,
+                        deleted INTEGER NOT NULL DEFAULT 0,
+                        UNIQUE (channel_id, seq),
+                        UNIQUE (author_id, nonce)
+                    );
+                    CREATE TABLE channel_events (
+                        channel_id INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+                        seq INTEGER NOT NULL,
+                        type TEXT NOT NULL,
+                        message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                        created_at DATETIME NOT NULL,
+                        PRIMARY KEY (channel_id, seq)
+                    );
+                    """
+            )
+        }
         return migrator
     }
 }

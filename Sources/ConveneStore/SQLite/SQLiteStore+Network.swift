@@ -144,9 +144,7 @@ extension SQLiteStore: NetworkStore {
     public func channels(communityID: Int64) async throws -> [Channel] {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM channels WHERE community_id = ? ORDER BY id", arguments: [communityID]).map {
-                Channel(
-                    id: $0["id"], communityID: $0["community_id"], name: $0["name"], topic: $0["topic"], isPrivate: $0["private"],
-                    announcementOnly: $0["announcement_only"], createdAt: $0["created_at"])
+                Self.channel($0)
             }
         }
     }

@@ -35,19 +35,19 @@ struct CommunityRoutes {
         }
         router.get("/api/v1/communities/{slug}") { _, context in
             let principal = try await accounts.principal(context.auth)
-            return try JSON.response(try await directory.community(slug: try slug(context), for: principal))
+            return try JSON.response(try await directory.community(slug: try context.slug(), for: principal))
         }
         router.post("/api/v1/communities/{slug}/join") { _, context in
             _ = try context.requireAuth()
             let principal = try await accounts.principal(context.auth)
-            let (community, newlyJoined) = try await directory.join(slug: try slug(context), by: principal)
+            let (community, newlyJoined) = try await directory.join(slug: try context.slug(), by: principal)
             return try JSON.response(JoinResponse(community: CommunityView(community), joined: true, newlyJoined: newlyJoined))
         }
         router.get("/api/v1/communities/{slug}/members") { request, context in
             let principal = try await accounts.principal(context.auth)
             let limit = try Query.int(request, "limit", default: 50, range: 1...200)
             let after = try Query.int(request, "after", default: 0, range: 0...Int.max)
-            let members = try await directory.members(slug: try slug(context), after: Int64(after), limit: limit, by: principal)
+            let members = try await directory.members(slug: try context.slug(), after: Int64(after), limit: limit, by: principal)
             return try JSON.response(MembersResponse(members: members, nextAfter: members.count == limit ? members.last?.user.id : nil))
         }
         router.post("/api/v1/communities/{slug}/grants") { request, context in
@@ -57,22 +57,15 @@ struct CommunityRoutes {
                 throw ConveneError.invalid("role", "role must be one of member, facilitator, moderator, lead.")
             }
             let principal = try await accounts.principal(context.auth)
-            let grant = try await directory.grant(slug: try slug(context), userID: body.userId, role: role, committeeSlug: body.committee, by: principal)
+            let grant = try await directory.grant(slug: try context.slug(), userID: body.userId, role: role, committeeSlug: body.committee, by: principal)
             return try JSON.response(grant, status: .created)
         }
         router.delete("/api/v1/communities/{slug}/grants/{id}") { request, context in
             _ = try context.requireAuth()
             let id = try request.id("id", context: context, what: "The grant")
-            try await directory.revoke(slug: try slug(context), grantID: id, by: try await accounts.principal(context.auth))
+            try await directory.revoke(slug: try context.slug(), grantID: id, by: try await accounts.principal(context.auth))
             return Response(status: .noContent)
         }
-    }
-
-    private func slug(_ context: AppRequestContext) throws -> String {
-        guard let slug = context.parameters.get("slug"), (try? Validation.slug(slug)) != nil else {
-            throw ConveneError.notFound("The community")
-        }
-        return slug
     }
 }
 

@@ -1,0 +1,39 @@
+import Synchronization
+
+/// Someone who receives a channel's events: a stream connection.
+public protocol Subscriber: AnyObject, Sendable {
+    var subscriberID: UInt64 { get }
+    /// Called on the publisher's task: must not wait (queue the frame and return).
+    func deliver(channel: Int64, seq: Int64, frame: String)
+}
+
+/// Per-channel subscriber sets. Publishing hands one encoded frame to each subscriber without
+/// awaiting anything, so fan-out costs the same whatever any one client does.
+public final class Hub: Sendable {
+    private let subscribers = Mutex<[Int64: [UInt64: any Subscriber]]>([:])
+
+    public init() {}
+
+    public func subscribe(_ subscriber: any Subscriber, to channel: Int64) {
+        subscribers.withLock { $0[channel, default: [:]][subscriber.subscriberID] = subscriber }
+    }
+
+    public func unsubscribe(_ subscriberID: UInt64, from channel: Int64) {
+        subscribers.withLock { all in
+            all[channel]?[subscriberID] = nil
+            if all[channel]?.isEmpty == true { all[channel] = nil }
+        }
+    }
+
+    /// Sends `frame` (the event `seq` of `channel`, encoded once) to everyone subscribed.
+    public func publish(channel: Int64, seq: Int64, frame: String) {
+        let targets = subscribers.withLock { $0[channel].map { Array($0.values) } ?? [] }
+        for subscriber in targets {
+            subscriber.deliver(channel: channel, seq: seq, frame: frame)
+        }
+    }
+
+    public func subscriberCount(of channel: Int64) -> Int {
+        subscribers.withLock { $0[channel]?.count ?? 0 }
+    }
+}

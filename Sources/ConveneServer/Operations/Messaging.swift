@@ -1,0 +1,131 @@
+import ConveneCore
+import ConveneRealtime
+import ConveneStore
+import Foundation
+
+/// Channels and messages: one function per operation, shared by HTTP and (next) the stream.
+/// Sends go through one group committer, so sends that arrive together share a transaction.
+struct Messaging: Sendable {
+    let store: any ConveneStore
+    let directory: NetworkDirectory
+    let committer: GroupCommitter<NewMessage, AppendOutcome>
+    let now: @Sendable () -> Date
+
+    init(store: any ConveneStore, directory: NetworkDirectory, now: @escaping @Sendable () -> Date) {
+        self.store = store
+        self.directory = directory
+        self.now = now
+        committer = GroupCommitter { batch in
+            do {
+                return try await store.append(batch, now: now()).map { .success($0) }
+            } catch {
+                return batch.map { _ in .failure(error) }
+            }
+        }
+    }
+
+    /// The channels of a community the caller may read.
+    func channels(slug: String, by principal: Principal) async throws -> [Channel] {
+        let community = try await directory.readable(slug: slug, by: principal)
+        var joined: Set<Int64> = []
+        if let userID = principal.userID {
+            joined = try await store.privateChannelIDs(communityID: community.id, userID: userID)
+        }
+        return try await store.channels(communityID: community.id).filter { channel in
+            Policy.check(.readChannel, by: principal, on: target(community, channel, isMember: joined.contains(channel.id))).isSuccess
+        }
+    }
+
+    func createChannel(
+        slug: String, name rawName: String, topic rawTopic: String?, isPrivate: Bool, announcementOnly: Bool, slowModeSeconds: Int,
+        by principal: Principal
+    ) async throws -> Channel {
+        let community = try await directory.readable(slug: slug, by: principal)
+        try Policy.require(.createChannel, by: principal, on: directory.target(community))
+        let name = try Validation.channelName(rawName)
+        let topic = try Validation.topic(rawTopic ?? "")
+        guard (0...21_600).contains(slowModeSeconds) else {
+            throw ConveneError.invalid("slow_mode_seconds", "slow_mode_seconds must be 0–21600.")
+        }
+        return try await store.createChannel(
+            communityID: community.id, name: name, topic: topic, isPrivate: isPrivate, announcementOnly: announcementOnly,
+            slowModeSeconds: slowModeSeconds, createdBy: principal.userID, now: now())
+    }
+
+    /// Adds a community member to a private channel (moderators and leads).
+    func addMember(channelID: Int64, userID: Int64, by principal: Principal) async throws -> Bool {
+        let (channel, community) = try await access(.readChannel, channelID: channelID, by: principal)
+        try Policy.require(.manageChannelMembers, by: principal, on: directory.target(community))
+        guard channel.isPrivate else { throw ConveneError(.conflict, "Everyone in the community can already read this public channel.") }
+        let member = try await store.principal(userID: userID)
+        guard try await store.user(id: userID) != nil, member.memberships.contains(community.id) else {
+            throw ConveneError.invalid("user_id", "User \(userID) is not a member of \(community.slug).")
+        }
+        return try await store.addChannelMember(channelID: channelID, userID: userID, now: now())
+    }
+
+    /// Sends a message once per nonce: a repeated nonce returns the original message (`created` false),
+    /// and is refused when it was used for a different message.
+    func post(channelID: Int64, body rawBody: String, threadID: Int64?, nonce rawNonce: String, by principal: Principal) async throws
+        -> (message: Message, created: Bool)
+    {
+        let (channel, _) = try await access(.postMessage, channelID: channelID, by: principal)
+        let body = try Validation.messageBody(rawBody)
+        let nonce = try Validation.nonce(rawNonce, field: "nonce")
+        let outcome = try await committer.submit(
+            NewMessage(
+                channelID: channel.id, authorID: principal.userID!, body: body, bodyHTML: Markdown.html(body), threadID: threadID, nonce: nonce))
+        switch outcome {
+        case .created(let message):
+            return (message, true)
+        case .duplicate(let message):
+            guard message.channelID == channel.id, message.body == body, message.threadID == threadID else {
+                throw ConveneError(.conflict, "That idempotency key was already used for a different message.")
+            }
+            return (message, false)
+        case .rejected(let error):
+            throw error
+        }
+    }
+
+    /// A page of history and whether more lies beyond it in the direction read.
+    func history(channelID: Int64, afterSeq: Int64?, beforeSeq: Int64?, limit: Int, by principal: Principal) async throws
+        -> (messages: [Message], hasMore: Bool)
+    {
+        _ = try await access(.readChannel, channelID: channelID, by: principal)
+        let page = try await store.messages(channelID: channelID, afterSeq: afterSeq, beforeSeq: beforeSeq, limit: limit + 1)
+        guard page.count > limit else { return (page, false) }
+        return (afterSeq != nil ? Array(page.prefix(limit)) : Array(page.suffix(limit)), true)
+    }
+
+    /// The channel and its community, after the Policy allowed `action` there; 404 for a channel
+    /// the caller may not know of.
+    func access(_ action: Action, channelID: Int64, by principal: Principal) async throws -> (Channel, Community) {
+        guard let channel = try await store.channel(id: channelID), let community = try await store.community(id: channel.communityID) else {
+            throw ConveneError.notFound("The channel")
+        }
+        try Policy.require(.readCommunity, by: principal, on: directory.target(community))
+        var isMember = false
+        if channel.isPrivate, let userID = principal.userID {
+            isMember = try await store.isChannelMember(channelID: channel.id, userID: userID)
+        }
+        try Policy.require(.readChannel, by: principal, on: target(community, channel, isMember: isMember))
+        if action != .readChannel {
+            try Policy.require(action, by: principal, on: target(community, channel, isMember: isMember))
+        }
+        return (channel, community)
+    }
+
+    func target(_ community: Community, _ channel: Channel, isMember: Bool) -> PolicyTarget {
+        PolicyTarget(
+            scope: .community(community.id), visibility: community.visibility,
+            channel: ChannelAccess(isPrivate: channel.isPrivate, announcementOnly: channel.announcementOnly, callerIsMember: isMember))
+    }
+}
+
+extension Result {
+    var isSuccess: Bool {
+        if case .success = self { return true }
+        return false
+    }
+}

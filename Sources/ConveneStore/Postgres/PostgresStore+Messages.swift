@@ -1,0 +1,178 @@
+public import ConveneCore
+public import Foundation
+import Logging
+import PostgresNIO
+
+extension PostgresStore: MessageStore {
+    public func createChannel(
+        communityID: Int64, name: String, topic: String, isPrivate: Bool, announcementOnly: Bool, slowModeSeconds: Int, createdBy: Int64?,
+        now: Date
+    ) async throws -> ConveneCore.Channel {
+        try await transaction { connection in
+            if try await connection.count("SELECT 1 FROM channels WHERE community_id = \(communityID) AND name = \(name)", self.logger) > 0 {
+                throw ConveneError(.conflict, "This community already has a channel named \(name).", field: "name")
+            }
+            let row = try await connection.rows(
+                """
+                INSERT INTO channels (community_id, name, topic, private, announcement_only, slow_mode_seconds, created_by, created_at)
+                VALUES (\(communityID), \(name), \(topic), \(isPrivate), \(announcementOnly), \(Int32(slowModeSeconds)), \(createdBy), \(now))
+                RETURNING *
+                """, self.logger)[0]
+            let channel = try row.channel()
+            if isPrivate, let createdBy {
+                try await connection.query(
+                    "INSERT INTO channel_members (channel_id, user_id, added_at) VALUES (\(channel.id), \(createdBy), \(now))", logger: self.logger)
+            }
+            return channel
+        }
+    }
+
+    public func channel(id: Int64) async throws -> ConveneCore.Channel? {
+        try await rows("SELECT * FROM channels WHERE id = \(id)").first?.channel()
+    }
+
+    public func isChannelMember(channelID: Int64, userID: Int64) async throws -> Bool {
+        try await rows("SELECT 1 FROM channel_members WHERE channel_id = \(channelID) AND user_id = \(userID)").count > 0
+    }
+
+    public func addChannelMember(channelID: Int64, userID: Int64, now: Date) async throws -> Bool {
+        try await rows(
+            "INSERT INTO channel_members (channel_id, user_id, added_at) VALUES (\(channelID), \(userID), \(now)) ON CONFLICT DO NOTHING RETURNING 1"
+        ).count > 0
+    }
+
+    public func privateChannelIDs(communityID: Int64, userID: Int64) async throws -> Set<Int64> {
+        Set(
+            try await rows(
+                """
+                SELECT c.id FROM channels c JOIN channel_members cm ON cm.channel_id = c.id
+                WHERE c.community_id = \(communityID) AND cm.user_id = \(userID) AND c.private
+                """
+            ).map { try $0["id"].decode(Int64.self) })
+    }
+
+    public func append(_ batch: [NewMessage], now: Date) async throws -> [AppendOutcome] {
+        try await transaction { connection in
+            var outcomes: [AppendOutcome] = []
+            for message in batch {
+                // A savepoint per message: another node committing the same nonce first makes only this one a duplicate.
+                try await connection.query("SAVEPOINT append_one", logger: self.logger)
+                do {
+                    outcomes.append(try await self.append(message, now: now, connection))
+                    try await connection.query("RELEASE SAVEPOINT append_one", logger: self.logger)
+                } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+                    try await connection.query("ROLLBACK TO SAVEPOINT append_one", logger: self.logger)
+                    guard let existing = try await connection.rows(Self.messageQuery(authorID: message.authorID, nonce: message.nonce), self.logger).first else {
+                        throw error
+                    }
+                    outcomes.append(.duplicate(try existing.message()))
+                }
+            }
+            return outcomes
+        }
+    }
+
+    private func append(_ new: NewMessage, now: Date, _ connection: PostgresConnection) async throws -> AppendOutcome {
+        if let existing = try await connection.rows(Self.messageQuery(authorID: new.authorID, nonce: new.nonce), logger).first {
+            return .duplicate(try existing.message())
+        }
+        if let threadID = new.threadID {
+            let root = try await connection.rows("SELECT channel_id, thread_id, deleted FROM messages WHERE id = \(threadID) FOR UPDATE", logger).first
+            guard let root, try root["channel_id"].decode(Int64.self) == new.channelID, try root["thread_id"].decode(Int64?.self) == nil,
+                try !root["deleted"].decode(Bool.self)
+            else {
+                return .rejected(.invalid("thread_id", "thread_id must be a message of this channel that starts a thread."))
+            }
+        }
+        // The row lock on the channel orders concurrent appends from every node; a rollback gives the number back.
+        guard
+            let channel = try await connection.rows(
+                "UPDATE channels SET last_seq = last_seq + 1 WHERE id = \(new.channelID) RETURNING last_seq, community_id", logger
+            ).first
+        else { return .rejected(.notFound("The channel")) }
+        let seq = try channel["last_seq"].decode(Int64.self)
+        if let threadID = new.threadID {
+            try await connection.query("UPDATE messages SET reply_count = reply_count + 1 WHERE id = \(threadID)", logger: logger)
+        }
+        let id = try await connection.rows(
+            """
+            INSERT INTO messages (channel_id, community_id, seq, author_id, body, body_html, thread_id, nonce, created_at)
+            VALUES (\(new.channelID), \(try channel["community_id"].decode(Int64.self)), \(seq), \(new.authorID), \(new.body), \(new.bodyHTML),
+                    \(new.threadID), \(new.nonce), \(now))
+            RETURNING id
+            """, logger)[0]["id"].decode(Int64.self)
+        try await connection.query(
+            """
+            INSERT INTO channel_events (channel_id, seq, type, message_id, created_at)
+            VALUES (\(new.channelID), \(seq), \(ConveneCore.ChannelEvent.Kind.messageCreated.rawValue), \(id), \(now))
+            """, logger: logger)
+        return .created(try await connection.rows(Self.messageQuery(id: id), logger)[0].message())
+    }
+
+    public func messages(channelID: Int64, afterSeq: Int64?, beforeSeq: Int64?, limit: Int) async throws -> [Message] {
+        let select = Self.messageSelect
+        var bindings = PostgresBindings()
+        bindings.append(channelID)
+        if let afterSeq {
+            bindings.append(afterSeq)
+            bindings.append(Int64(limit))
+            return try await rows(PostgresQuery(unsafeSQL: "\(select) WHERE m.channel_id = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3", binds: bindings))
+                .map { try $0.message() }
+        }
+        bindings.append(beforeSeq ?? Int64.max)
+        bindings.append(Int64(limit))
+        return try await rows(PostgresQuery(unsafeSQL: "\(select) WHERE m.channel_id = $1 AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3", binds: bindings))
+            .map { try $0.message() }.reversed()
+    }
+
+    public func events(channelID: Int64, afterSeq: Int64, limit: Int) async throws -> [ConveneCore.ChannelEvent] {
+        try await rows(
+            """
+            SELECT e.seq AS event_seq, e.type AS event_type, e.created_at AS event_at, m.*, u.display_name AS author_name
+            FROM channel_events e JOIN messages m ON m.id = e.message_id JOIN users u ON u.id = m.author_id
+            WHERE e.channel_id = \(channelID) AND e.seq > \(afterSeq) ORDER BY e.seq LIMIT \(Int64(limit))
+            """
+        ).compactMap { row in
+            guard let kind = ConveneCore.ChannelEvent.Kind(rawValue: try row["event_type"].decode(String.self)) else { return nil }
+            return ConveneCore.ChannelEvent(
+                channelID: channelID, seq: try row["event_seq"].decode(Int64.self), kind: kind, message: try row.message(),
+                createdAt: try row["event_at"].decode(Date.self))
+        }
+    }
+
+    static let messageSelect = "SELECT m.*, u.display_name AS author_name FROM messages m JOIN users u ON u.id = m.author_id"
+
+    static func messageQuery(authorID: Int64, nonce: String) -> PostgresQuery {
+        var bindings = PostgresBindings()
+        bindings.append(authorID)
+        bindings.append(nonce)
+        return PostgresQuery(unsafeSQL: "\(messageSelect) WHERE m.author_id = $1 AND m.nonce = $2", binds: bindings)
+    }
+
+    static func messageQuery(id: Int64) -> PostgresQuery {
+        var bindings = PostgresBindings()
+        bindings.append(id)
+        return PostgresQuery(unsafeSQL: "\(messageSelect) WHERE m.id = $1", binds: bindings)
+    }
+}
+
+extension PostgresRandomAccessRow {
+    func message() throws -> Message {
+        let deleted = try self["deleted"].decode(Bool.self)
+        return Message(
+            id: try self["id"].decode(Int64.self), channelID: try self["channel_id"].decode(Int64.self),
+            communityID: try self["community_id"].decode(Int64.self), seq: try self["seq"].decode(Int64.self),
+            authorID: try self["author_id"].decode(Int64.self), authorName: try self["author_name"].decode(String.self),
+            body: deleted ? "" : try self["body"].decode(String.self), bodyHTML: deleted ? "" : try self["body_html"].decode(String.self),
+            threadID: try self["thread_id"].decode(Int64?.self), replyCount: Int(try self["reply_count"].decode(Int32.self)),
+            createdAt: try self["created_at"].decode(Date.self), editedAt: try self["edited_at"].decode(Date?.self), deleted: deleted)
+    }
+
+    func channel() throws -> ConveneCore.Channel {
+        ConveneCore.Channel(
+            id: try self["id"].decode(Int64.self), communityID: try self["community_id"].decode(Int64.self), name: try self["name"].decode(String.self),
+            topic: try self["topic"].decode(String.self), isPrivate: try self["private"].decode(Bool.self),
+            announcementOnly: try self["announcement_only"].decode(Bool.self), slowModeSeconds: Int(try self["slow_mode_seconds"].decode(Int32.self)),
+            createdAt: try self["created_at"].decode(Date.self))
+    }
+}

@@ -1,0 +1,140 @@
+public import ConveneCore
+public import Foundation
+import GRDB
+
+extension SQLiteStore: MessageStore {
+    public func createChannel(
+        communityID: Int64, name: String, topic: String, isPrivate: Bool, announcementOnly: Bool, slowModeSeconds: Int, createdBy: Int64?,
+        now: Date
+    ) async throws -> ConveneCore.Channel {
+        try await write { db in
+            if try Int64.fetchOne(db, sql: "SELECT id FROM channels WHERE community_id = ? AND name = ?", arguments: [communityID, name]) != nil {
+                throw ConveneError(.conflict, "This community already has a channel named \(name).", field: "name")
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO channels (community_id, name, topic, private, announcement_only, slow_mode_seconds, created_by, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [communityID, name, topic, isPrivate, announcementOnly, slowModeSeconds, createdBy, now])
+            let id = db.lastInsertedRowID
+            if isPrivate, let createdBy {
+                try db.execute(sql: "INSERT INTO channel_members (channel_id, user_id, added_at) VALUES (?, ?, ?)", arguments: [id, createdBy, now])
+            }
+            return try Row.fetchOne(db, sql: "SELECT * FROM channels WHERE id = ?", arguments: [id]).map(Self.channel)!
+        }
+    }
+
+    public func channel(id: Int64) async throws -> ConveneCore.Channel? {
+        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM channels WHERE id = ?", arguments: [id]).map(Self.channel) }
+    }
+
+    public func isChannelMember(channelID: Int64, userID: Int64) async throws -> Bool {
+        try await read { db in
+            try Int.fetchOne(db, sql: "SELECT 1 FROM channel_members WHERE channel_id = ? AND user_id = ?", arguments: [channelID, userID]) != nil
+        }
+    }
+
+    public func addChannelMember(channelID: Int64, userID: Int64, now: Date) async throws -> Bool {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO channel_members (channel_id, user_id, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                arguments: [channelID, userID, now])
+            return db.changesCount > 0
+        }
+    }
+
+    public func privateChannelIDs(communityID: Int64, userID: Int64) async throws -> Set<Int64> {
+        try await read { db in
+            try Int64.fetchSet(
+                db,
+                sql: """
+                    SELECT c.id FROM channels c JOIN channel_members cm ON cm.channel_id = c.id
+                    WHERE c.community_id = ? AND cm.user_id = ? AND c.private = 1
+                    """, arguments: [communityID, userID])
+        }
+    }
+
+    public func append(_ batch: [NewMessage], now: Date) async throws -> [AppendOutcome] {
+        try await write { db in
+            try batch.map { message in try Self.append(message, now: now, db) }
+        }
+    }
+
+    private static func append(_ new: NewMessage, now: Date, _ db: Database) throws -> AppendOutcome {
+        if let existing = try Row.fetchOne(
+            db, sql: "\(messageSelect) WHERE m.author_id = ? AND m.nonce = ?", arguments: [new.authorID, new.nonce])
+        {
+            return .duplicate(message(existing))
+        }
+        guard let channel = try Row.fetchOne(db, sql: "SELECT community_id, last_seq FROM channels WHERE id = ?", arguments: [new.channelID]) else {
+            return .rejected(.notFound("The channel"))
+        }
+        if let threadID = new.threadID {
+            let root = try Row.fetchOne(db, sql: "SELECT channel_id, thread_id, deleted FROM messages WHERE id = ?", arguments: [threadID])
+            guard let root, root["channel_id"] as Int64 == new.channelID, root["thread_id"] as Int64? == nil, !(root["deleted"] as Bool) else {
+                return .rejected(.invalid("thread_id", "thread_id must be a message of this channel that starts a thread."))
+            }
+            try db.execute(sql: "UPDATE messages SET reply_count = reply_count + 1 WHERE id = ?", arguments: [threadID])
+        }
+        let seq = (channel["last_seq"] as Int64) + 1
+        try db.execute(sql: "UPDATE channels SET last_seq = ? WHERE id = ?", arguments: [seq, new.channelID])
+        try db.execute(
+            sql: """
+                INSERT INTO messages (channel_id, community_id, seq, author_id, body, body_html, thread_id, nonce, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [new.channelID, channel["community_id"] as Int64, seq, new.authorID, new.body, new.bodyHTML, new.threadID, new.nonce, now])
+        let id = db.lastInsertedRowID
+        try db.execute(
+            sql: "INSERT INTO channel_events (channel_id, seq, type, message_id, created_at) VALUES (?, ?, ?, ?, ?)",
+            arguments: [new.channelID, seq, ChannelEvent.Kind.messageCreated.rawValue, id, now])
+        return .created(message(try Row.fetchOne(db, sql: "\(messageSelect) WHERE m.id = ?", arguments: [id])!))
+    }
+
+    public func messages(channelID: Int64, afterSeq: Int64?, beforeSeq: Int64?, limit: Int) async throws -> [Message] {
+        try await read { db in
+            if let afterSeq {
+                return try Row.fetchAll(
+                    db, sql: "\(Self.messageSelect) WHERE m.channel_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?",
+                    arguments: [channelID, afterSeq, limit]
+                ).map(Self.message)
+            }
+            return try Row.fetchAll(
+                db, sql: "\(Self.messageSelect) WHERE m.channel_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?",
+                arguments: [channelID, beforeSeq ?? Int64.max, limit]
+            ).map(Self.message).reversed()
+        }
+    }
+
+    public func events(channelID: Int64, afterSeq: Int64, limit: Int) async throws -> [ChannelEvent] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT e.seq AS event_seq, e.type AS event_type, e.created_at AS event_at, m.*, u.display_name AS author_name
+                    FROM channel_events e JOIN messages m ON m.id = e.message_id JOIN users u ON u.id = m.author_id
+                    WHERE e.channel_id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?
+                    """, arguments: [channelID, afterSeq, limit]
+            ).compactMap { row in
+                guard let kind = ChannelEvent.Kind(rawValue: row["event_type"]) else { return nil }
+                return ChannelEvent(channelID: channelID, seq: row["event_seq"], kind: kind, message: Self.message(row), createdAt: row["event_at"])
+            }
+        }
+    }
+
+    static let messageSelect = "SELECT m.*, u.display_name AS author_name FROM messages m JOIN users u ON u.id = m.author_id"
+
+    static func message(_ row: Row) -> Message {
+        let deleted: Bool = row["deleted"]
+        return Message(
+            id: row["id"], channelID: row["channel_id"], communityID: row["community_id"], seq: row["seq"], authorID: row["author_id"],
+            authorName: row["author_name"], body: deleted ? "" : row["body"], bodyHTML: deleted ? "" : row["body_html"], threadID: row["thread_id"],
+            replyCount: row["reply_count"], createdAt: row["created_at"], editedAt: row["edited_at"], deleted: deleted)
+    }
+
+    static func channel(_ row: Row) -> ConveneCore.Channel {
+        ConveneCore.Channel(
+            id: row["id"], communityID: row["community_id"], name: row["name"], topic: row["topic"], isPrivate: row["private"],
+            announcementOnly: row["announcement_only"], slowModeSeconds: row["slow_mode_seconds"], createdAt: row["created_at"])
+    }
+}

@@ -1,0 +1,172 @@
+import ConveneCore
+import ConveneStore
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+@testable import ConveneServer
+
+@Suite("Channels over HTTP")
+struct ChannelsHTTPTests {
+    static let key = HTTPField.Name("Idempotency-Key")!
+
+    /// Ohio's `general` channel id, and tokens: Ann a member of Ohio, Mo its moderator, Tex a member of Texas only.
+    static func setUp(_ app: TestApp, _ client: any TestClientProtocol) async throws -> (general: Int, ann: String, mo: String, tex: String) {
+        let (_, admin) = try await app.user(client, "Admin", admin: true)
+        let (_, ann) = try await app.user(client, "Ann")
+        let (mo, moToken) = try await app.user(client, "Mo")
+        let (_, tex) = try await app.user(client, "Tex")
+        _ = try await client.call(.post, "/api/v1/communities/ohio/join", token: ann)
+        _ = try await client.call(.post, "/api/v1/communities/texas/join", token: tex)
+        _ = try await client.call(.post, "/api/v1/communities/ohio/grants", json: ["user_id": mo.id, "role": "moderator"], token: admin)
+        let channels = try await client.call(.get, "/api/v1/communities/ohio/channels", token: ann).array("channels")
+        let general = try #require(channels.first { $0["name"] as? String == "general" }?["id"] as? Int)
+        return (general, ann, moToken, tex)
+    }
+
+    @Test("a member posts, the message is rendered safely, and history pages through it")
+    func postAndRead() async throws {
+        let app = try await TestApp.make()
+        try await app.test { client async throws in
+            let (general, ann, _, _) = try await Self.setUp(app, client)
+            let posted = try await client.call(
+                .post, "/api/v1/channels/\(general)/messages", json: ["body": "Our **SEL** plan <script>alert(1)</script>"], token: ann)
+            #expect(posted.status == .created)
+            #expect(posted.object["seq"] as? Int == 1)
+            #expect(posted.string("body_html") == "<p>Our <strong>SEL</strong> plan &lt;script&gt;alert(1)&lt;/script&gt;</p>")
+            #expect((posted.object["author"] as? [String: Any])?["display_name"] as? String == "Ann")
+            for index in 2...5 {
+                _ = try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "message \(index)"], token: ann)
+            }
+            let latest = try await client.call(.get, "/api/v1/channels/\(general)/messages?limit=2", token: ann)
+            #expect(latest.array("messages").map { $0["seq"] as? Int } == [4, 5])
+            #expect(latest.object["has_more"] as? Bool == true)
+            let earlier = try await client.call(.get, "/api/v1/channels/\(general)/messages?before_seq=4&limit=10", token: ann)
+            #expect(earlier.array("messages").map { $0["seq"] as? Int } == [1, 2, 3])
+            #expect(earlier.object["has_more"] as? Bool == false)
+            let after = try await client.call(.get, "/api/v1/channels/\(general)/messages?after_seq=3", token: ann)
+            #expect(after.array("messages").map { $0["seq"] as? Int } == [4, 5])
+        }
+    }
+
+    @Test("a repeated Idempotency-Key returns the first message and stores one; reused for another body it is refused")
+    func idempotency() async throws {
+        let app = try await TestApp.make()
+        try await app.test { client async throws in
+            let (general, ann, _, _) = try await Self.setUp(app, client)
+            let first = try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "once"], token: ann, headers: [Self.key: "k-1"])
+            let again = try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "once"], token: ann, headers: [Self.key: "k-1"])
+            #expect(first.status == .created)
+            #expect(again.status == .created)
+            #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            #expect(again.object["id"] as? Int == first.object["id"] as? Int)
+            let other = try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "different"], token: ann, headers: [Self.key: "k-1"])
+            #expect(other.status == .conflict)
+            let history = try await client.call(.get, "/api/v1/channels/\(general)/messages", token: ann)
+            #expect(history.array("messages").count == 1)
+            let bad = try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "x"], token: ann, headers: [Self.key: "has spaces"])
+            #expect(bad.status == .unprocessableContent)
+            #expect(bad.errorField == "Idempotency-Key")
+        }
+    }
+
+    @Test("fifty concurrent sends get seq 1…50, each once")
+    func concurrentSends() async throws {
+        let app = try await TestApp.make()
+        try await app.test { client async throws in
+            let (general, ann, mo, _) = try await Self.setUp(app, client)
+            let seqs = try await withThrowingTaskGroup(of: Int?.self) { group in
+                for index in 0..<50 {
+                    group.addTask {
+                        let reply = try await client.call(
+                            .post, "/api/v1/channels/\(general)/messages", json: ["body": "burst \(index)"], token: index % 2 == 0 ? ann : mo)
+                        return reply.object["seq"] as? Int
+                    }
+                }
+                var seqs: [Int] = []
+                for try await seq in group { seqs.append(try #require(seq)) }
+                return seqs
+            }
+            #expect(seqs.sorted() == Array(1...50))
+            let stored = try await client.call(.get, "/api/v1/channels/\(general)/messages?after_seq=0&limit=200", token: ann).array("messages")
+            #expect(stored.map { $0["seq"] as? Int } == Array(1...50).map { Optional($0) })
+        }
+    }
+
+    @Test("a member of another community cannot read or post; a guest must sign in")
+    func otherCommunity() async throws {
+        let app = try await TestApp.make()
+        try await app.test { client async throws in
+            let (general, ann, _, tex) = try await Self.setUp(app, client)
+            _ = try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "ohio only"], token: ann)
+            #expect(try await client.call(.get, "/api/v1/channels/\(general)/messages", token: tex).status == .forbidden)
+            #expect(try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "hi"], token: tex).status == .forbidden)
+            #expect(try await client.call(.get, "/api/v1/channels/\(general)/messages").status == .unauthorized)
+            #expect(try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "hi"]).status == .unauthorized)
+            #expect(try await client.call(.get, "/api/v1/channels/999999/messages", token: ann).status == .notFound)
+            #expect(try await client.call(.get, "/api/v1/channels/\(general)/messages", token: ann).array("messages").count == 1)
+        }
+    }
+
+    @Test("only moderators post in an announcement-only channel")
+    func announcements() async throws {
+        let app = try await TestApp.make()
+        try await app.test { client async throws in
+            let (_, ann, mo, _) = try await Self.setUp(app, client)
+            let channels = try await client.call(.get, "/api/v1/communities/ohio/channels", token: ann).array("channels")
+            let announcements = try #require(channels.first { $0["announcement_only"] as? Bool == true }?["id"] as? Int)
+            #expect(try await client.call(.post, "/api/v1/channels/\(announcements)/messages", json: ["body": "hear ye"], token: ann).status == .forbidden)
+            #expect(try await client.call(.post, "/api/v1/channels/\(announcements)/messages", json: ["body": "hear ye"], token: mo).status == .created)
+            #expect(try await client.call(.get, "/api/v1/channels/\(announcements)/messages", token: ann).array("messages").count == 1)
+        }
+    }
+
+    @Test("moderators create channels; a private one is hidden until its moderator adds a member")
+    func privateChannels() async throws {
+        let app = try await TestApp.make()
+        try await app.test { client async throws in
+            let (_, ann, mo, _) = try await Self.setUp(app, client)
+            #expect(try await client.call(.post, "/api/v1/communities/ohio/channels", json: ["name": "leads"], token: ann).status == .forbidden)
+            let created = try await client.call(
+                .post, "/api/v1/communities/ohio/channels", json: ["name": "leads", "topic": "Leads only", "private": true], token: mo)
+            #expect(created.status == .created)
+            let id = try #require(created.object["id"] as? Int)
+            #expect(try await client.call(.post, "/api/v1/communities/ohio/channels", json: ["name": "leads"], token: mo).status == .conflict)
+            #expect(try await client.call(.post, "/api/v1/communities/ohio/channels", json: ["name": "Bad Name!"], token: mo).errorField == "name")
+
+            #expect(try await client.call(.get, "/api/v1/channels/\(id)/messages", token: ann).status == .notFound)
+            #expect(try await client.call(.post, "/api/v1/channels/\(id)/messages", json: ["body": "let me in"], token: ann).status == .notFound)
+            #expect(!(try await client.call(.get, "/api/v1/communities/ohio/channels", token: ann).array("channels").contains { $0["id"] as? Int == id }))
+
+            let me = try await client.call(.get, "/api/v1/me", token: ann)
+            let annID = try #require((me.object["user"] as? [String: Any])?["id"] as? Int)
+            #expect(try await client.call(.post, "/api/v1/channels/\(id)/members", json: ["user_id": annID], token: ann).status == .notFound)
+            #expect(try await client.call(.post, "/api/v1/channels/\(id)/members", json: ["user_id": annID], token: mo).status == .created)
+            #expect(try await client.call(.post, "/api/v1/channels/\(id)/messages", json: ["body": "thanks"], token: ann).status == .created)
+            #expect(try await client.call(.get, "/api/v1/communities/ohio/channels", token: ann).array("channels").contains { $0["id"] as? Int == id })
+        }
+    }
+
+    @Test("bad message input gets 422 naming the field and stores nothing")
+    func badInput() async throws {
+        let app = try await TestApp.make()
+        try await app.test { client async throws in
+            let (general, ann, _, _) = try await Self.setUp(app, client)
+            let cases: [([String: any Sendable], String)] = [
+                (["body": "   "], "body"),
+                (["body": String(repeating: "x", count: 8001)], "body"),
+                (["body": 5], "body"),
+                (["body": "reply", "thread_id": 424_242], "thread_id"),
+                (["thread_id": 1], "body"),
+            ]
+            for (body, field) in cases {
+                let reply = try await client.call(.post, "/api/v1/channels/\(general)/messages", json: body, token: ann)
+                #expect(reply.status == .unprocessableContent, "\(body)")
+                #expect(reply.errorField == field, "\(reply.body)")
+            }
+            for query in ["limit=0", "after_seq=-1", "before_seq=x", "after_seq=1&before_seq=5"] {
+                #expect(try await client.call(.get, "/api/v1/channels/\(general)/messages?\(query)", token: ann).status == .unprocessableContent)
+            }
+            #expect(try await client.call(.get, "/api/v1/channels/\(general)/messages", token: ann).array("messages").isEmpty)
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import ConveneCore
+import ConveneStore
+import Foundation
+import Testing
+
+@Suite("Messages in the store")
+struct MessageStoreTests {
+    static func message(_ channel: Int64, _ author: Int64, _ nonce: String, thread: Int64? = nil) -> NewMessage {
+        NewMessage(channelID: channel, authorID: author, body: "hello \(nonce)", bodyHTML: "<p>hello \(nonce)</p>", threadID: thread, nonce: nonce)
+    }
+
+    /// A seeded store with two users and the id of Ohio's `general` channel.
+    static func setUp(_ store: any ConveneStore) async throws -> (channel: Int64, ann: User, bob: User) {
+        _ = try await store.seed(try StoreFixture.seeds(), now: StoreFixture.now)
+        let ohio = try #require(try await store.community(slug: "ohio"))
+        let general = try #require(try await store.channels(communityID: ohio.id).first { $0.name == "general" })
+        return (general.id, try await StoreFixture.user(store, "ann@example.org"), try await StoreFixture.user(store, "bob@example.org"))
+    }
+
+    @Test("concurrent appends number a channel's messages 1…N with no gap and no repeat", arguments: StoreFixture.Kind.allCases)
+    func gapFree(kind: StoreFixture.Kind) async throws {
+        try await StoreFixture.with(kind) { store in
+            let (channel, ann, bob) = try await Self.setUp(store)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for task in 0..<8 {
+                    group.addTask {
+                        for index in 0..<10 {
+                            let author = index % 2 == 0 ? ann.id : bob.id
+                            _ = try await store.append(
+                                [Self.message(channel, author, "t\(task)-\(index)-a"), Self.message(channel, author, "t\(task)-\(index)-b")],
+                                now: StoreFixture.now)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let messages = try await store.messages(channelID: channel, afterSeq: 0, beforeSeq: nil, limit: 500)
+            #expect(messages.map(\.seq) == Array(1...160))
+            let events = try await store.events(channelID: channel, afterSeq: 0, limit: 500)
+            #expect(events.map(\.seq) == Array(1...160))
+            #expect(events.allSatisfy { $0.kind == .messageCreated })
+            #expect(Set(messages.map { $0.body }).count == 160)
+        }
+    }
+
+    @Test("a repeated nonce returns the original message and stores nothing", arguments: StoreFixture.Kind.allCases)
+    func nonceDedupe(kind: StoreFixture.Kind) async throws {
+        try await StoreFixture.with(kind) { store in
+            let (channel, ann, bob) = try await Self.setUp(store)
+            let first = try await store.append([Self.message(channel, ann.id, "n1")], now: StoreFixture.now)
+            guard case .created(let original) = first[0] else {
+                Issue.record("not created: \(first)")
+                return
+            }
+            let again = try await store.append(
+                [Self.message(channel, ann.id, "n1"), Self.message(channel, bob.id, "n1"), Self.message(channel, bob.id, "n1")], now: StoreFixture.now)
+            #expect(again[0] == .duplicate(original))
+            guard case .created(let bobs) = again[1] else {
+                Issue.record("another author's nonce is theirs: \(again[1])")
+                return
+            }
+            #expect(again[2] == .duplicate(bobs))
+            #expect(try await store.messages(channelID: channel, afterSeq: 0, beforeSeq: nil, limit: 10).map(\.seq) == [1, 2])
+        }
+    }
+
+    @Test("replies count on their thread root; a root from elsewhere is refused and uses no seq", arguments: StoreFixture.Kind.allCases)
+    func threads(kind: StoreFixture.Kind) async throws {
+        try await StoreFixture.with(kind) { store in
+            let (channel, ann, bob) = try await Self.setUp(store)
+            let ohio = try #require(try await store.community(slug: "ohio"))
+            let other = try #require(try await store.channels(communityID: ohio.id).first { $0.name != "general" })
+            guard case .created(let root) = try await store.append([Self.message(channel, ann.id, "root")], now: StoreFixture.now)[0],
+                case .created(let elsewhere) = try await store.append([Self.message(other.id, ann.id, "elsewhere")], now: StoreFixture.now)[0]
+            else {
+                Issue.record("setup failed")
+                return
+            }
+            let outcomes = try await store.append(
+                [
+                    Self.message(channel, bob.id, "reply", thread: root.id),
+                    Self.message(channel, bob.id, "wrong-channel", thread: elsewhere.id),
+                ], now: StoreFixture.now)
+            guard case .created(let reply) = outcomes[0] else {
+                Issue.record("reply refused: \(outcomes[0])")
+                return
+            }
+            guard case .rejected(let error) = outcomes[1] else {
+                Issue.record("a root from another channel was accepted")
+                return
+            }
+            #expect(error.field == "thread_id")
+            let nested = try await store.append([Self.message(channel, bob.id, "nested", thread: reply.id)], now: StoreFixture.now)
+            guard case .rejected = nested[0] else {
+                Issue.record("a reply to a reply was accepted")
+                return
+            }
+            let messages = try await store.messages(channelID: channel, afterSeq: 0, beforeSeq: nil, limit: 10)
+            #expect(messages.map(\.seq) == [1, 2])
+            #expect(messages.first?.replyCount == 1)
+            #expect(messages.last?.threadID == root.id)
+        }
+    }
+
+    @Test("history reads forward after a seq and backward before one, always in ascending order", arguments: StoreFixture.Kind.allCases)
+    func history(kind: StoreFixture.Kind) async throws {
+        try await StoreFixture.with(kind) { store in
+            let (channel, ann, _) = try await Self.setUp(store)
+            _ = try await store.append((1...30).map { Self.message(channel, ann.id, "h\($0)") }, now: StoreFixture.now)
+            #expect(try await store.messages(channelID: channel, afterSeq: 10, beforeSeq: nil, limit: 5).map(\.seq) == [11, 12, 13, 14, 15])
+            #expect(try await store.messages(channelID: channel, afterSeq: nil, beforeSeq: 10, limit: 3).map(\.seq) == [7, 8, 9])
+            #expect(try await store.messages(channelID: channel, afterSeq: nil, beforeSeq: nil, limit: 2).map(\.seq) == [29, 30])
+            #expect(try await store.events(channelID: channel, afterSeq: 28, limit: 10).map(\.seq) == [29, 30])
+        }
+    }
+
+    @Test("channel names are unique per community and a private channel's creator is its member", arguments: StoreFixture.Kind.allCases)
+    func channels(kind: StoreFixture.Kind) async throws {
+        try await StoreFixture.with(kind) { store in
+            let (_, ann, bob) = try await Self.setUp(store)
+            let ohio = try #require(try await store.community(slug: "ohio"))
+            let texas = try #require(try await store.community(slug: "texas"))
+            let hidden = try await store.createChannel(
+                communityID: ohio.id, name: "leads", topic: "", isPrivate: true, announcementOnly: false, slowModeSeconds: 0, createdBy: ann.id,
+                now: StoreFixture.now)
+            await #expect(throws: ConveneError.self) {
+                _ = try await store.createChannel(
+                    communityID: ohio.id, name: "leads", topic: "", isPrivate: false, announcementOnly: false, slowModeSeconds: 0, createdBy: ann.id,
+                    now: StoreFixture.now)
+            }
+            _ = try await store.createChannel(
+                communityID: texas.id, name: "leads", topic: "", isPrivate: false, announcementOnly: false, slowModeSeconds: 30, createdBy: nil,
+                now: StoreFixture.now)
+            #expect(try await store.isChannelMember(channelID: hidden.id, userID: ann.id))
+            #expect(!(try await store.isChannelMember(channelID: hidden.id, userID: bob.id)))
+            #expect(try await store.addChannelMember(channelID: hidden.id, userID: bob.id, now: StoreFixture.now))
+            #expect(!(try await store.addChannelMember(channelID: hidden.id, userID: bob.id, now: StoreFixture.now)))
+            #expect(try await store.privateChannelIDs(communityID: ohio.id, userID: bob.id) == [hidden.id])
+        }
+    }
+}
