@@ -178,6 +178,8 @@ public struct Channel: Sendable, Hashable, Codable {
     public var announcementOnly: Bool
     /// Seconds a member must wait between messages here; 0 for none.
     public var slowModeSeconds: Int
+    /// The seq of the channel's latest event; 0 before the first.
+    public var lastSeq: Int64
     public var createdAt: Date
 
     /// - Parameters:
@@ -188,10 +190,11 @@ public struct Channel: Sendable, Hashable, Codable {
     ///   - isPrivate: whether only added members may read it.
     ///   - announcementOnly: whether only moderators and leads may post.
     ///   - slowModeSeconds: seconds between a member's messages.
+    ///   - lastSeq: the latest event's seq.
     ///   - createdAt: creation time.
     public init(
         id: Int64, communityID: Int64, name: String, topic: String, isPrivate: Bool, announcementOnly: Bool, slowModeSeconds: Int = 0,
-        createdAt: Date
+        lastSeq: Int64 = 0, createdAt: Date
     ) {
         self.id = id
         self.communityID = communityID
@@ -200,6 +203,7 @@ public struct Channel: Sendable, Hashable, Codable {
         self.isPrivate = isPrivate
         self.announcementOnly = announcementOnly
         self.slowModeSeconds = slowModeSeconds
+        self.lastSeq = lastSeq
         self.createdAt = createdAt
     }
 }

@@ -1,4 +1,7 @@
 public import Hummingbird
+import HummingbirdWebSocket
+import HummingbirdWSCompression
+import ConveneRealtime
 public import Logging
 public import ConveneStore
 import ConveneCore
@@ -11,6 +14,8 @@ public struct ConveneServices: Sendable {
     let accounts: Accounts
     let directory: NetworkDirectory
     let messaging: Messaging
+    let hub: Hub
+    let tickets: StreamTickets
     let resources: Resources
 
     /// - Parameters:
@@ -28,7 +33,9 @@ public struct ConveneServices: Sendable {
                 window: TimeInterval(settings.loginWindowSeconds)),
             commonPasswords: resources.commonPasswords, now: now)
         directory = NetworkDirectory(store: store, now: now)
-        messaging = Messaging(store: store, directory: directory, now: now)
+        hub = Hub()
+        tickets = StreamTickets()
+        messaging = Messaging(store: store, directory: directory, hub: hub, now: now)
     }
 }
 
@@ -39,7 +46,8 @@ public func buildRouter(_ services: ConveneServices) -> Router<AppRequestContext
     router.add(middleware: LogRequestsMiddleware(.info))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorMiddleware())
-    router.add(middleware: AuthenticationMiddleware(accounts: services.accounts, allowedOrigins: services.settings.allowedOrigins))
+    router.add(
+        middleware: AuthenticationMiddleware(accounts: services.accounts, allowedOrigins: services.settings.allowedOrigins, tickets: services.tickets))
     addRoutes(services, to: router)
     return router
 }
@@ -51,12 +59,22 @@ func addRoutes(_ services: ConveneServices, to router: some RouterMethods<AppReq
     CommunityRoutes(accounts: services.accounts, directory: services.directory, settings: services.settings).add(to: router)
     StatusRoutes(directory: services.directory).add(to: router)
     ChannelRoutes(accounts: services.accounts, messaging: services.messaging, settings: services.settings).add(to: router)
+    StreamRoutes(
+        accounts: services.accounts, messaging: services.messaging, store: services.store, hub: services.hub, tickets: services.tickets,
+        settings: services.settings
+    ).add(to: router)
 }
 
 /// The whole HTTP application for `services`, listening where the settings say.
 public func buildApplication(_ services: ConveneServices, logger: Logger) -> some ApplicationProtocol {
-    Application(
-        router: buildRouter(services),
+    let router = buildRouter(services)
+    let webSocket = WebSocketServerConfiguration(
+        maxFrameSize: services.settings.maxFrameBytes,
+        extensions: [.perMessageDeflate(maxDecompressedFrameSize: services.settings.maxFrameBytes)],
+        autoPing: .enabled(timePeriod: .seconds(30)))
+    return Application(
+        router: router,
+        server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: webSocket)),
         configuration: .init(address: .hostname(services.settings.host, port: services.settings.port), serverName: "Convene"),
         logger: logger)
 }

@@ -31,6 +31,10 @@ public struct Settings: Sendable, Equatable {
     public var loginFailuresPerAddress = 50
     public var loginWindowSeconds = 900
     public var maxBodyBytes = 1_048_576
+    /// Largest stream message a client may send; larger closes the socket with 1009.
+    public var maxFrameBytes = 65_536
+    /// Frames queued for one stream connection before it counts as too slow and is closed (1013).
+    public var outboxFrames = 1_024
     public var logLevel = "info"
     public var logFormat = LogFormat.text
 
@@ -62,6 +66,8 @@ public struct Settings: Sendable, Equatable {
         loginFailuresPerAddress = reader.int(forKey: "security.login_failures_per_address", default: d.loginFailuresPerAddress)
         loginWindowSeconds = reader.int(forKey: "security.login_window_seconds", default: d.loginWindowSeconds)
         maxBodyBytes = reader.int(forKey: "limits.body_bytes", default: d.maxBodyBytes)
+        maxFrameBytes = reader.int(forKey: "limits.frame_bytes", default: d.maxFrameBytes)
+        outboxFrames = reader.int(forKey: "limits.outbox_frames", default: d.outboxFrames)
         logLevel = reader.string(forKey: "log.level", default: d.logLevel)
         let format = reader.string(forKey: "log.format", default: d.logFormat.rawValue)
         guard let logFormat = LogFormat(rawValue: format) else { throw .invalid("log.format", "log.format must be text or json, not \(format).") }
@@ -78,6 +84,8 @@ public struct Settings: Sendable, Equatable {
             throw .invalid("security", "Login throttling limits must be positive.")
         }
         guard maxBodyBytes >= 1024 else { throw .invalid("limits.body_bytes", "limits.body_bytes must be at least 1024.") }
+        guard maxFrameBytes >= 1024 else { throw .invalid("limits.frame_bytes", "limits.frame_bytes must be at least 1024.") }
+        guard outboxFrames >= 16 else { throw .invalid("limits.outbox_frames", "limits.outbox_frames must be at least 16.") }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw .invalid("log.level", "log.level must be one of trace, debug, info, notice, warning, error, critical.")
         }

@@ -52,6 +52,16 @@ struct TestApp {
         try await buildApplication(services, logger: .init(label: "test")).test(.router) { client in try await body(client) }
     }
 
+    /// The same, against a live server on a free port (for the stream).
+    func live<Value: Sendable>(_ body: @Sendable (any TestClientProtocol, Int) async throws -> Value) async throws -> Value {
+        var settings = services.settings
+        settings.port = 0
+        let liveServices = try ConveneServices(settings: settings, store: store, now: { clock.now() })
+        return try await buildApplication(liveServices, logger: .init(label: "test")).test(.live) { client in
+            try await body(client, try #require(client.port))
+        }
+    }
+
     /// A user made the way the CLI makes one; returns a bearer token from a real login.
     func user(_ client: any TestClientProtocol, _ name: String, admin: Bool = false) async throws -> (User, String) {
         let email = "\(name.lowercased())@example.org"

@@ -13,6 +13,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     let accounts: Accounts
     let allowedOrigins: [String]
+    let tickets: StreamTickets
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -22,6 +23,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
             }
             guard let auth = try await accounts.authenticate(token: String(header.dropFirst(7)), via: .bearer) else {
                 throw ConveneError(.unauthenticated, "That token is unknown or has expired; sign in again.")
+            }
+            context.auth = auth
+        } else if request.uri.path == "/api/v1/stream", let ticket = request.uri.queryParameters.get("ticket") {
+            guard let hash = tickets.redeem(ticket, now: accounts.now()), let auth = try await accounts.authenticate(tokenHash: hash, via: .ticket) else {
+                throw ConveneError(.unauthenticated, "That stream ticket is unknown, used or expired.")
             }
             context.auth = auth
         } else if let cookie = request.cookies[Self.cookieName] {

@@ -79,7 +79,11 @@ struct Accounts: Sendable {
     /// The signed-in user for a token, or nil when it is unknown, idle too long or expired.
     func authenticate(token: String, via: Authenticated.Via) async throws -> Authenticated? {
         guard !token.isEmpty, token.utf8.count <= 128 else { return nil }
-        let hash = Tokens.hash(token)
+        return try await authenticate(tokenHash: Tokens.hash(token), via: via)
+    }
+
+    /// The signed-in user for a stored token hash (a stream ticket carries one).
+    func authenticate(tokenHash hash: String, via: Authenticated.Via) async throws -> Authenticated? {
         guard let (session, user) = try await store.session(tokenHash: hash, now: now(), idleTimeout: Double(settings.sessionIdleMinutes) * 60)
         else { return nil }
         return Authenticated(user: user, session: session, tokenHash: hash, via: via)

@@ -11,16 +11,24 @@ struct Messaging: Sendable {
     let committer: GroupCommitter<NewMessage, AppendOutcome>
     let now: @Sendable () -> Date
 
-    init(store: any ConveneStore, directory: NetworkDirectory, now: @escaping @Sendable () -> Date) {
+    init(store: any ConveneStore, directory: NetworkDirectory, hub: Hub, now: @escaping @Sendable () -> Date) {
         self.store = store
         self.directory = directory
         self.now = now
         committer = GroupCommitter { batch in
+            let outcomes: [AppendOutcome]
             do {
-                return try await store.append(batch, now: now()).map { .success($0) }
+                outcomes = try await store.append(batch, now: now())
             } catch {
                 return batch.map { _ in .failure(error) }
             }
+            // After the commit and before any ack: batches commit one at a time, so each channel's
+            // events are published in seq order. Each event is encoded once for all subscribers.
+            for case .created(let message) in outcomes {
+                let event = ChannelEvent(channelID: message.channelID, seq: message.seq, kind: .messageCreated, message: message, createdAt: message.createdAt)
+                hub.publish(channel: message.channelID, seq: message.seq, frame: ServerFrame.event(event))
+            }
+            return outcomes.map { .success($0) }
         }
     }
 

@@ -173,6 +173,6 @@ extension PostgresRandomAccessRow {
             id: try self["id"].decode(Int64.self), communityID: try self["community_id"].decode(Int64.self), name: try self["name"].decode(String.self),
             topic: try self["topic"].decode(String.self), isPrivate: try self["private"].decode(Bool.self),
             announcementOnly: try self["announcement_only"].decode(Bool.self), slowModeSeconds: Int(try self["slow_mode_seconds"].decode(Int32.self)),
-            createdAt: try self["created_at"].decode(Date.self))
+            lastSeq: try self["last_seq"].decode(Int64.self), createdAt: try self["created_at"].decode(Date.self))
     }
 }

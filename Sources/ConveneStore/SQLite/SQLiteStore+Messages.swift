@@ -135,6 +135,7 @@ extension SQLiteStore: MessageStore {
     static func channel(_ row: Row) -> ConveneCore.Channel {
         ConveneCore.Channel(
             id: row["id"], communityID: row["community_id"], name: row["name"], topic: row["topic"], isPrivate: row["private"],
-            announcementOnly: row["announcement_only"], slowModeSeconds: row["slow_mode_seconds"], createdAt: row["created_at"])
+            announcementOnly: row["announcement_only"], slowModeSeconds: row["slow_mode_seconds"], lastSeq: row["last_seq"],
+            createdAt: row["created_at"])
     }
 }

@@ -1,0 +1,139 @@
+import ConveneCore
+import Foundation
+
+/// A client frame: a JSON object with `op`, an optional `ref` echoed in the reply, and the fields
+/// of the ops (`subscribe {channel, since?}`, `unsubscribe {channel}`, `send {channel, body, nonce,
+/// thread?}`, `ping`). Every field is typed, so a mistyped one is a `validation_failed` naming it.
+struct ClientFrame: Decodable {
+    /// A `ref` is a string or an integer, echoed as it came.
+    enum Ref: Decodable, Sendable {
+        case string(String)
+        case number(Int64)
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let number = try? container.decode(Int64.self) {
+                self = .number(number)
+            } else {
+                let string = try container.decode(String.self)
+                guard string.utf8.count <= 128 else {
+                    throw DecodingError.dataCorruptedError(in: container, debugDescription: "ref is longer than 128 bytes")
+                }
+                self = .string(string)
+            }
+        }
+
+        /// The ref as a JSON value.
+        var json: String {
+            switch self {
+            case .number(let number): "\(number)"
+            case .string(let string): ServerFrame.quoted(string)
+            }
+        }
+    }
+
+    /// Only the ref, read leniently so that even a malformed frame's error can name its ref.
+    struct RefOnly: Decodable {
+        var ref: Ref?
+    }
+
+    var op: String
+    var ref: Ref?
+    var channel: Int64?
+    var since: Int64?
+    var body: String?
+    var nonce: String?
+    var thread: Int64?
+
+    /// Parses a text frame. Not a JSON object → `bad_request`; a missing `op` or a mistyped field
+    /// → `validation_failed` naming the field. The ref, when it can be read, comes back either way.
+    static func parse(_ text: String) -> (frame: ClientFrame?, ref: String?, error: ConveneError?) {
+        let data = Data(text.utf8)
+        let ref = (try? JSON.decoder.decode(RefOnly.self, from: data))?.ref?.json
+        do {
+            return (try JSON.decoder.decode(ClientFrame.self, from: data), ref, nil)
+        } catch let error as DecodingError {
+            switch error {
+            case .keyNotFound(let key, let context):
+                let field = JSON.field(of: context.codingPath + [key]) ?? key.stringValue
+                return (nil, ref, .invalid(field, "\(field) is required."))
+            case .typeMismatch(_, let context), .valueNotFound(_, let context):
+                if let field = JSON.field(of: context.codingPath) {
+                    return (nil, ref, .invalid(field, "\(field) has the wrong type."))
+                }
+                return (nil, ref, ConveneError(.badRequest, "A frame must be a JSON object."))
+            case .dataCorrupted(let context):
+                if let field = JSON.field(of: context.codingPath) {
+                    return (nil, ref, .invalid(field, "\(field) has an invalid value."))
+                }
+                return (nil, ref, ConveneError(.badRequest, "A frame must be a JSON object."))
+            @unknown default:
+                return (nil, ref, ConveneError(.badRequest, "A frame must be a JSON object."))
+            }
+        } catch {
+            return (nil, ref, ConveneError(.badRequest, "A frame must be a JSON object."))
+        }
+    }
+
+    func require<T>(_ value: T?, _ field: String) throws(ConveneError) -> T {
+        guard let value else { throw .invalid(field, "\(field) is required.") }
+        return value
+    }
+}
+
+/// Server frames, encoded once each with the API's JSON conventions.
+enum ServerFrame {
+    struct Event: Encodable {
+        var op = "event"
+        var channel: Int64
+        var seq: Int64
+        var type: String
+        var data: MessageView
+    }
+
+    static func event(_ event: ChannelEvent) -> String {
+        encode(Event(channel: event.channelID, seq: event.seq, type: event.kind.rawValue, data: MessageView(event.message)))
+    }
+
+    static func ready(user: Int64, session: String) -> String {
+        object(["op": "\"ready\"", "user": "\(user)", "session": quoted(session)])
+    }
+
+    static func ack(ref: String?, message: Int64, seq: Int64) -> String {
+        object(["op": "\"ack\"", "ref": ref, "message": "\(message)", "seq": "\(seq)"])
+    }
+
+    static func subscribed(ref: String?, channel: Int64, since: Int64) -> String {
+        object(["op": "\"subscribed\"", "ref": ref, "channel": "\(channel)", "since": "\(since)"])
+    }
+
+    static func unsubscribed(ref: String?, channel: Int64) -> String {
+        object(["op": "\"unsubscribed\"", "ref": ref, "channel": "\(channel)"])
+    }
+
+    static func caughtUp(channel: Int64, seq: Int64) -> String {
+        object(["op": "\"caught_up\"", "channel": "\(channel)", "seq": "\(seq)"])
+    }
+
+    static func pong(ref: String?) -> String {
+        object(["op": "\"pong\"", "ref": ref])
+    }
+
+    static func error(ref: String?, _ error: ConveneError) -> String {
+        object(["op": "\"error\"", "ref": ref, "code": quoted(error.code.name), "message": quoted(error.message), "field": error.field.map(quoted)])
+    }
+
+    /// A JSON object from already-encoded values, keys sorted, nil values left out.
+    private static func object(_ members: [String: String?]) -> String {
+        "{" + members.compactMap { key, value in value.map { "\"\(key)\":\($0)" } }.sorted().joined(separator: ",") + "}"
+    }
+
+    static func quoted(_ string: String) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: [string], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
+        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+    }
+
+    private static func encode(_ value: some Encodable) -> String {
+        (try? JSON.encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}

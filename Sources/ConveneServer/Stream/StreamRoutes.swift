@@ -1,0 +1,125 @@
+import ConveneCore
+import ConveneRealtime
+import ConveneStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOWebSocket
+
+/// `GET /api/v1/stream` (the WebSocket) and `POST /api/v1/stream/tickets`. Stream ops are thin
+/// adapters over the same operations as HTTP: decode → operation → encode.
+struct StreamRoutes {
+    let accounts: Accounts
+    let messaging: Messaging
+    let store: any ConveneStore
+    let hub: Hub
+    let tickets: StreamTickets
+    let settings: Settings
+
+    func add(to router: some RouterMethods<AppRequestContext>) {
+        router.post("/api/v1/stream/tickets") { _, context in
+            let auth = try context.requireAuth()
+            let (ticket, expires) = tickets.issue(tokenHash: auth.tokenHash, now: accounts.now())
+            return try JSON.response(TicketResponse(ticket: ticket, expiresAt: expires), status: .created)
+        }
+        router.ws(
+            "/api/v1/stream",
+            shouldUpgrade: { request, context in
+                // Browsers send an http(s) Origin (or "null"); native clients may send their ws:// URL.
+                for origin in request.headers[values: .origin]
+                where origin.hasPrefix("http://") || origin.hasPrefix("https://") || origin == "null" {
+                    guard AuthenticationMiddleware.isAllowed(origin: origin, host: request.head.authority, allowed: settings.allowedOrigins) else {
+                        throw ConveneError.forbidden("Stream connections from \(origin) are not accepted.")
+                    }
+                }
+                _ = try context.requireAuth()
+                return .upgrade([:])
+            },
+            onUpgrade: { inbound, outbound, context in
+                guard let auth = context.requestContext.auth else { return }
+                try await serve(auth: auth, inbound: inbound, outbound: outbound, logger: context.logger)
+            })
+    }
+
+    struct TicketResponse: Encodable {
+        var ticket: String
+        var expiresAt: Date
+    }
+
+    /// One connection's life: a writer draining its outbox, and a reader handling its frames in order.
+    func serve(auth: Authenticated, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger) async throws {
+        let connection = StreamConnection(userID: auth.user.id, store: store, hub: hub, outboxLimit: settings.outboxFrames, logger: logger)
+        connection.send(ServerFrame.ready(user: auth.user.id, session: String(connection.subscriberID)))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while let frames = await connection.outbox.next() {
+                    for frame in frames { try await outbound.write(.text(frame)) }
+                }
+                if connection.outbox.closure == .overflowed {
+                    try await outbound.close(.unknown(1013), reason: "Too slow to keep up; resume from your last seq.")
+                }
+            }
+            do {
+                for try await message in inbound.messages(maxSize: settings.maxFrameBytes) {
+                    guard case .text(let text) = message else {
+                        connection.send(ServerFrame.error(ref: nil, ConveneError(.badRequest, "Send JSON text frames.")))
+                        continue
+                    }
+                    await handle(text, on: connection, auth: auth, logger: logger)
+                    if connection.outbox.closure != nil { break }
+                }
+            } catch {
+                connection.close()
+                throw error
+            }
+            connection.close()
+            try await group.waitForAll()
+        }
+    }
+
+    /// Decodes one frame, runs its operation, and queues the reply (an `error` frame with the
+    /// request's `ref` when anything is wrong; the connection stays open).
+    func handle(_ text: String, on connection: StreamConnection, auth: Authenticated, logger: Logger) async {
+        let (parsed, ref, parseError) = ClientFrame.parse(text)
+        guard let frame = parsed else {
+            connection.send(ServerFrame.error(ref: ref, parseError ?? ConveneError(.badRequest, "A frame must be a JSON object.")))
+            return
+        }
+        do {
+            switch frame.op {
+            case "ping":
+                connection.send(ServerFrame.pong(ref: ref))
+            case "subscribe":
+                let channelID = try frame.require(frame.channel, "channel")
+                let principal = try await store.principal(userID: auth.user.id)
+                let (channel, _) = try await messaging.access(.readChannel, channelID: channelID, by: principal)
+                let since = frame.since ?? channel.lastSeq
+                guard since <= channel.lastSeq else {
+                    throw ConveneError.invalid("since", "since is past the channel's latest seq (\(channel.lastSeq)).")
+                }
+                connection.send(ServerFrame.subscribed(ref: ref, channel: channelID, since: since))
+                connection.subscribe(channel: channelID, since: since)
+            case "unsubscribe":
+                let channelID = try frame.require(frame.channel, "channel")
+                connection.unsubscribe(channel: channelID)
+                connection.send(ServerFrame.unsubscribed(ref: ref, channel: channelID))
+            case "send":
+                let channelID = try frame.require(frame.channel, "channel")
+                let body = try frame.require(frame.body, "body")
+                let nonce = try frame.require(frame.nonce, "nonce")
+                let principal = try await store.principal(userID: auth.user.id)
+                let (message, _) = try await messaging.post(channelID: channelID, body: body, threadID: frame.thread, nonce: nonce, by: principal)
+                connection.send(ServerFrame.ack(ref: ref, message: message.id, seq: message.seq))
+            default:
+                throw ConveneError(.badRequest, "Unknown op \(frame.op).", field: "op")
+            }
+        } catch let error as ConveneError {
+            connection.send(ServerFrame.error(ref: ref, error))
+        } catch {
+            logger.error("stream op failed", metadata: ["op": "\(frame.op)", "error": "\(String(reflecting: error))"])
+            connection.send(ServerFrame.error(ref: ref, ConveneError(.internalError, "Something went wrong on the server; it has been logged.")))
+        }
+    }
+}

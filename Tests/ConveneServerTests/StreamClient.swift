@@ -1,0 +1,109 @@
+import Foundation
+import HTTPTypes
+import HummingbirdWSClient
+import Logging
+import NIOWebSocket
+import Synchronization
+
+/// A test's WebSocket client: frames go out with `send`, come back parsed with `next`.
+final class StreamClient {
+    private let incoming: AsyncStream<String>.Continuation
+    private let outgoing: AsyncStream<String>.Continuation
+    private var iterator: AsyncStream<String>.AsyncIterator
+    let connection: Task<WebSocketCloseFrame?, any Error>
+
+    init(port: Int, path: String = "/api/v1/stream", headers: HTTPFields = [:], maxFrame: Int = 1 << 16) {
+        let (inbound, incoming) = AsyncStream<String>.makeStream()
+        let (outbound, outgoing) = AsyncStream<String>.makeStream()
+        self.incoming = incoming
+        self.outgoing = outgoing
+        iterator = inbound.makeAsyncIterator()
+        connection = Task {
+            defer { incoming.finish() }
+            return try await WebSocketClient.connect(
+                url: "ws://127.0.0.1:\(port)\(path)", configuration: .init(maxFrameSize: maxFrame, additionalHeaders: headers),
+                logger: Logger(label: "stream-test")
+            ) { inboundFrames, outboundWriter, _ in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await frame in outbound { try await outboundWriter.write(.text(frame)) }
+                        try await outboundWriter.close(.normalClosure, reason: nil)
+                    }
+                    for try await message in inboundFrames.messages(maxSize: 1 << 24) {
+                        if case .text(let text) = message { incoming.yield(text) }
+                    }
+                    incoming.finish()
+                    group.cancelAll()
+                }
+            }
+        }
+    }
+
+    static func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
+
+    func send(_ frame: [String: Any]) throws {
+        outgoing.yield(String(decoding: try JSONSerialization.data(withJSONObject: frame), as: UTF8.self))
+    }
+
+    func sendRaw(_ text: String) {
+        outgoing.yield(text)
+    }
+
+    /// The next frame, or nil when the connection ended or nothing came within `timeout` seconds.
+    func next(timeout: Double = 10) async -> [String: Any]? {
+        let incoming = self.incoming
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(timeout))
+            incoming.finish()
+        }
+        defer { watchdog.cancel() }
+        guard let text = await iterator.next() else { return nil }
+        return (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+    }
+
+    /// Frames up to and including the first with `op`.
+    func frames(until op: String, timeout: Double = 20) async -> [[String: Any]] {
+        var frames: [[String: Any]] = []
+        while let frame = await next(timeout: timeout) {
+            frames.append(frame)
+            if frame["op"] as? String == op { break }
+        }
+        return frames
+    }
+
+    /// Whether the connection ended without upgrading (waits at most `timeout` seconds).
+    func upgradeFailed(timeout: Double = 10) async -> Bool {
+        switch await outcome(timeout: timeout) {
+        case .some(.failure): true
+        default: false
+        }
+    }
+
+    /// The close code the server sent (waits at most `timeout` seconds).
+    func closeCode(timeout: Double = 10) async -> WebSocketErrorCode? {
+        if case .some(.success(let frame)) = await outcome(timeout: timeout) { return frame?.closeCode }
+        return nil
+    }
+
+    /// How the connection ended, or nil if it is still open after `timeout` seconds (then it is cancelled).
+    private func outcome(timeout: Double) async -> Result<WebSocketCloseFrame?, any Error>? {
+        let connection = self.connection
+        let outgoing = self.outgoing
+        let timedOut = Mutex(false)
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(timeout))
+            timedOut.withLock { $0 = true }
+            connection.cancel()
+            outgoing.finish()
+        }
+        let result = await connection.result
+        watchdog.cancel()
+        return timedOut.withLock { $0 } ? nil : result
+    }
+
+    /// Closes from the client side and returns the server's close frame.
+    func close() async -> WebSocketCloseFrame? {
+        outgoing.finish()
+        return try? await connection.value
+    }
+}

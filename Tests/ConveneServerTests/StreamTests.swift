@@ -1,0 +1,196 @@
+import ConveneCore
+import ConveneStore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOWebSocket
+import HummingbirdWSClient
+import Testing
+@testable import ConveneServer
+
+/// The live stream against a real server on a free port.
+@Suite("The stream", .timeLimit(.minutes(2)))
+struct StreamTests {
+    /// Ohio's `general` channel and tokens: Ann and Bob members of Ohio, Tex a member of Texas only.
+    static func setUp(_ app: TestApp, _ client: any TestClientProtocol) async throws -> (general: Int, ann: String, bob: String, tex: String) {
+        let (_, ann) = try await app.user(client, "Ann")
+        let (_, bob) = try await app.user(client, "Bob")
+        let (_, tex) = try await app.user(client, "Tex")
+        for token in [ann, bob] { _ = try await client.call(.post, "/api/v1/communities/ohio/join", token: token) }
+        _ = try await client.call(.post, "/api/v1/communities/texas/join", token: tex)
+        let channels = try await client.call(.get, "/api/v1/communities/ohio/channels", token: ann).array("channels")
+        return (try #require(channels.first { $0["name"] as? String == "general" }?["id"] as? Int), ann, bob, tex)
+    }
+
+    static func post(_ client: any TestClientProtocol, _ channel: Int, _ body: String, token: String) async throws -> Int {
+        try #require(try await client.call(.post, "/api/v1/channels/\(channel)/messages", json: ["body": body], token: token).object["seq"] as? Int)
+    }
+
+    @Test("a client that disconnects, misses 1 000 messages and resumes receives exactly those, in order, once")
+    func resume() async throws {
+        let app = try await TestApp.make()
+        try await app.live { client, port async throws in
+            let (general, ann, bob, _) = try await Self.setUp(app, client)
+            let first = StreamClient(port: port, headers: StreamClient.bearer(ann))
+            #expect(await first.next()?["op"] as? String == "ready")
+            try first.send(["op": "subscribe", "ref": "s1", "channel": general])
+            let subscribed = await first.frames(until: "caught_up")
+            #expect(subscribed.first?["op"] as? String == "subscribed")
+            #expect(subscribed.first?["ref"] as? String == "s1")
+            for index in 1...3 { _ = try await Self.post(client, general, "before \(index)", token: bob) }
+            var live: [Int] = []
+            for _ in 1...3 { live.append((await first.next())?["seq"] as? Int ?? -1) }
+            #expect(live == [1, 2, 3])
+            _ = await first.close()
+
+            for index in 1...1_000 { _ = try await Self.post(client, general, "missed \(index)", token: bob) }
+
+            let second = StreamClient(port: port, headers: StreamClient.bearer(ann))
+            #expect(await second.next()?["op"] as? String == "ready")
+            try second.send(["op": "subscribe", "ref": 2, "channel": general, "since": 3])
+            let frames = await second.frames(until: "caught_up", timeout: 30)
+            #expect(frames.first?["op"] as? String == "subscribed")
+            #expect(frames.first?["ref"] as? Int == 2)
+            let events = frames.filter { $0["op"] as? String == "event" }
+            #expect(events.map { $0["seq"] as? Int } == (4...1_003).map { Optional($0) })
+            #expect(events.allSatisfy { $0["type"] as? String == "message.created" })
+            #expect((events.first?["data"] as? [String: Any])?["body"] as? String == "missed 1")
+            #expect(frames.last?["op"] as? String == "caught_up")
+            #expect(frames.last?["seq"] as? Int == 1_003)
+
+            _ = try await Self.post(client, general, "live again", token: bob)
+            let next = await second.next()
+            #expect(next?["seq"] as? Int == 1_004)
+            _ = await second.close()
+        }
+    }
+
+    @Test("a send is acked after commit with its seq, delivered to subscribers once, and a repeated nonce returns the first ack")
+    func sendAndAck() async throws {
+        let app = try await TestApp.make()
+        try await app.live { client, port async throws in
+            let (general, ann, bob, _) = try await Self.setUp(app, client)
+            let watcher = StreamClient(port: port, headers: StreamClient.bearer(bob))
+            _ = await watcher.next()
+            try watcher.send(["op": "subscribe", "channel": general])
+            _ = await watcher.frames(until: "caught_up")
+
+            let sender = StreamClient(port: port, headers: StreamClient.bearer(ann))
+            _ = await sender.next()
+            try sender.send(["op": "send", "ref": "a", "channel": general, "body": "Hello *Ohio*", "nonce": "n-1"])
+            let ack = await sender.next()
+            #expect(ack?["op"] as? String == "ack")
+            #expect(ack?["ref"] as? String == "a")
+            #expect(ack?["seq"] as? Int == 1)
+            try sender.send(["op": "send", "ref": "b", "channel": general, "body": "Hello *Ohio*", "nonce": "n-1"])
+            let again = await sender.next()
+            #expect(again?["ref"] as? String == "b")
+            #expect(again?["message"] as? Int == ack?["message"] as? Int)
+            #expect(again?["seq"] as? Int == 1)
+
+            let event = await watcher.next()
+            #expect(event?["op"] as? String == "event")
+            #expect((event?["data"] as? [String: Any])?["body_html"] as? String == "<p>Hello <em>Ohio</em></p>")
+            try watcher.send(["op": "ping", "ref": "p"])
+            #expect(await watcher.next()?["op"] as? String == "pong", "the duplicate send was delivered again")
+            let history = try await client.call(.get, "/api/v1/channels/\(general)/messages", token: ann).array("messages")
+            #expect(history.count == 1)
+            _ = await sender.close()
+            _ = await watcher.close()
+        }
+    }
+
+    @Test("a member of another community can neither subscribe nor send, and stays connected")
+    func otherCommunity() async throws {
+        let app = try await TestApp.make()
+        try await app.live { client, port async throws in
+            let (general, _, _, tex) = try await Self.setUp(app, client)
+            let stream = StreamClient(port: port, headers: StreamClient.bearer(tex))
+            _ = await stream.next()
+            try stream.send(["op": "subscribe", "ref": "x", "channel": general])
+            let refused = await stream.next()
+            #expect(refused?["op"] as? String == "error")
+            #expect(refused?["code"] as? String == "forbidden")
+            #expect(refused?["ref"] as? String == "x")
+            try stream.send(["op": "send", "ref": "y", "channel": general, "body": "hi", "nonce": "t-1"])
+            #expect(await stream.next()?["code"] as? String == "forbidden")
+            try stream.send(["op": "ping"])
+            #expect(await stream.next()?["op"] as? String == "pong")
+            _ = await stream.close()
+            #expect(try await client.call(.get, "/api/v1/communities/texas", token: tex).status == .ok)
+        }
+    }
+
+    @Test("garbage, mistyped and unknown frames get error frames with their ref, and the connection stays open")
+    func badFrames() async throws {
+        let app = try await TestApp.make()
+        try await app.live { client, port async throws in
+            let (_, ann, _, _) = try await Self.setUp(app, client)
+            let stream = StreamClient(port: port, headers: StreamClient.bearer(ann))
+            _ = await stream.next()
+            let cases: [(String, String, String?, String?)] = [
+                ("not json at all", "bad_request", nil, nil),
+                ("[1,2,3]", "bad_request", nil, nil),
+                ("{\"op\": 5, \"ref\": \"r1\"}", "validation_failed", "r1", "op"),
+                ("{\"op\": \"fly\", \"ref\": \"r2\"}", "bad_request", "r2", "op"),
+                ("{\"op\": \"subscribe\", \"ref\": \"r3\", \"channel\": \"general\"}", "validation_failed", "r3", "channel"),
+                ("{\"op\": \"subscribe\", \"ref\": \"r4\"}", "validation_failed", "r4", "channel"),
+                ("{\"op\": \"send\", \"ref\": \"r5\", \"channel\": 1, \"body\": \"x\"}", "validation_failed", "r5", "nonce"),
+                ("{\"op\": \"subscribe\", \"ref\": \"r6\", \"channel\": 999999}", "not_found", "r6", nil),
+            ]
+            for (text, code, ref, field) in cases {
+                stream.sendRaw(text)
+                let reply = await stream.next()
+                #expect(reply?["op"] as? String == "error", "\(text)")
+                #expect(reply?["code"] as? String == code, "\(text): \(String(describing: reply))")
+                #expect(reply?["ref"] as? String == ref, "\(text)")
+                #expect(reply?["field"] as? String == field, "\(text)")
+            }
+            try stream.send(["op": "ping", "ref": 9])
+            let pong = await stream.next()
+            #expect(pong?["op"] as? String == "pong")
+            #expect(pong?["ref"] as? Int == 9)
+            _ = await stream.close()
+        }
+    }
+
+    @Test("an oversized message closes the socket with 1009")
+    func oversized() async throws {
+        let app = try await TestApp.make { $0.maxFrameBytes = 4096 }
+        try await app.live { client, port async throws in
+            let (general, ann, _, _) = try await Self.setUp(app, client)
+            let stream = StreamClient(port: port, headers: StreamClient.bearer(ann))
+            _ = await stream.next()
+            try stream.send(["op": "send", "channel": general, "body": String(repeating: "x", count: 5000), "nonce": "big"])
+            #expect(await stream.next() == nil)
+            #expect(await stream.closeCode() == .messageTooLarge)
+        }
+    }
+
+    @Test("the upgrade needs a credential and refuses a foreign Origin; a ticket opens it once")
+    func upgrade() async throws {
+        let app = try await TestApp.make()
+        try await app.live { client, port async throws in
+            let (_, ann, _, _) = try await Self.setUp(app, client)
+            let anonymous = StreamClient(port: port)
+            #expect(await anonymous.next() == nil)
+            #expect(await anonymous.upgradeFailed())
+
+            var foreign = StreamClient.bearer(ann)
+            foreign[.origin] = "https://evil.example"
+            let refused = StreamClient(port: port, headers: foreign)
+            #expect(await refused.next() == nil)
+            #expect(await refused.upgradeFailed())
+
+            let ticket = try await client.call(.post, "/api/v1/stream/tickets", token: ann)
+            #expect(ticket.status == .created)
+            let code = try #require(ticket.string("ticket"))
+            let withTicket = StreamClient(port: port, path: "/api/v1/stream?ticket=\(code)")
+            #expect(await withTicket.next()?["op"] as? String == "ready")
+            _ = await withTicket.close()
+            let reused = StreamClient(port: port, path: "/api/v1/stream?ticket=\(code)")
+            #expect(await reused.next() == nil)
+            #expect(await reused.upgradeFailed())
+        }
+    }
+}
