@@ -101,6 +101,7 @@ let package = Package(
                 "ConveneServer",
                 "ConveneStore",
                 "ConveneCore",
+                "ConveneRealtime",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -16,6 +16,7 @@ public final class Outbox: Sendable {
         var frames: [String] = []
         var waiter: CheckedContinuation<[String]?, Never>?
         var spaceWaiters: [CheckedContinuation<Void, Never>] = []
+        var closeWaiters: [CheckedContinuation<Void, Never>] = []
         var closure: Closure?
     }
 
@@ -38,8 +39,9 @@ public final class Outbox: Sendable {
             if state.frames.count >= limit {
                 state.closure = .overflowed
                 state.frames.removeAll()
-                overflowWaiters = state.spaceWaiters
+                overflowWaiters = state.spaceWaiters + state.closeWaiters
                 state.spaceWaiters = []
+                state.closeWaiters = []
                 if let waiter = state.waiter {
                     state.waiter = nil
                     resume = (waiter, [])
@@ -107,12 +109,25 @@ public final class Outbox: Sendable {
             if state.closure == nil { state.closure = closure }
             let waiter = state.waiter
             state.waiter = nil
-            let spaceWaiters = state.spaceWaiters
+            let spaceWaiters = state.spaceWaiters + state.closeWaiters
             state.spaceWaiters = []
+            state.closeWaiters = []
             return (waiter, spaceWaiters)
         }
         waiter?.resume(returning: nil)
         spaceWaiters.forEach { $0.resume() }
+    }
+
+    /// Returns once the outbox is closed, for whatever reason.
+    public func closed() async {
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { state -> Bool in
+                guard state.closure == nil else { return true }
+                state.closeWaiters.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
     }
 
     /// Why the outbox closed, or nil while open.

@@ -16,12 +16,15 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext, We
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
     public let webSocket: WebSocketHandlerReference<AppRequestContext>
+    /// The connection, so the stream can drop a client that stopped reading.
+    public let channel: any NIOCore.Channel
     public var auth: Authenticated?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
         webSocket = .init()
+        channel = source.channel
     }
 
     /// The caller's address as a string, for throttling and logs.

@@ -35,7 +35,8 @@ public struct ConveneServices: Sendable {
         directory = NetworkDirectory(store: store, now: now)
         hub = Hub()
         tickets = StreamTickets()
-        messaging = Messaging(store: store, directory: directory, hub: hub, now: now)
+        messaging = Messaging(
+            store: store, directory: directory, hub: hub, limits: SendLimits(messagesPerMinute: settings.messagesPerMinute), now: now)
     }
 }
 

@@ -33,6 +33,8 @@ public struct Settings: Sendable, Equatable {
     public var maxBodyBytes = 1_048_576
     /// Largest stream message a client may send; larger closes the socket with 1009.
     public var maxFrameBytes = 65_536
+    /// Messages a member may send per minute, across channels (moderators are exempt).
+    public var messagesPerMinute = 30
     /// Frames queued for one stream connection before it counts as too slow and is closed (1013).
     public var outboxFrames = 1_024
     public var logLevel = "info"
@@ -68,6 +70,7 @@ public struct Settings: Sendable, Equatable {
         maxBodyBytes = reader.int(forKey: "limits.body_bytes", default: d.maxBodyBytes)
         maxFrameBytes = reader.int(forKey: "limits.frame_bytes", default: d.maxFrameBytes)
         outboxFrames = reader.int(forKey: "limits.outbox_frames", default: d.outboxFrames)
+        messagesPerMinute = reader.int(forKey: "limits.messages_per_minute", default: d.messagesPerMinute)
         logLevel = reader.string(forKey: "log.level", default: d.logLevel)
         let format = reader.string(forKey: "log.format", default: d.logFormat.rawValue)
         guard let logFormat = LogFormat(rawValue: format) else { throw .invalid("log.format", "log.format must be text or json, not \(format).") }
@@ -85,6 +88,9 @@ public struct Settings: Sendable, Equatable {
         }
         guard maxBodyBytes >= 1024 else { throw .invalid("limits.body_bytes", "limits.body_bytes must be at least 1024.") }
         guard maxFrameBytes >= 1024 else { throw .invalid("limits.frame_bytes", "limits.frame_bytes must be at least 1024.") }
+        guard messagesPerMinute >= 1 else {
+            throw .invalid("limits.messages_per_minute", "limits.messages_per_minute must be at least 1.")
+        }
         guard outboxFrames >= 16 else { throw .invalid("limits.outbox_frames", "limits.outbox_frames must be at least 16.") }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw .invalid("log.level", "log.level must be one of trace, debug, info, notice, warning, error, critical.")

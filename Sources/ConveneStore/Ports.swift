@@ -134,6 +134,8 @@ public protocol MessageStore: Sendable {
     /// Messages by seq: after `afterSeq` ascending, or the latest before `beforeSeq` (or the latest
     /// of all), returned in ascending order.
     func messages(channelID: Int64, afterSeq: Int64?, beforeSeq: Int64?, limit: Int) async throws -> [Message]
+    /// The message an author stored with a nonce, if any.
+    func messages(authorID: Int64, nonce: String) async throws -> Message?
     /// The channel's events after `afterSeq`, in order, at most `limit`.
     func events(channelID: Int64, afterSeq: Int64, limit: Int) async throws -> [ChannelEvent]
 }

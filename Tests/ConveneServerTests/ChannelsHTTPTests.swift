@@ -170,3 +170,48 @@ struct ChannelsHTTPTests {
         }
     }
 }
+
+@Suite("Send pace over HTTP")
+struct SendPaceHTTPTests {
+    @Test("slow mode holds a member to one message per interval; moderators are exempt; a retry of a stored message is not held")
+    func slowMode() async throws {
+        let app = try await TestApp.make()
+        try await app.test { client async throws in
+            let (_, ann, mo, _) = try await ChannelsHTTPTests.setUp(app, client)
+            let created = try await client.call(
+                .post, "/api/v1/communities/ohio/channels", json: ["name": "slow", "slow_mode_seconds": 60], token: mo)
+            let id = try #require(created.object["id"] as? Int)
+            let key = ChannelsHTTPTests.key
+            #expect(try await client.call(.post, "/api/v1/channels/\(id)/messages", json: ["body": "one"], token: ann, headers: [key: "s-1"]).status == .created)
+            let held = try await client.call(.post, "/api/v1/channels/\(id)/messages", json: ["body": "two"], token: ann)
+            #expect(held.status == .tooManyRequests)
+            #expect(held.errorCode == "rate_limited")
+            #expect(held.headers[.retryAfter] == "60")
+            #expect(try await client.call(.post, "/api/v1/channels/\(id)/messages", json: ["body": "one"], token: ann, headers: [key: "s-1"]).status == .created)
+            #expect(try await client.call(.post, "/api/v1/channels/\(id)/messages", json: ["body": "mod 1"], token: mo).status == .created)
+            #expect(try await client.call(.post, "/api/v1/channels/\(id)/messages", json: ["body": "mod 2"], token: mo).status == .created)
+            app.clock.advance(61)
+            #expect(try await client.call(.post, "/api/v1/channels/\(id)/messages", json: ["body": "two"], token: ann).status == .created)
+            #expect(try await client.call(.get, "/api/v1/channels/\(id)/messages", token: ann).array("messages").count == 4)
+        }
+    }
+
+    @Test("a member sending faster than the per-minute limit is answered 429 until the window passes")
+    func rateLimit() async throws {
+        let app = try await TestApp.make { $0.messagesPerMinute = 3 }
+        try await app.test { client async throws in
+            let (general, ann, mo, _) = try await ChannelsHTTPTests.setUp(app, client)
+            for index in 1...3 {
+                #expect(try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "m\(index)"], token: ann).status == .created)
+            }
+            let limited = try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "m4"], token: ann)
+            #expect(limited.status == .tooManyRequests)
+            #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 > 0)
+            for index in 1...5 {
+                #expect(try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "mod \(index)"], token: mo).status == .created)
+            }
+            app.clock.advance(60)
+            #expect(try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "m4"], token: ann).status == .created)
+        }
+    }
+}

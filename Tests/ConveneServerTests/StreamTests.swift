@@ -28,7 +28,7 @@ struct StreamTests {
 
     @Test("a client that disconnects, misses 1 000 messages and resumes receives exactly those, in order, once")
     func resume() async throws {
-        let app = try await TestApp.make()
+        let app = try await TestApp.make { $0.messagesPerMinute = 10_000 }
         try await app.live { client, port async throws in
             let (general, ann, bob, _) = try await Self.setUp(app, client)
             let first = StreamClient(port: port, headers: StreamClient.bearer(ann))
@@ -150,6 +150,26 @@ struct StreamTests {
             let pong = await stream.next()
             #expect(pong?["op"] as? String == "pong")
             #expect(pong?["ref"] as? Int == 9)
+            _ = await stream.close()
+        }
+    }
+
+    @Test("slow mode holds on the stream as on HTTP, with the wait in the error frame")
+    func slowModeOnStream() async throws {
+        let app = try await TestApp.make()
+        try await app.live { client, port async throws in
+            let (_, ann, _, _) = try await Self.setUp(app, client)
+            let (_, admin) = try await app.user(client, "Admin", admin: true)
+            let created = try await client.call(.post, "/api/v1/communities/ohio/channels", json: ["name": "slow", "slow_mode_seconds": 30], token: admin)
+            let slow = try #require(created.object["id"] as? Int)
+            #expect(try await client.call(.post, "/api/v1/channels/\(slow)/messages", json: ["body": "via http"], token: ann).status == .created)
+            let stream = StreamClient(port: port, headers: StreamClient.bearer(ann))
+            _ = await stream.next()
+            try stream.send(["op": "send", "ref": "s", "channel": slow, "body": "via stream", "nonce": "slow-1"])
+            let held = await stream.next()
+            #expect(held?["code"] as? String == "rate_limited")
+            #expect(held?["ref"] as? String == "s")
+            #expect(held?["retry_after"] as? Int == 30)
             _ = await stream.close()
         }
     }

@@ -54,11 +54,16 @@ struct TestApp {
 
     /// The same, against a live server on a free port (for the stream).
     func live<Value: Sendable>(_ body: @Sendable (any TestClientProtocol, Int) async throws -> Value) async throws -> Value {
+        try await live { client, port, _ in try await body(client, port) }
+    }
+
+    /// The same, with the live server's services (its hub, for instance) at hand.
+    func live<Value: Sendable>(_ body: @Sendable (any TestClientProtocol, Int, ConveneServices) async throws -> Value) async throws -> Value {
         var settings = services.settings
         settings.port = 0
         let liveServices = try ConveneServices(settings: settings, store: store, now: { clock.now() })
         return try await buildApplication(liveServices, logger: .init(label: "test")).test(.live) { client in
-            try await body(client, try #require(client.port))
+            try await body(client, try #require(client.port), liveServices)
         }
     }
 

@@ -4,12 +4,12 @@ import Synchronization
 
 /// Failed sign-ins counted per account and per client address; either limit answers 429.
 final class LoginThrottle: Sendable {
-    private let accounts: Mutex<FailureThrottle>
-    private let addresses: Mutex<FailureThrottle>
+    private let accounts: Mutex<WindowLimiter>
+    private let addresses: Mutex<WindowLimiter>
 
     init(perAccount: Int, perAddress: Int, window: TimeInterval) {
-        accounts = Mutex(FailureThrottle(limit: perAccount, window: window))
-        addresses = Mutex(FailureThrottle(limit: perAddress, window: window))
+        accounts = Mutex(WindowLimiter(limit: perAccount, window: window))
+        addresses = Mutex(WindowLimiter(limit: perAddress, window: window))
     }
 
     /// Throws `rate_limited` with Retry-After when either the account or the address has failed too often.
@@ -23,8 +23,8 @@ final class LoginThrottle: Sendable {
     }
 
     func failed(email: String, address: String, now: Date) {
-        accounts.withLock { $0.recordFailure(email, now: now) }
-        addresses.withLock { $0.recordFailure(address, now: now) }
+        accounts.withLock { $0.record(email, now: now) }
+        addresses.withLock { $0.record(address, now: now) }
     }
 
     func succeeded(email: String) {

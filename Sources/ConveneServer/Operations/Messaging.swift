@@ -9,11 +9,13 @@ struct Messaging: Sendable {
     let store: any ConveneStore
     let directory: NetworkDirectory
     let committer: GroupCommitter<NewMessage, AppendOutcome>
+    let limits: SendLimits
     let now: @Sendable () -> Date
 
-    init(store: any ConveneStore, directory: NetworkDirectory, hub: Hub, now: @escaping @Sendable () -> Date) {
+    init(store: any ConveneStore, directory: NetworkDirectory, hub: Hub, limits: SendLimits, now: @escaping @Sendable () -> Date) {
         self.store = store
         self.directory = directory
+        self.limits = limits
         self.now = now
         committer = GroupCommitter { batch in
             let outcomes: [AppendOutcome]
@@ -77,14 +79,20 @@ struct Messaging: Sendable {
     func post(channelID: Int64, body rawBody: String, threadID: Int64?, nonce rawNonce: String, by principal: Principal) async throws
         -> (message: Message, created: Bool)
     {
-        let (channel, _) = try await access(.postMessage, channelID: channelID, by: principal)
+        let (channel, community) = try await access(.postMessage, channelID: channelID, by: principal)
         let body = try Validation.messageBody(rawBody)
         let nonce = try Validation.nonce(rawNonce, field: "nonce")
+        // Moderators and above are not paced; a retry of a stored message is answered before the pace rules.
+        let paced = Policy.role(of: principal, in: .community(community.id)) < .moderator
+        if paced, try await store.messages(authorID: principal.userID!, nonce: nonce) == nil {
+            try limits.check(userID: principal.userID!, channel: channel, now: now())
+        }
         let outcome = try await committer.submit(
             NewMessage(
                 channelID: channel.id, authorID: principal.userID!, body: body, bodyHTML: Markdown.html(body), threadID: threadID, nonce: nonce))
         switch outcome {
         case .created(let message):
+            if paced { limits.sent(userID: message.authorID, channel: channel, now: now()) }
             return (message, true)
         case .duplicate(let message):
             guard message.channelID == channel.id, message.body == body, message.threadID == threadID else {

@@ -87,8 +87,9 @@ final class StreamConnection: Subscriber, Sendable {
             }
         }
         if catchUp { startReplay(channel) }
-        if outbox.closure == .overflowed {
-            logger.notice("stream client too slow; closing", metadata: ["user": "\(userID)"])
+        if outbox.closure == .overflowed && cursors.withLock({ !$0.isEmpty }) {
+            logger.notice("stream client too slow; closing", metadata: ["user": "\(userID)", "connection": "\(subscriberID)"])
+            close(.overflowed)
         }
     }
 

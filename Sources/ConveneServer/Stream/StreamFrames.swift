@@ -120,7 +120,10 @@ enum ServerFrame {
     }
 
     static func error(ref: String?, _ error: ConveneError) -> String {
-        object(["op": "\"error\"", "ref": ref, "code": quoted(error.code.name), "message": quoted(error.message), "field": error.field.map(quoted)])
+        object([
+            "op": "\"error\"", "ref": ref, "code": quoted(error.code.name), "message": quoted(error.message), "field": error.field.map(quoted),
+            "retry_after": error.retryAfter.map { "\($0)" },
+        ])
     }
 
     /// A JSON object from already-encoded values, keys sorted, nil values left out.

@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import NIOCore
 import NIOWebSocket
 
 /// `GET /api/v1/stream` (the WebSocket) and `POST /api/v1/stream/tickets`. Stream ops are thin
@@ -39,7 +40,7 @@ struct StreamRoutes {
             },
             onUpgrade: { inbound, outbound, context in
                 guard let auth = context.requestContext.auth else { return }
-                try await serve(auth: auth, inbound: inbound, outbound: outbound, logger: context.logger)
+                try await serve(auth: auth, inbound: inbound, outbound: outbound, channel: context.requestContext.channel, logger: context.logger)
             })
     }
 
@@ -49,7 +50,9 @@ struct StreamRoutes {
     }
 
     /// One connection's life: a writer draining its outbox, and a reader handling its frames in order.
-    func serve(auth: Authenticated, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger) async throws {
+    func serve(
+        auth: Authenticated, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any NIOCore.Channel, logger: Logger
+    ) async throws {
         let connection = StreamConnection(userID: auth.user.id, store: store, hub: hub, outboxLimit: settings.outboxFrames, logger: logger)
         connection.send(ServerFrame.ready(user: auth.user.id, session: String(connection.subscriberID)))
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -60,6 +63,14 @@ struct StreamRoutes {
                 if connection.outbox.closure == .overflowed {
                     try await outbound.close(.unknown(1013), reason: "Too slow to keep up; resume from your last seq.")
                 }
+            }
+            group.addTask {
+                // A client that stopped reading leaves the writer blocked on a full socket, where no
+                // close frame can reach it: after a grace period the connection is dropped.
+                await connection.outbox.closed()
+                guard connection.outbox.closure == .overflowed else { return }
+                try await Task.sleep(for: .seconds(2))
+                channel.close(promise: nil)
             }
             do {
                 for try await message in inbound.messages(maxSize: settings.maxFrameBytes) {
@@ -75,7 +86,13 @@ struct StreamRoutes {
                 throw error
             }
             connection.close()
-            try await group.waitForAll()
+            while let result = await group.nextResult() {
+                if case .failure(let error) = result, !(error is CancellationError) {
+                    group.cancelAll()
+                    throw error
+                }
+                group.cancelAll()
+            }
         }
     }
 

@@ -125,6 +125,10 @@ extension PostgresStore: MessageStore {
             .map { try $0.message() }.reversed()
     }
 
+    public func messages(authorID: Int64, nonce: String) async throws -> Message? {
+        try await rows(Self.messageQuery(authorID: authorID, nonce: nonce)).first?.message()
+    }
+
     public func events(channelID: Int64, afterSeq: Int64, limit: Int) async throws -> [ConveneCore.ChannelEvent] {
         try await rows(
             """

@@ -106,6 +106,12 @@ extension SQLiteStore: MessageStore {
         }
     }
 
+    public func messages(authorID: Int64, nonce: String) async throws -> Message? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "\(Self.messageSelect) WHERE m.author_id = ? AND m.nonce = ?", arguments: [authorID, nonce]).map(Self.message)
+        }
+    }
+
     public func events(channelID: Int64, afterSeq: Int64, limit: Int) async throws -> [ChannelEvent] {
         try await read { db in
             try Row.fetchAll(

@@ -2,16 +2,16 @@ import ConveneCore
 import Foundation
 import Testing
 
-@Suite("Failure throttle")
-struct FailureThrottleTests {
+@Suite("Window limiter")
+struct WindowLimiterTests {
     let start = Date(timeIntervalSince1970: 1_000_000)
 
     @Test("a key waits once it reaches the limit, until the oldest failure leaves the window")
     func limitAndWindow() {
-        var throttle = FailureThrottle(limit: 3, window: 60)
+        var throttle = WindowLimiter(limit: 3, window: 60)
         for second in 0..<3 {
             #expect(throttle.retryAfter("ann", now: start.addingTimeInterval(Double(second))) == nil)
-            throttle.recordFailure("ann", now: start.addingTimeInterval(Double(second)))
+            throttle.record("ann", now: start.addingTimeInterval(Double(second)))
         }
         #expect(throttle.retryAfter("ann", now: start.addingTimeInterval(10)) == 50)
         #expect(throttle.retryAfter("bob", now: start.addingTimeInterval(10)) == nil)
@@ -20,8 +20,8 @@ struct FailureThrottleTests {
 
     @Test("a reset forgets the failures")
     func reset() {
-        var throttle = FailureThrottle(limit: 1, window: 60)
-        throttle.recordFailure("ann", now: start)
+        var throttle = WindowLimiter(limit: 1, window: 60)
+        throttle.record("ann", now: start)
         #expect(throttle.retryAfter("ann", now: start) != nil)
         throttle.reset("ann")
         #expect(throttle.retryAfter("ann", now: start) == nil)
@@ -29,9 +29,9 @@ struct FailureThrottleTests {
 
     @Test("memory stays bounded by the capacity")
     func capacity() {
-        var throttle = FailureThrottle(limit: 1, window: 600, capacity: 10)
+        var throttle = WindowLimiter(limit: 1, window: 600, capacity: 10)
         for index in 0..<100 {
-            throttle.recordFailure("key\(index)", now: start.addingTimeInterval(Double(index)))
+            throttle.record("key\(index)", now: start.addingTimeInterval(Double(index)))
         }
         let limited = (0..<100).filter { throttle.retryAfter("key\($0)", now: start.addingTimeInterval(100)) != nil }
         #expect(limited.count <= 10)
