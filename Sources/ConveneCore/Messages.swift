@@ -88,6 +88,35 @@ public enum AppendOutcome: Sendable, Equatable {
     case rejected(ConveneError)
 }
 
+/// A change to a stored message; each takes the channel's next seq.
+public enum MessageChange: Sendable, Hashable {
+    case edit(messageID: Int64, editorID: Int64, body: String, bodyHTML: String)
+    case delete(messageID: Int64, deletedBy: Int64)
+
+    public var messageID: Int64 {
+        switch self {
+        case .edit(let id, _, _, _), .delete(let id, _): id
+        }
+    }
+}
+
+/// An earlier text of a message, kept when it was edited or deleted.
+public struct MessageRevision: Sendable, Hashable, Codable {
+    public var body: String
+    public var replacedAt: Date
+    public var replacedBy: Int64
+
+    /// - Parameters:
+    ///   - body: the text as it was.
+    ///   - replacedAt: when it was edited away or deleted.
+    ///   - replacedBy: who did it.
+    public init(body: String, replacedAt: Date, replacedBy: Int64) {
+        self.body = body
+        self.replacedAt = replacedAt
+        self.replacedBy = replacedBy
+    }
+}
+
 /// One entry of a channel's ordered, gap-free event log.
 public struct ChannelEvent: Sendable, Hashable {
     public enum Kind: String, Sendable, Codable {

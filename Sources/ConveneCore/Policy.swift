@@ -11,6 +11,12 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case manageChannelMembers = "channel.members.manage"
     case readChannel = "channel.read"
     case postMessage = "message.post"
+    /// Editing needs the message's author; nobody edits another's words.
+    case editMessage = "message.edit"
+    /// The author deletes their own message; moderators delete any.
+    case deleteMessage = "message.delete"
+    /// Earlier texts of edited and deleted messages: moderators, and the author.
+    case readRevisions = "message.revisions.read"
 
     /// The lowest role that may take the action, for a public community and a private one.
     public var minimumRole: (public: Role, private: Role) {
@@ -26,6 +32,9 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         case .manageChannelMembers: (.moderator, .moderator)
         case .readChannel: (.member, .member)
         case .postMessage: (.member, .member)
+        case .editMessage: (.member, .member)
+        case .deleteMessage: (.moderator, .moderator)
+        case .readRevisions: (.moderator, .moderator)
         }
     }
 
@@ -61,15 +70,19 @@ public struct PolicyTarget: Sendable, Hashable {
     public var scope: Scope
     public var visibility: Visibility
     public var channel: ChannelAccess?
+    /// Whether the caller owns the object (wrote the message, asked the question…).
+    public var callerIsOwner: Bool
 
     /// - Parameters:
     ///   - scope: network, a community, or a committee.
     ///   - visibility: the community's visibility (`.public` for the network).
     ///   - channel: the channel concerned, for channel actions.
-    public init(scope: Scope, visibility: Visibility, channel: ChannelAccess? = nil) {
+    ///   - callerIsOwner: the caller owns the object acted on.
+    public init(scope: Scope, visibility: Visibility, channel: ChannelAccess? = nil, callerIsOwner: Bool = false) {
         self.scope = scope
         self.visibility = visibility
         self.channel = channel
+        self.callerIsOwner = callerIsOwner
     }
 
     public static let network = PolicyTarget(scope: .network, visibility: .public)
@@ -110,6 +123,9 @@ public enum Policy {
         if action.requiresAccount && !principal.isAuthenticated {
             return .failure(ConveneError(.unauthenticated, "Sign in to do that."))
         }
+        if action == .editMessage && !target.callerIsOwner {
+            return .failure(.forbidden("Only its author can edit a message."))
+        }
         let needed = requiredRole(action, on: target)
         let held = role(of: principal, in: target.scope)
         if held >= needed { return .success(()) }
@@ -133,6 +149,9 @@ public enum Policy {
         if let channel = target.channel, action == .readChannel || action == .postMessage {
             if channel.isPrivate && !channel.callerIsMember { needed = max(needed, .moderator) }
             if action == .postMessage && channel.announcementOnly { needed = max(needed, .moderator) }
+        }
+        if target.callerIsOwner && (action == .deleteMessage || action == .readRevisions) {
+            needed = .member
         }
         return needed
     }

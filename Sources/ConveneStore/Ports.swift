@@ -134,6 +134,13 @@ public protocol MessageStore: Sendable {
     /// Messages by seq: after `afterSeq` ascending, or the latest before `beforeSeq` (or the latest
     /// of all), returned in ascending order.
     func messages(channelID: Int64, afterSeq: Int64?, beforeSeq: Int64?, limit: Int) async throws -> [Message]
+    func message(id: Int64) async throws -> Message?
+    /// Applies an edit or a delete in one transaction: the old text becomes a revision, and the
+    /// channel's next seq goes to a `message.edited` / `message.deleted` event. An edit that
+    /// changes nothing returns nil (no event). Throws `conflict` for a deleted message.
+    func change(_ change: MessageChange, now: Date) async throws -> ChannelEvent?
+    /// Earlier texts of a message, oldest first.
+    func revisions(messageID: Int64) async throws -> [MessageRevision]
     /// The message an author stored with a nonce, if any.
     func messages(authorID: Int64, nonce: String) async throws -> Message?
     /// The channel's events after `afterSeq`, in order, at most `limit`.

@@ -82,7 +82,9 @@ struct PolicyTests {
                 let target = PolicyTarget(scope: .community(Self.community), visibility: visibility)
                 let result = Policy.check(action, by: caller.principal, on: target)
                 let needed = visibility == .public ? action.minimumRole.public : action.minimumRole.private
+                // The matrix target owns nothing; editing needs ownership (tested with owners below).
                 let shouldAllow = caller.expectedRole >= needed && (caller.principal.isAuthenticated || !action.requiresAccount)
+                    && action != .editMessage
                 switch result {
                 case .success:
                     #expect(shouldAllow, "\(caller) may not \(action.rawValue) in a \(visibility) community")
@@ -165,6 +167,23 @@ struct ChannelPolicyTests {
         for caller in Caller.allCases {
             #expect(allowed(.postMessage, caller, announcementOnly: true) == (caller.expectedRole >= .moderator), "\(caller)")
             #expect(allowed(.readChannel, caller, announcementOnly: true) == (caller.expectedRole >= .member), "\(caller)")
+        }
+    }
+
+    @Test("authors edit and delete their own messages; moderators delete any but edit none; revisions are for moderators and the author")
+    func ownership() {
+        func check(_ action: Action, _ caller: Caller, owner: Bool) -> Bool {
+            Policy.check(action, by: caller.principal, on: PolicyTarget(scope: .community(PolicyTests.community), visibility: .public, callerIsOwner: owner))
+                .isAllowed
+        }
+        for caller in Caller.allCases {
+            let member = caller.expectedRole >= .member
+            #expect(check(.editMessage, caller, owner: true) == member, "\(caller)")
+            #expect(!check(.editMessage, caller, owner: false), "\(caller)")
+            #expect(check(.deleteMessage, caller, owner: true) == member, "\(caller)")
+            #expect(check(.deleteMessage, caller, owner: false) == (caller.expectedRole >= .moderator), "\(caller)")
+            #expect(check(.readRevisions, caller, owner: false) == (caller.expectedRole >= .moderator), "\(caller)")
+            #expect(check(.readRevisions, caller, owner: true) == member, "\(caller)")
         }
     }
 

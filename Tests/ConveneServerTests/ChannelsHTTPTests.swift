@@ -215,3 +215,40 @@ struct SendPaceHTTPTests {
         }
     }
 }
+
+@Suite("Editing and deleting messages over HTTP")
+struct MessageChangesHTTPTests {
+    @Test("the author edits; others cannot; moderators delete anything; revisions are for moderators and the author")
+    func rules() async throws {
+        let app = try await TestApp.make()
+        try await app.test { client async throws in
+            let (general, ann, mo, _) = try await ChannelsHTTPTests.setUp(app, client)
+            let (_, bob) = try await app.user(client, "Bob")
+            _ = try await client.call(.post, "/api/v1/communities/ohio/join", token: bob)
+            let posted = try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "first *draft*"], token: ann)
+            let id = try #require(posted.object["id"] as? Int)
+
+            let edited = try await client.call(.patch, "/api/v1/messages/\(id)", json: ["body": "final **text**"], token: ann)
+            #expect(edited.status == .ok)
+            #expect(edited.string("body_html") == "<p>final <strong>text</strong></p>")
+            #expect(edited.string("edited_at") != nil)
+            #expect(try await client.call(.patch, "/api/v1/messages/\(id)", json: ["body": "hijack"], token: bob).status == .forbidden)
+            #expect(try await client.call(.patch, "/api/v1/messages/\(id)", json: ["body": "hijack"], token: mo).status == .forbidden)
+            #expect(try await client.call(.patch, "/api/v1/messages/\(id)", json: ["body": "  "], token: ann).errorField == "body")
+
+            #expect(try await client.call(.get, "/api/v1/messages/\(id)/revisions", token: bob).status == .forbidden)
+            let revisions = try await client.call(.get, "/api/v1/messages/\(id)/revisions", token: mo).array("revisions")
+            #expect(revisions.map { $0["body"] as? String } == ["first *draft*"])
+            #expect(try await client.call(.get, "/api/v1/messages/\(id)/revisions", token: ann).status == .ok)
+
+            #expect(try await client.call(.delete, "/api/v1/messages/\(id)", token: bob).status == .forbidden)
+            #expect(try await client.call(.delete, "/api/v1/messages/\(id)", token: mo).status == .noContent)
+            #expect(try await client.call(.delete, "/api/v1/messages/\(id)", token: mo).status == .conflict)
+            #expect(try await client.call(.patch, "/api/v1/messages/\(id)", json: ["body": "undo"], token: ann).status == .conflict)
+            let history = try await client.call(.get, "/api/v1/channels/\(general)/messages", token: bob).array("messages")
+            #expect(history.first?["deleted"] as? Bool == true)
+            #expect(history.first?["body"] as? String == "")
+            #expect(try await client.call(.delete, "/api/v1/messages/424242", token: mo).status == .notFound)
+        }
+    }
+}

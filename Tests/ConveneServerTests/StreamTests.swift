@@ -174,6 +174,46 @@ struct StreamTests {
         }
     }
 
+    @Test("edits and deletes reach subscribers as events at the next seqs, and a resume replays them")
+    func editAndDeleteEvents() async throws {
+        let app = try await TestApp.make()
+        try await app.live { client, port async throws in
+            let (general, ann, bob, _) = try await Self.setUp(app, client)
+            let watcher = StreamClient(port: port, headers: StreamClient.bearer(bob))
+            _ = await watcher.next()
+            try watcher.send(["op": "subscribe", "channel": general])
+            _ = await watcher.frames(until: "caught_up")
+
+            let author = StreamClient(port: port, headers: StreamClient.bearer(ann))
+            _ = await author.next()
+            try author.send(["op": "send", "ref": 1, "channel": general, "body": "draft", "nonce": "e-1"])
+            let sent = await author.next()
+            let id = try #require(sent?["message"] as? Int)
+            try author.send(["op": "edit", "ref": 2, "message": id, "body": "final"])
+            #expect(await author.next()?["seq"] as? Int == 2)
+            try author.send(["op": "delete", "ref": 3, "message": id])
+            #expect(await author.next()?["seq"] as? Int == 3)
+            try author.send(["op": "edit", "ref": 4, "message": id, "body": "again"])
+            #expect(await author.next()?["code"] as? String == "conflict")
+
+            var seen: [(Int, String)] = []
+            for _ in 0..<3 {
+                let frame = await watcher.next()
+                seen.append((frame?["seq"] as? Int ?? -1, frame?["type"] as? String ?? "?"))
+            }
+            #expect(seen.map(\.0) == [1, 2, 3])
+            #expect(seen.map(\.1) == ["message.created", "message.edited", "message.deleted"])
+
+            let resumed = StreamClient(port: port, headers: StreamClient.bearer(bob))
+            _ = await resumed.next()
+            try resumed.send(["op": "subscribe", "channel": general, "since": 1])
+            let replay = await resumed.frames(until: "caught_up").filter { $0["op"] as? String == "event" }
+            #expect(replay.map { $0["type"] as? String } == ["message.edited", "message.deleted"])
+            #expect((replay.last?["data"] as? [String: Any])?["deleted"] as? Bool == true)
+            for stream in [watcher, author, resumed] { _ = await stream.close() }
+        }
+    }
+
     @Test("an oversized message closes the socket with 1009")
     func oversized() async throws {
         let app = try await TestApp.make { $0.maxFrameBytes = 4096 }

@@ -139,3 +139,41 @@ struct MessageStoreTests {
         }
     }
 }
+
+@Suite("Message edits and deletes in the store")
+struct MessageChangeStoreTests {
+    @Test("an edit keeps the old text as a revision and takes the next seq; a delete leaves a tombstone", arguments: StoreFixture.Kind.allCases)
+    func editAndDelete(kind: StoreFixture.Kind) async throws {
+        try await StoreFixture.with(kind) { store in
+            let (channel, ann, bob) = try await MessageStoreTests.setUp(store)
+            guard case .created(let root) = try await store.append([MessageStoreTests.message(channel, ann.id, "root")], now: StoreFixture.now)[0],
+                case .created(let reply) = try await store.append([MessageStoreTests.message(channel, bob.id, "reply", thread: root.id)], now: StoreFixture.now)[0]
+            else {
+                Issue.record("setup failed")
+                return
+            }
+            let later = StoreFixture.now.addingTimeInterval(60)
+            let edited = try #require(
+                try await store.change(.edit(messageID: root.id, editorID: ann.id, body: "root, edited", bodyHTML: "<p>root, edited</p>"), now: later))
+            #expect(edited.seq == 3)
+            #expect(edited.kind == .messageEdited)
+            #expect(edited.message.body == "root, edited")
+            #expect(edited.message.editedAt == later)
+            #expect(try await store.change(.edit(messageID: root.id, editorID: ann.id, body: "root, edited", bodyHTML: "x"), now: later) == nil)
+
+            let deleted = try #require(try await store.change(.delete(messageID: reply.id, deletedBy: bob.id), now: later))
+            #expect(deleted.seq == 4)
+            #expect(deleted.message.deleted)
+            #expect(deleted.message.body.isEmpty)
+            #expect(try await store.message(id: root.id)?.replyCount == 0)
+            await #expect(throws: ConveneError.self) {
+                _ = try await store.change(.edit(messageID: reply.id, editorID: bob.id, body: "back", bodyHTML: "back"), now: later)
+            }
+            #expect(try await store.revisions(messageID: root.id).map(\.body) == ["hello root"])
+            #expect(try await store.revisions(messageID: reply.id).map(\.body) == ["hello reply"])
+            let events = try await store.events(channelID: channel, afterSeq: 0, limit: 10)
+            #expect(events.map(\.seq) == [1, 2, 3, 4])
+            #expect(events.map(\.kind) == [.messageCreated, .messageCreated, .messageEdited, .messageDeleted])
+        }
+    }
+}

@@ -12,10 +12,13 @@ struct Messaging: Sendable {
     let limits: SendLimits
     let now: @Sendable () -> Date
 
+    let hub: Hub
+
     init(store: any ConveneStore, directory: NetworkDirectory, hub: Hub, limits: SendLimits, now: @escaping @Sendable () -> Date) {
         self.store = store
         self.directory = directory
         self.limits = limits
+        self.hub = hub
         self.now = now
         committer = GroupCommitter { batch in
             let outcomes: [AppendOutcome]
@@ -102,6 +105,52 @@ struct Messaging: Sendable {
         case .rejected(let error):
             throw error
         }
+    }
+
+    /// Edits the caller's own message; the old text is kept as a revision, and subscribers get a
+    /// `message.edited` event. Returns the message and the event's seq (nil when nothing changed).
+    func edit(messageID: Int64, body rawBody: String, by principal: Principal) async throws -> (Message, seq: Int64?) {
+        let (message, community, channel) = try await messageAccess(messageID, by: principal)
+        try Policy.require(.editMessage, by: principal, on: target(community, channel, owner: message.authorID == principal.userID))
+        let body = try Validation.messageBody(rawBody)
+        guard
+            let event = try await store.change(
+                .edit(messageID: messageID, editorID: principal.userID!, body: body, bodyHTML: Markdown.html(body)), now: now())
+        else { return (message, nil) }
+        hub.publish(channel: event.channelID, seq: event.seq, frame: ServerFrame.event(event))
+        return (event.message, event.seq)
+    }
+
+    /// Deletes a message (its author, or a moderator): a tombstone stays at its seq, and subscribers
+    /// get a `message.deleted` event. Returns the event's seq.
+    func delete(messageID: Int64, by principal: Principal) async throws -> (Message, seq: Int64) {
+        let (message, community, channel) = try await messageAccess(messageID, by: principal)
+        try Policy.require(.deleteMessage, by: principal, on: target(community, channel, owner: message.authorID == principal.userID))
+        guard let event = try await store.change(.delete(messageID: messageID, deletedBy: principal.userID!), now: now()) else {
+            throw ConveneError(.conflict, "That message was deleted.")
+        }
+        hub.publish(channel: event.channelID, seq: event.seq, frame: ServerFrame.event(event))
+        return (event.message, event.seq)
+    }
+
+    /// Earlier texts of a message, for moderators and its author.
+    func revisions(messageID: Int64, by principal: Principal) async throws -> [MessageRevision] {
+        let (message, community, channel) = try await messageAccess(messageID, by: principal)
+        try Policy.require(.readRevisions, by: principal, on: target(community, channel, owner: message.authorID == principal.userID))
+        return try await store.revisions(messageID: messageID)
+    }
+
+    private func messageAccess(_ messageID: Int64, by principal: Principal) async throws -> (Message, Community, Channel) {
+        guard let message = try await store.message(id: messageID) else { throw ConveneError.notFound("The message") }
+        let (channel, community) = try await access(.readChannel, channelID: message.channelID, by: principal)
+        return (message, community, channel)
+    }
+
+    func target(_ community: Community, _ channel: Channel, owner: Bool) -> PolicyTarget {
+        var target = target(community, channel, isMember: true)
+        target.channel = nil
+        target.callerIsOwner = owner
+        return target
     }
 
     /// A page of history and whether more lies beyond it in the direction read.

@@ -44,6 +44,7 @@ struct ClientFrame: Decodable {
     var body: String?
     var nonce: String?
     var thread: Int64?
+    var message: Int64?
 
     /// Parses a text frame. Not a JSON object → `bad_request`; a missing `op` or a mistyped field
     /// → `validation_failed` naming the field. The ref, when it can be read, comes back either way.

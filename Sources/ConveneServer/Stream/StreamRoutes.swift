@@ -129,6 +129,17 @@ struct StreamRoutes {
                 let principal = try await store.principal(userID: auth.user.id)
                 let (message, _) = try await messaging.post(channelID: channelID, body: body, threadID: frame.thread, nonce: nonce, by: principal)
                 connection.send(ServerFrame.ack(ref: ref, message: message.id, seq: message.seq))
+            case "edit":
+                let messageID = try frame.require(frame.message, "message")
+                let body = try frame.require(frame.body, "body")
+                let principal = try await store.principal(userID: auth.user.id)
+                let (message, seq) = try await messaging.edit(messageID: messageID, body: body, by: principal)
+                connection.send(ServerFrame.ack(ref: ref, message: message.id, seq: seq ?? message.seq))
+            case "delete":
+                let messageID = try frame.require(frame.message, "message")
+                let principal = try await store.principal(userID: auth.user.id)
+                let (message, seq) = try await messaging.delete(messageID: messageID, by: principal)
+                connection.send(ServerFrame.ack(ref: ref, message: message.id, seq: seq))
             default:
                 throw ConveneError(.badRequest, "Unknown op \(frame.op).", field: "op")
             }

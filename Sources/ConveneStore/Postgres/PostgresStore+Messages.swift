@@ -125,6 +125,59 @@ extension PostgresStore: MessageStore {
             .map { try $0.message() }.reversed()
     }
 
+    public func message(id: Int64) async throws -> Message? {
+        try await rows(Self.messageQuery(id: id)).first?.message()
+    }
+
+    public func change(_ change: MessageChange, now: Date) async throws -> ConveneCore.ChannelEvent? {
+        try await transaction { connection in
+            let logger = self.logger
+            guard let row = try await connection.rows("SELECT * FROM messages WHERE id = \(change.messageID) FOR UPDATE", logger).first else {
+                throw ConveneError.notFound("The message")
+            }
+            guard try !row["deleted"].decode(Bool.self) else { throw ConveneError(.conflict, "That message was deleted.") }
+            let kind: ConveneCore.ChannelEvent.Kind
+            let by: Int64
+            switch change {
+            case .edit(let id, let editor, let body, let html):
+                if try row["body"].decode(String.self) == body { return nil }
+                try await connection.query("UPDATE messages SET body = \(body), body_html = \(html), edited_at = \(now) WHERE id = \(id)", logger: logger)
+                kind = .messageEdited
+                by = editor
+            case .delete(let id, let deletedBy):
+                try await connection.query("UPDATE messages SET deleted = TRUE WHERE id = \(id)", logger: logger)
+                if let root = try row["thread_id"].decode(Int64?.self) {
+                    try await connection.query("UPDATE messages SET reply_count = reply_count - 1 WHERE id = \(root)", logger: logger)
+                }
+                kind = .messageDeleted
+                by = deletedBy
+            }
+            let channelID = try row["channel_id"].decode(Int64.self)
+            try await connection.query(
+                """
+                INSERT INTO message_revisions (message_id, community_id, body, replaced_at, replaced_by)
+                VALUES (\(change.messageID), \(try row["community_id"].decode(Int64.self)), \(try row["body"].decode(String.self)), \(now), \(by))
+                """, logger: logger)
+            let seq = try await connection.rows(
+                "UPDATE channels SET last_seq = last_seq + 1 WHERE id = \(channelID) RETURNING last_seq", logger)[0]["last_seq"].decode(Int64.self)
+            try await connection.query(
+                """
+                INSERT INTO channel_events (channel_id, seq, type, message_id, created_at)
+                VALUES (\(channelID), \(seq), \(kind.rawValue), \(change.messageID), \(now))
+                """, logger: logger)
+            let message = try await connection.rows(Self.messageQuery(id: change.messageID), logger)[0].message()
+            return ConveneCore.ChannelEvent(channelID: channelID, seq: seq, kind: kind, message: message, createdAt: now)
+        }
+    }
+
+    public func revisions(messageID: Int64) async throws -> [MessageRevision] {
+        try await rows("SELECT * FROM message_revisions WHERE message_id = \(messageID) ORDER BY id").map {
+            MessageRevision(
+                body: try $0["body"].decode(String.self), replacedAt: try $0["replaced_at"].decode(Date.self),
+                replacedBy: try $0["replaced_by"].decode(Int64.self))
+        }
+    }
+
     public func messages(authorID: Int64, nonce: String) async throws -> Message? {
         try await rows(Self.messageQuery(authorID: authorID, nonce: nonce)).first?.message()
     }

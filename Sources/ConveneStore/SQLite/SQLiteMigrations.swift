@@ -177,6 +177,20 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("2026-11-23-message-revisions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE message_revisions (
+                        id INTEGER PRIMARY KEY,
+                        message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                        community_id INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+                        body TEXT NOT NULL,
+                        replaced_at DATETIME NOT NULL,
+                        replaced_by INTEGER NOT NULL REFERENCES users(id)
+                    );
+                    CREATE INDEX message_revisions_message ON message_revisions(message_id);
+                    """)
+        }
         return migrator
     }
 }

@@ -106,6 +106,54 @@ extension SQLiteStore: MessageStore {
         }
     }
 
+    public func message(id: Int64) async throws -> Message? {
+        try await read { db in try Row.fetchOne(db, sql: "\(Self.messageSelect) WHERE m.id = ?", arguments: [id]).map(Self.message) }
+    }
+
+    public func change(_ change: MessageChange, now: Date) async throws -> ChannelEvent? {
+        try await write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE id = ?", arguments: [change.messageID]) else {
+                throw ConveneError.notFound("The message")
+            }
+            guard !(row["deleted"] as Bool) else { throw ConveneError(.conflict, "That message was deleted.") }
+            let kind: ChannelEvent.Kind
+            let by: Int64
+            switch change {
+            case .edit(let id, let editor, let body, let html):
+                if row["body"] as String == body { return nil }
+                try db.execute(sql: "UPDATE messages SET body = ?, body_html = ?, edited_at = ? WHERE id = ?", arguments: [body, html, now, id])
+                kind = .messageEdited
+                by = editor
+            case .delete(let id, let deletedBy):
+                try db.execute(sql: "UPDATE messages SET deleted = 1 WHERE id = ?", arguments: [id])
+                if let root = row["thread_id"] as Int64? {
+                    try db.execute(sql: "UPDATE messages SET reply_count = reply_count - 1 WHERE id = ?", arguments: [root])
+                }
+                kind = .messageDeleted
+                by = deletedBy
+            }
+            let channelID: Int64 = row["channel_id"]
+            try db.execute(
+                sql: "INSERT INTO message_revisions (message_id, community_id, body, replaced_at, replaced_by) VALUES (?, ?, ?, ?, ?)",
+                arguments: [change.messageID, row["community_id"] as Int64, row["body"] as String, now, by])
+            let seq = try Int64.fetchOne(db, sql: "SELECT last_seq FROM channels WHERE id = ?", arguments: [channelID])! + 1
+            try db.execute(sql: "UPDATE channels SET last_seq = ? WHERE id = ?", arguments: [seq, channelID])
+            try db.execute(
+                sql: "INSERT INTO channel_events (channel_id, seq, type, message_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [channelID, seq, kind.rawValue, change.messageID, now])
+            let message = Self.message(try Row.fetchOne(db, sql: "\(Self.messageSelect) WHERE m.id = ?", arguments: [change.messageID])!)
+            return ChannelEvent(channelID: channelID, seq: seq, kind: kind, message: message, createdAt: now)
+        }
+    }
+
+    public func revisions(messageID: Int64) async throws -> [MessageRevision] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM message_revisions WHERE message_id = ? ORDER BY id", arguments: [messageID]).map {
+                MessageRevision(body: $0["body"], replacedAt: $0["replaced_at"], replacedBy: $0["replaced_by"])
+            }
+        }
+    }
+
     public func messages(authorID: Int64, nonce: String) async throws -> Message? {
         try await read { db in
             try Row.fetchOne(db, sql: "\(Self.messageSelect) WHERE m.author_id = ? AND m.nonce = ?", arguments: [authorID, nonce]).map(Self.message)

@@ -29,6 +29,16 @@ struct ChannelRoutes {
         var threadId: Int64?
     }
 
+    struct EditBody: Decodable {
+        var body: String
+    }
+
+    struct RevisionView: Encodable {
+        var body: String
+        var replacedAt: Date
+        var replacedBy: Int64
+    }
+
     struct HistoryResponse: Encodable {
         var messages: [MessageView]
         var hasMore: Bool
@@ -67,6 +77,25 @@ struct ChannelRoutes {
             let page = try await messaging.history(
                 channelID: id, afterSeq: after, beforeSeq: before, limit: limit, by: try await accounts.principal(context.auth))
             return try JSON.response(HistoryResponse(messages: page.messages.map(MessageView.init), hasMore: page.hasMore))
+        }
+        router.patch("/api/v1/messages/{id}") { request, context in
+            _ = try context.requireAuth()
+            let id = try request.id("id", context: context, what: "The message")
+            let body = try await request.decodeJSON(EditBody.self, limit: settings.maxBodyBytes)
+            let (message, _) = try await messaging.edit(messageID: id, body: body.body, by: try await accounts.principal(context.auth))
+            return try JSON.response(MessageView(message))
+        }
+        router.delete("/api/v1/messages/{id}") { request, context in
+            _ = try context.requireAuth()
+            let id = try request.id("id", context: context, what: "The message")
+            _ = try await messaging.delete(messageID: id, by: try await accounts.principal(context.auth))
+            return Response(status: .noContent)
+        }
+        router.get("/api/v1/messages/{id}/revisions") { request, context in
+            _ = try context.requireAuth()
+            let id = try request.id("id", context: context, what: "The message")
+            let revisions = try await messaging.revisions(messageID: id, by: try await accounts.principal(context.auth))
+            return try JSON.response(["revisions": revisions.map { RevisionView(body: $0.body, replacedAt: $0.replacedAt, replacedBy: $0.replacedBy) }])
         }
         router.post("/api/v1/channels/{id}/messages") { request, context in
             _ = try context.requireAuth()
