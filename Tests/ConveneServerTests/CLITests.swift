@@ -1,6 +1,7 @@
 import ConveneStore
 import Foundation
 import Logging
+import NIOWebSocket
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -135,8 +136,21 @@ struct CLITests {
         let communities = (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["communities"] as? [Any]
         #expect((communities?.count ?? 0) >= 20)
 
+        // A streaming client gets a close frame when the server stops (swift-websocket sends 1000 on
+        // graceful shutdown), not a dropped connection.
+        var register = URLRequest(url: URL(string: "http://127.0.0.1:\(open)/api/v1/auth/register")!)
+        register.httpMethod = "POST"
+        register.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        register.httpBody = try JSONSerialization.data(withJSONObject: ["email": "s@example.org", "password": "correct horse battery", "display_name": "S"])
+        let (session, _) = try await URLSession.shared.data(for: register)
+        let token = try #require((try JSONSerialization.jsonObject(with: session) as? [String: Any])?["token"] as? String)
+        let stream = StreamClient(port: open, headers: StreamClient.bearer(token))
+        #expect(await stream.next()?["op"] as? String == "ready")
+
         let stopAsked = Date()
         process.terminate()
+        let code = await stream.closeCode()
+        #expect(code == .normalClosure || code == .goingAway, "closed with \(String(describing: code))")
         process.waitUntilExit()
         #expect(Date().timeIntervalSince(stopAsked) < 10)
         #expect(process.terminationStatus == 0)
