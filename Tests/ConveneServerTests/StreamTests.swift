@@ -125,7 +125,7 @@ struct StreamTests {
     func badFrames() async throws {
         let app = try await TestApp.make()
         try await app.live { client, port async throws in
-            let (_, ann, _, _) = try await Self.setUp(app, client)
+            let (general, ann, _, _) = try await Self.setUp(app, client)
             let stream = StreamClient(port: port, headers: StreamClient.bearer(ann))
             _ = await stream.next()
             let cases: [(String, String, String?, String?)] = [
@@ -137,6 +137,8 @@ struct StreamTests {
                 ("{\"op\": \"subscribe\", \"ref\": \"r4\"}", "validation_failed", "r4", "channel"),
                 ("{\"op\": \"send\", \"ref\": \"r5\", \"channel\": 1, \"body\": \"x\"}", "validation_failed", "r5", "nonce"),
                 ("{\"op\": \"subscribe\", \"ref\": \"r6\", \"channel\": 999999}", "not_found", "r6", nil),
+                ("{\"op\": \"subscribe\", \"ref\": \"r7\", \"channel\": \(general), \"since\": -1}", "validation_failed", "r7", "since"),
+                ("{\"op\": \"subscribe\", \"ref\": \"r8\", \"channel\": \(general), \"since\": 5}", "validation_failed", "r8", "since"),
             ]
             for (text, code, ref, field) in cases {
                 stream.sendRaw(text)

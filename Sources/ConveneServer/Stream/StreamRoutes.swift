@@ -113,6 +113,7 @@ struct StreamRoutes {
                 let principal = try await store.principal(userID: auth.user.id)
                 let (channel, _) = try await messaging.access(.readChannel, channelID: channelID, by: principal)
                 let since = frame.since ?? channel.lastSeq
+                guard since >= 0 else { throw ConveneError.invalid("since", "since must be 0 or more.") }
                 guard since <= channel.lastSeq else {
                     throw ConveneError.invalid("since", "since is past the channel's latest seq (\(channel.lastSeq)).")
                 }
