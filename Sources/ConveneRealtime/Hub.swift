@@ -5,6 +5,8 @@ public protocol Subscriber: AnyObject, Sendable {
     var subscriberID: UInt64 { get }
     /// Called on the publisher's task: must not wait (queue the frame and return).
     func deliver(channel: Int64, seq: Int64, frame: String)
+    /// A frame outside the channel's sequence (typing): delivered now or not at all, never replayed.
+    func deliverEphemeral(channel: Int64, frame: String)
 }
 
 /// Per-channel subscriber sets. Publishing hands one encoded frame to each subscriber without
@@ -30,6 +32,14 @@ public final class Hub: Sendable {
         let targets = subscribers.withLock { $0[channel].map { Array($0.values) } ?? [] }
         for subscriber in targets {
             subscriber.deliver(channel: channel, seq: seq, frame: frame)
+        }
+    }
+
+    /// Sends an ephemeral frame (not part of the channel's sequence) to every subscriber but `sender`.
+    public func publishEphemeral(channel: Int64, frame: String, except sender: UInt64) {
+        let targets = subscribers.withLock { $0[channel].map { Array($0.values) } ?? [] }
+        for subscriber in targets where subscriber.subscriberID != sender {
+            subscriber.deliverEphemeral(channel: channel, frame: frame)
         }
     }
 

@@ -216,6 +216,38 @@ struct StreamTests {
         }
     }
 
+    @Test("typing reaches the channel's other subscribers, not the typist, and only from those who may post")
+    func typing() async throws {
+        let app = try await TestApp.make()
+        try await app.live { client, port async throws in
+            let (general, ann, bob, tex) = try await Self.setUp(app, client)
+            var streams: [StreamClient] = []
+            for token in [ann, bob] {
+                let stream = StreamClient(port: port, headers: StreamClient.bearer(token))
+                _ = await stream.next()
+                try stream.send(["op": "subscribe", "channel": general])
+                _ = await stream.frames(until: "caught_up")
+                streams.append(stream)
+            }
+            try streams[0].send(["op": "typing", "channel": general])
+            try streams[0].send(["op": "typing", "channel": general])
+            try streams[0].send(["op": "ping", "ref": "after"])
+            #expect(await streams[0].next()?["op"] as? String == "pong", "the typist got its own typing frame")
+            let typing = await streams[1].next()
+            #expect(typing?["op"] as? String == "typing")
+            #expect(typing?["channel"] as? Int == general)
+            #expect(typing?["name"] as? String == "Ann")
+            try streams[1].send(["op": "ping"])
+            #expect(await streams[1].next()?["op"] as? String == "pong", "a second typing within 3 s was not coalesced")
+
+            let outsider = StreamClient(port: port, headers: StreamClient.bearer(tex))
+            _ = await outsider.next()
+            try outsider.send(["op": "typing", "ref": "t", "channel": general])
+            #expect(await outsider.next()?["code"] as? String == "forbidden")
+            for stream in streams + [outsider] { _ = await stream.close() }
+        }
+    }
+
     @Test("an oversized message closes the socket with 1009")
     func oversized() async throws {
         let app = try await TestApp.make { $0.maxFrameBytes = 4096 }

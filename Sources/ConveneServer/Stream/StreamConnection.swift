@@ -93,6 +93,23 @@ final class StreamConnection: Subscriber, Sendable {
         }
     }
 
+    func deliverEphemeral(channel: Int64, frame: String) {
+        // Only to a subscription that is live: during a replay it would arrive out of place, and it is stale by the end.
+        let live = cursors.withLock { $0[channel].map { !$0.replaying } ?? false }
+        if live { outbox.push(frame) }
+    }
+
+    private let lastTyping = Mutex<[Int64: Date]>([:])
+
+    /// Whether a typing notice for `channel` should go out now: at most one per 3 seconds per channel.
+    func shouldAnnounceTyping(in channel: Int64, now: Date) -> Bool {
+        lastTyping.withLock { last in
+            if let previous = last[channel], now.timeIntervalSince(previous) < 3 { return false }
+            last[channel] = now
+            return true
+        }
+    }
+
     private func startReplay(_ channel: Int64) {
         let task = Task { [weak self] in
             guard let self else { return }

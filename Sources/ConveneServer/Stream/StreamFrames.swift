@@ -116,6 +116,10 @@ enum ServerFrame {
         object(["op": "\"caught_up\"", "channel": "\(channel)", "seq": "\(seq)"])
     }
 
+    static func typing(channel: Int64, user: Int64, name: String) -> String {
+        object(["op": "\"typing\"", "channel": "\(channel)", "user": "\(user)", "name": quoted(name)])
+    }
+
     static func pong(ref: String?) -> String {
         object(["op": "\"pong\"", "ref": ref])
     }

@@ -130,6 +130,15 @@ struct StreamRoutes {
                 let principal = try await store.principal(userID: auth.user.id)
                 let (message, _) = try await messaging.post(channelID: channelID, body: body, threadID: frame.thread, nonce: nonce, by: principal)
                 connection.send(ServerFrame.ack(ref: ref, message: message.id, seq: message.seq))
+            case "typing":
+                let channelID = try frame.require(frame.channel, "channel")
+                let principal = try await store.principal(userID: auth.user.id)
+                _ = try await messaging.access(.postMessage, channelID: channelID, by: principal)
+                if connection.shouldAnnounceTyping(in: channelID, now: Date()) {
+                    hub.publishEphemeral(
+                        channel: channelID, frame: ServerFrame.typing(channel: channelID, user: auth.user.id, name: auth.user.displayName),
+                        except: connection.subscriberID)
+                }
             case "edit":
                 let messageID = try frame.require(frame.message, "message")
                 let body = try frame.require(frame.body, "body")
