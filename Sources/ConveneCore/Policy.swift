@@ -17,6 +17,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case deleteMessage = "message.delete"
     /// Earlier texts of edited and deleted messages: moderators, and the author.
     case readRevisions = "message.revisions.read"
+    /// Sending without the pace rules (messages per minute, slow mode).
+    case sendUnpaced = "message.send_unpaced"
 
     /// The lowest role that may take the action, for a public community and a private one.
     public var minimumRole: (public: Role, private: Role) {
@@ -35,6 +37,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         case .editMessage: (.member, .member)
         case .deleteMessage: (.moderator, .moderator)
         case .readRevisions: (.moderator, .moderator)
+        case .sendUnpaced: (.moderator, .moderator)
         }
     }
 

@@ -26,8 +26,9 @@ public struct ConveneServices: Sendable {
         self.settings = settings
         self.store = store
         resources = try Resources.load()
+        let hasher = PasswordHasher(cost: settings.bcryptCost)
         accounts = Accounts(
-            store: store, settings: settings, hasher: PasswordHasher(cost: settings.bcryptCost),
+            store: store, settings: settings, hasher: hasher, decoyHash: hasher.makeDecoyHash(),
             throttle: LoginThrottle(
                 perAccount: settings.loginFailuresPerAccount, perAddress: settings.loginFailuresPerAddress,
                 window: TimeInterval(settings.loginWindowSeconds)),

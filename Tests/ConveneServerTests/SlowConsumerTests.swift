@@ -59,10 +59,7 @@ struct SlowConsumerTests {
             let (general, ann, _, _) = try await StreamTests.setUp(app, client)
             let (_, admin) = try await app.user(client, "Admin", admin: true)
 
-            let fast = StreamClient(port: port, headers: StreamClient.bearer(ann))
-            _ = await fast.next()
-            try fast.send(["op": "subscribe", "channel": general])
-            _ = await fast.frames(until: "caught_up")
+            let fast = try await StreamClient.subscribed(port: port, token: ann, channel: general)
             let stalled = try StalledSocket(port: port, token: ann, channel: general)
             for _ in 0..<100 where services.hub.subscriberCount(of: Int64(general)) < 2 {
                 try await Task.sleep(for: .milliseconds(20))

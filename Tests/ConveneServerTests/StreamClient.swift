@@ -41,6 +41,15 @@ final class StreamClient {
 
     static func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
 
+    /// A client of `token`'s user, subscribed to `channel` from now and caught up.
+    static func subscribed(port: Int, token: String, channel: Int) async throws -> StreamClient {
+        let client = StreamClient(port: port, headers: bearer(token))
+        _ = await client.next()
+        try client.send(["op": "subscribe", "channel": channel])
+        _ = await client.frames(until: "caught_up")
+        return client
+    }
+
     func send(_ frame: [String: Any]) throws {
         outgoing.yield(String(decoding: try JSONSerialization.data(withJSONObject: frame), as: UTF8.self))
     }
@@ -50,7 +59,7 @@ final class StreamClient {
     }
 
     /// The next frame, or nil when the connection ended or nothing came within `timeout` seconds.
-    func next(timeout: Double = 10) async -> [String: Any]? {
+    func next(timeout: Double = 30) async -> [String: Any]? {
         let incoming = self.incoming
         let watchdog = Task {
             try await Task.sleep(for: .seconds(timeout))

@@ -70,10 +70,7 @@ struct StreamTests {
         let app = try await TestApp.make()
         try await app.live { client, port async throws in
             let (general, ann, bob, _) = try await Self.setUp(app, client)
-            let watcher = StreamClient(port: port, headers: StreamClient.bearer(bob))
-            _ = await watcher.next()
-            try watcher.send(["op": "subscribe", "channel": general])
-            _ = await watcher.frames(until: "caught_up")
+            let watcher = try await StreamClient.subscribed(port: port, token: bob, channel: general)
 
             let sender = StreamClient(port: port, headers: StreamClient.bearer(ann))
             _ = await sender.next()
@@ -181,10 +178,7 @@ struct StreamTests {
         let app = try await TestApp.make()
         try await app.live { client, port async throws in
             let (general, ann, bob, _) = try await Self.setUp(app, client)
-            let watcher = StreamClient(port: port, headers: StreamClient.bearer(bob))
-            _ = await watcher.next()
-            try watcher.send(["op": "subscribe", "channel": general])
-            _ = await watcher.frames(until: "caught_up")
+            let watcher = try await StreamClient.subscribed(port: port, token: bob, channel: general)
 
             let author = StreamClient(port: port, headers: StreamClient.bearer(ann))
             _ = await author.next()
@@ -223,10 +217,7 @@ struct StreamTests {
             let (general, ann, bob, tex) = try await Self.setUp(app, client)
             var streams: [StreamClient] = []
             for token in [ann, bob] {
-                let stream = StreamClient(port: port, headers: StreamClient.bearer(token))
-                _ = await stream.next()
-                try stream.send(["op": "subscribe", "channel": general])
-                _ = await stream.frames(until: "caught_up")
+                let stream = try await StreamClient.subscribed(port: port, token: token, channel: general)
                 streams.append(stream)
             }
             try streams[0].send(["op": "typing", "channel": general])

@@ -14,6 +14,8 @@ struct Accounts: Sendable {
     let store: any ConveneStore
     let settings: Settings
     let hasher: PasswordHasher
+    /// See `PasswordHasher.makeDecoyHash()`.
+    let decoyHash: String
     let throttle: LoginThrottle
     let commonPasswords: Set<String>
     let now: @Sendable () -> Date
@@ -45,7 +47,7 @@ struct Accounts: Sendable {
         let email = (try? Validation.email(rawEmail)) ?? rawEmail.lowercased()
         try throttle.check(email: email, address: address, now: now())
         let credentials = try await store.credentials(email: email)
-        let matches = try await hasher.verify(password, hash: credentials?.passwordHash ?? hasher.decoyHash)
+        let matches = try await hasher.verify(password, hash: credentials?.passwordHash ?? decoyHash)
         guard let credentials, matches else {
             throttle.failed(email: email, address: address, now: now())
             throw ConveneError(.unauthenticated, "That email and password do not match an account.")

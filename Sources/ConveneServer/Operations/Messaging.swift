@@ -85,8 +85,8 @@ struct Messaging: Sendable {
         let (channel, community) = try await access(.postMessage, channelID: channelID, by: principal)
         let body = try Validation.messageBody(rawBody)
         let nonce = try Validation.nonce(rawNonce, field: "nonce")
-        // Moderators and above are not paced; a retry of a stored message is answered before the pace rules.
-        let paced = Policy.role(of: principal, in: .community(community.id)) < .moderator
+        // A retry of a stored message is answered before the pace rules.
+        let paced = !Policy.check(.sendUnpaced, by: principal, on: directory.target(community)).isSuccess
         if paced, try await store.messages(authorID: principal.userID!, nonce: nonce) == nil {
             try limits.check(userID: principal.userID!, channel: channel, now: now())
         }

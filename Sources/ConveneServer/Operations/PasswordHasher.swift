@@ -5,13 +5,15 @@ import NIOPosix
 /// an event loop or a cooperative-pool thread that long.
 struct PasswordHasher: Sendable {
     let cost: Int
-    /// A real hash of a random string, verified against when the account does not exist, so a
-    /// login for an unknown email takes as long as one for a known email.
-    let decoyHash: String
 
     init(cost: Int) {
         self.cost = cost
-        self.decoyHash = Bcrypt.hash(Tokens.random(), cost: UInt8(cost))
+    }
+
+    /// A real hash of a random string, verified against when the account does not exist, so a
+    /// login for an unknown email takes as long as one for a known email. Made once, at start.
+    func makeDecoyHash() -> String {
+        Bcrypt.hash(Tokens.random(), cost: UInt8(cost))
     }
 
     func hash(_ password: String) async throws -> String {
