@@ -70,9 +70,13 @@ func addRoutes(_ services: ConveneServices, to router: some RouterMethods<AppReq
 /// The whole HTTP application for `services`, listening where the settings say.
 public func buildApplication(_ services: ConveneServices, logger: Logger) -> some ApplicationProtocol {
     let router = buildRouter(services)
+    // The frame decoder's own cap sits above the message limit: a message over the limit but under
+    // the cap is refused by the stream with a 1009 close handshake; only a frame past the cap meets
+    // the decoder's abrupt close.
+    let frameCap = services.settings.maxFrameBytes * 4
     let webSocket = WebSocketServerConfiguration(
-        maxFrameSize: services.settings.maxFrameBytes,
-        extensions: [.perMessageDeflate(maxDecompressedFrameSize: services.settings.maxFrameBytes)],
+        maxFrameSize: frameCap,
+        extensions: [.perMessageDeflate(maxDecompressedFrameSize: frameCap)],
         autoPing: .enabled(timePeriod: .seconds(30)))
     return Application(
         router: router,

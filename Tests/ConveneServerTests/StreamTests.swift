@@ -239,16 +239,20 @@ struct StreamTests {
         }
     }
 
-    @Test("an oversized message closes the socket with 1009")
+    @Test("an oversized message closes the socket with 1009, in one frame or in fragments")
     func oversized() async throws {
         let app = try await TestApp.make { $0.maxFrameBytes = 4096 }
         try await app.live { client, port async throws in
             let (general, ann, _, _) = try await Self.setUp(app, client)
-            let stream = StreamClient(port: port, headers: StreamClient.bearer(ann))
-            _ = await stream.next()
-            try stream.send(["op": "send", "channel": general, "body": String(repeating: "x", count: 5000), "nonce": "big"])
-            #expect(await stream.next() == nil)
-            #expect(await stream.closeCode() == .messageTooLarge)
+            for clientFrame in [1 << 16, 1024] {
+                let stream = StreamClient(port: port, headers: StreamClient.bearer(ann), maxFrame: clientFrame)
+                _ = await stream.next()
+                try stream.send(["op": "send", "channel": general, "body": String(repeating: "x", count: 5000), "nonce": "big"])
+                #expect(await stream.next() == nil)
+                #expect(await stream.closeCode() == .messageTooLarge, "client frames of \(clientFrame) bytes")
+            }
+            let history = try await client.call(.get, "/api/v1/channels/\(general)/messages", token: ann).array("messages")
+            #expect(history.isEmpty)
         }
     }
 

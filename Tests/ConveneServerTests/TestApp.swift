@@ -48,8 +48,15 @@ struct TestApp {
         return TestApp(store: store, clock: clock, settings: settings, services: services)
     }
 
+    /// The server's log: warnings and worse, so a failing test's lines are not buried under request logs.
+    static var logger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
+    }
+
     func test<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
-        try await buildApplication(services, logger: .init(label: "test")).test(.router) { client in try await body(client) }
+        try await buildApplication(services, logger: Self.logger).test(.router) { client in try await body(client) }
     }
 
     /// The same, against a live server on a free port (for the stream).
@@ -62,7 +69,7 @@ struct TestApp {
         var settings = services.settings
         settings.port = 0
         let liveServices = try ConveneServices(settings: settings, store: store, now: { clock.now() })
-        return try await buildApplication(liveServices, logger: .init(label: "test")).test(.live) { client in
+        return try await buildApplication(liveServices, logger: Self.logger).test(.live) { client in
             try await body(client, try #require(client.port), liveServices)
         }
     }

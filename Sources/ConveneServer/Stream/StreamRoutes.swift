@@ -74,6 +74,12 @@ struct StreamRoutes {
             }
             do {
                 for try await message in inbound.messages(maxSize: settings.maxFrameBytes) {
+                    if message.size > settings.maxFrameBytes {
+                        // Closed by handshake, reading on until the client answers, so the 1009
+                        // reaches it (an abrupt close with its bytes unread would reset the socket).
+                        try await outbound.close(.messageTooLarge, reason: "Messages are limited to \(settings.maxFrameBytes) bytes.")
+                        break
+                    }
                     guard case .text(let text) = message else {
                         connection.send(ServerFrame.error(ref: nil, ConveneError(.badRequest, "Send JSON text frames.")))
                         continue
@@ -158,6 +164,16 @@ struct StreamRoutes {
         } catch {
             logger.error("stream op failed", metadata: ["op": "\(frame.op)", "error": "\(String(reflecting: error))"])
             connection.send(ServerFrame.error(ref: ref, ConveneError(.internalError, "Something went wrong on the server; it has been logged.")))
+        }
+    }
+}
+
+extension WebSocketMessage {
+    /// The message's length in bytes.
+    var size: Int {
+        switch self {
+        case .text(let text): text.utf8.count
+        case .binary(let bytes): bytes.readableBytes
         }
     }
 }
