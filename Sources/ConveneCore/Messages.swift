@@ -16,6 +16,10 @@ public struct Message: Sendable, Hashable, Codable {
     public var createdAt: Date
     public var editedAt: Date?
     public var deleted: Bool
+    /// Reactions, each emoji once with who gave it, ordered by the earliest reaction still given.
+    public var reactions: [Reaction]
+    /// When a moderator pinned it to its channel (nil when not pinned).
+    public var pinnedAt: Date?
 
     /// - Parameters:
     ///   - id: row id.
@@ -31,9 +35,11 @@ public struct Message: Sendable, Hashable, Codable {
     ///   - createdAt: when it was committed.
     ///   - editedAt: last edit.
     ///   - deleted: whether it was deleted.
+    ///   - reactions: its reactions.
+    ///   - pinnedAt: when it was pinned.
     public init(
         id: Int64, channelID: Int64, communityID: Int64, seq: Int64, authorID: Int64, authorName: String, body: String, bodyHTML: String,
-        threadID: Int64?, replyCount: Int, createdAt: Date, editedAt: Date?, deleted: Bool
+        threadID: Int64?, replyCount: Int, createdAt: Date, editedAt: Date?, deleted: Bool, reactions: [Reaction] = [], pinnedAt: Date? = nil
     ) {
         self.id = id
         self.channelID = channelID
@@ -48,6 +54,39 @@ public struct Message: Sendable, Hashable, Codable {
         self.createdAt = createdAt
         self.editedAt = editedAt
         self.deleted = deleted
+        self.reactions = reactions
+        self.pinnedAt = pinnedAt
+    }
+}
+
+/// One emoji on a message and who reacted with it.
+public struct Reaction: Sendable, Hashable, Codable {
+    public var emoji: String
+    public var users: [Int64]
+    public var count: Int { users.count }
+
+    public init(emoji: String, users: [Int64]) {
+        self.emoji = emoji
+        self.users = users
+    }
+
+    /// At most this many different emoji on one message.
+    public static let distinctLimit = 20
+
+    /// The reactions of a message from its (emoji, user) rows in the order they were given:
+    /// each emoji once, in order of first use, with its users in order.
+    public static func summarize(_ given: [(emoji: String, userID: Int64)]) -> [Reaction] {
+        var reactions: [Reaction] = []
+        var index: [String: Int] = [:]
+        for (emoji, user) in given {
+            if let at = index[emoji] {
+                reactions[at].users.append(user)
+            } else {
+                index[emoji] = reactions.count
+                reactions.append(Reaction(emoji: emoji, users: [user]))
+            }
+        }
+        return reactions
     }
 }
 
@@ -92,10 +131,14 @@ public enum AppendOutcome: Sendable, Equatable {
 public enum MessageChange: Sendable, Hashable {
     case edit(messageID: Int64, editorID: Int64, body: String, bodyHTML: String)
     case delete(messageID: Int64, deletedBy: Int64)
+    /// Adds (`on`) or takes back a user's reaction.
+    case react(messageID: Int64, userID: Int64, emoji: String, on: Bool)
+    /// Pins or unpins a message in its channel.
+    case pin(messageID: Int64, by: Int64, pinned: Bool)
 
     public var messageID: Int64 {
         switch self {
-        case .edit(let id, _, _, _), .delete(let id, _): id
+        case .edit(let id, _, _, _), .delete(let id, _), .react(let id, _, _, _), .pin(let id, _, _): id
         }
     }
 }
@@ -123,6 +166,9 @@ public struct ChannelEvent: Sendable, Hashable {
         case messageCreated = "message.created"
         case messageEdited = "message.edited"
         case messageDeleted = "message.deleted"
+        case reactionChanged = "reaction.changed"
+        case messagePinned = "message.pinned"
+        case messageUnpinned = "message.unpinned"
     }
 
     public var channelID: Int64
@@ -154,6 +200,24 @@ extension Validation {
         guard !body.isEmpty else { throw .invalid(field, "A message needs some text.") }
         guard body.count <= 8_000 else { throw .invalid(field, "A message has at most 8000 characters.") }
         return body
+    }
+
+    /// A reaction: one emoji (a single grapheme shown as an emoji), or a `:short_name:` of 1–32
+    /// lower-case letters, digits, `_`, `+` and `-` for custom ones.
+    public static func emoji(_ raw: String, field: String = "emoji") throws(ConveneError) -> String {
+        if raw.count == 1, let character = raw.first {
+            let scalars = character.unicodeScalars
+            let shownAsEmoji =
+                scalars.contains { $0.properties.isEmojiPresentation }
+                || (scalars.contains { $0.properties.isEmoji } && scalars.contains { $0.value == 0xFE0F || $0.value == 0x20E3 })
+            if shownAsEmoji { return raw }
+        }
+        let name = raw.utf8.dropFirst().dropLast()
+        let allowed = name.allSatisfy {
+            ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F || $0 == 0x2B || $0 == 0x2D
+        }
+        if raw.hasPrefix(":"), raw.hasSuffix(":"), (1...32).contains(name.count), allowed { return raw }
+        throw .invalid(field, "emoji must be one emoji, or a :short_name: of lower-case letters, digits, _, + and -.")
     }
 
     /// An idempotency key: 1–128 visible ASCII characters.

@@ -19,6 +19,10 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case readRevisions = "message.revisions.read"
     /// Sending without the pace rules (messages per minute, slow mode).
     case sendUnpaced = "message.send_unpaced"
+    /// Reacting to a message: whoever may read the channel, announcement-only included.
+    case reactMessage = "message.react"
+    /// Pinning a message to its channel, and unpinning it.
+    case pinMessage = "message.pin"
 
     /// The lowest role that may take the action, for a public community and a private one.
     public var minimumRole: (public: Role, private: Role) {
@@ -38,6 +42,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         case .deleteMessage: (.moderator, .moderator)
         case .readRevisions: (.moderator, .moderator)
         case .sendUnpaced: (.moderator, .moderator)
+        case .reactMessage: (.member, .member)
+        case .pinMessage: (.moderator, .moderator)
         }
     }
 

@@ -135,10 +135,15 @@ public protocol MessageStore: Sendable {
     /// of all), returned in ascending order.
     func messages(channelID: Int64, afterSeq: Int64?, beforeSeq: Int64?, limit: Int) async throws -> [Message]
     func message(id: Int64) async throws -> Message?
-    /// Applies an edit or a delete in one transaction: the old text becomes a revision, and the
-    /// channel's next seq goes to a `message.edited` / `message.deleted` event. An edit that
-    /// changes nothing returns nil (no event). Throws `conflict` for a deleted message.
+    /// Applies a change in one transaction, and gives the channel's next seq to its event
+    /// (`message.edited`, `message.deleted`, `reaction.changed`, `message.pinned`/`unpinned`). An
+    /// edit or delete keeps the old text as a revision; a delete also unpins. A change that changes
+    /// nothing (same text, a reaction already given or not there, a pin already so) returns nil
+    /// and takes no seq. Throws `conflict` for a deleted message or a channel at its pin limit, and
+    /// `validation_failed` for a new emoji past the per-message limit.
     func change(_ change: MessageChange, now: Date) async throws -> ChannelEvent?
+    /// The channel's pinned messages, the latest pin first.
+    func pinnedMessages(channelID: Int64) async throws -> [Message]
     /// Earlier texts of a message, oldest first.
     func revisions(messageID: Int64) async throws -> [MessageRevision]
     /// The message an author stored with a nonce, if any.

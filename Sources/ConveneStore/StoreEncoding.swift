@@ -1,4 +1,5 @@
 import ConveneCore
+import Foundation
 
 /// How domain values are written into columns, the same for every adapter.
 enum StoreEncoding {
@@ -19,6 +20,18 @@ enum StoreEncoding {
     static func list(_ roles: [Role]) -> String {
         roles.map(\.rawValue).joined(separator: ",")
     }
+
+    /// A message's reactions, kept beside it as JSON so reading a message costs no second query.
+    static func json(_ reactions: [Reaction]) -> String {
+        String(decoding: (try? JSONEncoder().encode(reactions)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    static func reactions(fromJSON json: String) -> [Reaction] {
+        (try? JSONDecoder().decode([Reaction].self, from: Data(json.utf8))) ?? []
+    }
+
+    /// Pins a channel may hold at once.
+    static let pinLimit = 50
 
     static let readinessOrder: [Readiness] = [.initiating, .improving, .innovating]
 

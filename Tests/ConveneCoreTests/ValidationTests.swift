@@ -45,4 +45,19 @@ struct ValidationTests {
             #expect(throws: ConveneError.self) { try Validation.slug(bad) }
         }
     }
+
+    @Test("a reaction is one emoji or a :short_name:", arguments: ["👍", "🎉", "❤️", "👩🏽‍🏫", "🇺🇸", "1️⃣", ":wave:", ":+1:", ":sel_win-2:"])
+    func acceptsEmoji(raw: String) throws {
+        #expect(try Validation.emoji(raw) == raw)
+    }
+
+    @Test("anything else is refused naming the field", arguments: ["", "a", "1", "#", "👍👍", "ok", "::", ":Wave:", ":two words:", "<img>", ":\(String(repeating: "a", count: 33)):"])
+    func refusesOtherReactions(raw: String) {
+        do {
+            _ = try Validation.emoji(raw)
+            Issue.record("accepted \(raw)")
+        } catch {
+            #expect(error.field == "emoji")
+        }
+    }
 }

@@ -251,4 +251,50 @@ struct MessageChangesHTTPTests {
             #expect(try await client.call(.delete, "/api/v1/messages/424242", token: mo).status == .notFound)
         }
     }
+
+    @Test("members react and take reactions back; moderators pin and unpin; the pins list follows; bad emoji get 422")
+    func reactionsAndPins() async throws {
+        let app = try await TestApp.make()
+        try await app.test { client async throws in
+            let (general, ann, mo, tex) = try await ChannelsHTTPTests.setUp(app, client)
+            let posted = try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "Agenda for Tuesday"], token: ann)
+            let id = try #require(posted.object["id"] as? Int)
+            #expect(posted.object["reactions"] as? [Any] != nil)
+            #expect(posted.object["pinned"] as? Bool == false)
+
+            let reacted = try await client.call(.post, "/api/v1/messages/\(id)/reactions", json: ["emoji": "👍"], token: mo)
+            #expect(reacted.status == .ok)
+            let reactions = reacted.object["reactions"] as? [[String: Any]]
+            #expect(reactions?.first?["emoji"] as? String == "👍")
+            #expect(reactions?.first?["count"] as? Int == 1)
+            _ = try await client.call(.post, "/api/v1/messages/\(id)/reactions", json: ["emoji": "👍"], token: ann)
+            let again = try await client.call(.post, "/api/v1/messages/\(id)/reactions", json: ["emoji": "👍"], token: ann)
+            #expect((again.object["reactions"] as? [[String: Any]])?.first?["count"] as? Int == 2, "a repeated reaction counted twice")
+            let back = try await client.call(.post, "/api/v1/messages/\(id)/reactions", json: ["emoji": "👍", "on": false], token: mo)
+            #expect((back.object["reactions"] as? [[String: Any]])?.first?["users"] as? [Int] != nil)
+            #expect((back.object["reactions"] as? [[String: Any]])?.first?["count"] as? Int == 1)
+
+            for bad in ["", "thumbs", "👍👍", "<b>", ":Upper:", "1"] {
+                let refused = try await client.call(.post, "/api/v1/messages/\(id)/reactions", json: ["emoji": bad], token: ann)
+                #expect(refused.status == .unprocessableContent, "\(bad)")
+                #expect(refused.errorField == "emoji", "\(bad)")
+            }
+            #expect(try await client.call(.post, "/api/v1/messages/\(id)/reactions", json: ["emoji": "👍"], token: tex).status == .forbidden)
+            #expect(try await client.call(.post, "/api/v1/messages/\(id)/reactions", json: ["emoji": "👍"]).status == .unauthorized)
+
+            #expect(try await client.call(.put, "/api/v1/messages/\(id)/pin", token: ann).status == .forbidden)
+            let pinned = try await client.call(.put, "/api/v1/messages/\(id)/pin", token: mo)
+            #expect(pinned.status == .ok)
+            #expect(pinned.object["pinned"] as? Bool == true)
+            let pins = try await client.call(.get, "/api/v1/channels/\(general)/pins", token: ann).array("messages")
+            #expect(pins.map { $0["id"] as? Int } == [id])
+            #expect(try await client.call(.get, "/api/v1/channels/\(general)/pins", token: tex).status == .forbidden)
+            #expect(try await client.call(.delete, "/api/v1/messages/\(id)/pin", token: mo).object["pinned"] as? Bool == false)
+            #expect(try await client.call(.get, "/api/v1/channels/\(general)/pins", token: ann).array("messages").isEmpty)
+
+            let history = try await client.call(.get, "/api/v1/channels/\(general)/messages", token: ann).array("messages")
+            #expect(history.count == 1, "reactions and pins are not messages")
+            #expect(try await client.call(.post, "/api/v1/messages/999999/reactions", json: ["emoji": "👍"], token: ann).status == .notFound)
+        }
+    }
 }

@@ -282,4 +282,43 @@ struct StreamTests {
             #expect(await reused.upgradeFailed())
         }
     }
+
+    @Test("a reaction from the stream reaches subscribers as reaction.changed at the next seq, and a resume replays it")
+    func reactions() async throws {
+        let app = try await TestApp.make()
+        try await app.live { client, port async throws in
+            let (general, ann, bob, tex) = try await Self.setUp(app, client)
+            let watcher = try await StreamClient.subscribed(port: port, token: ann, channel: general)
+            _ = try await Self.post(client, general, "Who is coming on Tuesday?", token: ann)
+            let created = await watcher.next()
+            let id = try #require((created?["data"] as? [String: Any])?["id"] as? Int)
+
+            let reactor = StreamClient(port: port, headers: StreamClient.bearer(bob))
+            _ = await reactor.next()
+            try reactor.send(["op": "react", "ref": "r", "message": id, "emoji": "🙋"])
+            let ack = await reactor.next()
+            #expect(ack?["op"] as? String == "ack")
+            #expect(ack?["seq"] as? Int == 2)
+            try reactor.send(["op": "react", "ref": "bad", "message": id, "emoji": "no"])
+            #expect(await reactor.next()?["field"] as? String == "emoji")
+
+            let event = await watcher.next()
+            #expect(event?["type"] as? String == "reaction.changed")
+            #expect(event?["seq"] as? Int == 2)
+            let reactions = (event?["data"] as? [String: Any])?["reactions"] as? [[String: Any]]
+            #expect(reactions?.first?["emoji"] as? String == "🙋")
+
+            let outsider = StreamClient(port: port, headers: StreamClient.bearer(tex))
+            _ = await outsider.next()
+            try outsider.send(["op": "react", "ref": "x", "message": id, "emoji": "🙋"])
+            #expect(await outsider.next()?["code"] as? String == "forbidden")
+
+            let replay = StreamClient(port: port, headers: StreamClient.bearer(bob))
+            _ = await replay.next()
+            try replay.send(["op": "subscribe", "channel": general, "since": 1])
+            let frames = await replay.frames(until: "caught_up").filter { $0["op"] as? String == "event" }
+            #expect(frames.map { $0["type"] as? String } == ["reaction.changed"])
+            for stream in [watcher, reactor, outsider, replay] { _ = await stream.close() }
+        }
+    }
 }

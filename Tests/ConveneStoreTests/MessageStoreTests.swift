@@ -176,4 +176,74 @@ struct MessageChangeStoreTests {
             #expect(events.map(\.kind) == [.messageCreated, .messageCreated, .messageEdited, .messageDeleted])
         }
     }
+
+    @Test("reactions and pins each take the next seq, are kept on the message, and a change to nothing takes none", arguments: StoreFixture.Kind.allCases)
+    func reactionsAndPins(kind: StoreFixture.Kind) async throws {
+        try await StoreFixture.with(kind) { store in
+            let (channel, ann, bob) = try await MessageStoreTests.setUp(store)
+            guard case .created(let root) = try await store.append([MessageStoreTests.message(channel, ann.id, "root")], now: StoreFixture.now)[0]
+            else {
+                Issue.record("setup failed")
+                return
+            }
+            let later = StoreFixture.now.addingTimeInterval(60)
+            let first = try #require(try await store.change(.react(messageID: root.id, userID: bob.id, emoji: "🎉", on: true), now: later))
+            #expect(first.seq == 2)
+            #expect(first.kind == .reactionChanged)
+            #expect(try await store.change(.react(messageID: root.id, userID: bob.id, emoji: "🎉", on: true), now: later) == nil)
+            _ = try await store.change(.react(messageID: root.id, userID: ann.id, emoji: ":wave:", on: true), now: later)
+            let third = try #require(try await store.change(.react(messageID: root.id, userID: ann.id, emoji: "🎉", on: true), now: later))
+            #expect(third.message.reactions == [Reaction(emoji: "🎉", users: [bob.id, ann.id]), Reaction(emoji: ":wave:", users: [ann.id])])
+            let back = try #require(try await store.change(.react(messageID: root.id, userID: bob.id, emoji: "🎉", on: false), now: later))
+            // Ordered by the earliest reaction still given: Ann's :wave: came before her 🎉.
+            #expect(back.message.reactions == [Reaction(emoji: ":wave:", users: [ann.id]), Reaction(emoji: "🎉", users: [ann.id])])
+            #expect(try await store.change(.react(messageID: root.id, userID: bob.id, emoji: "🎉", on: false), now: later) == nil)
+            #expect(try await store.message(id: root.id)?.reactions == back.message.reactions)
+
+            let pinned = try #require(try await store.change(.pin(messageID: root.id, by: bob.id, pinned: true), now: later))
+            #expect(pinned.kind == .messagePinned)
+            #expect(pinned.message.pinnedAt == later)
+            #expect(try await store.change(.pin(messageID: root.id, by: bob.id, pinned: true), now: later) == nil)
+            #expect(try await store.pinnedMessages(channelID: channel).map(\.id) == [root.id])
+            #expect(try await store.revisions(messageID: root.id).isEmpty, "reactions and pins are not revisions")
+
+            _ = try await store.change(.delete(messageID: root.id, deletedBy: ann.id), now: later)
+            #expect(try await store.pinnedMessages(channelID: channel).isEmpty, "a deleted message stays pinned")
+            await #expect(throws: ConveneError.self) {
+                _ = try await store.change(.react(messageID: root.id, userID: bob.id, emoji: "🎉", on: true), now: later)
+            }
+            let events = try await store.events(channelID: channel, afterSeq: 0, limit: 20)
+            #expect(events.map(\.seq) == Array(1...7))
+            #expect(events.map(\.kind) == [.messageCreated, .reactionChanged, .reactionChanged, .reactionChanged, .reactionChanged, .messagePinned, .messageDeleted])
+            #expect(events.last?.message.reactions == [], "a deleted message shows no reactions")
+        }
+    }
+
+    @Test("a message takes at most 20 different emoji, and a channel at most 50 pins", arguments: StoreFixture.Kind.allCases)
+    func reactionAndPinLimits(kind: StoreFixture.Kind) async throws {
+        try await StoreFixture.with(kind) { store in
+            let (channel, ann, bob) = try await MessageStoreTests.setUp(store)
+            let batch = (0..<51).map { MessageStoreTests.message(channel, ann.id, "m\($0)") }
+            let messages = try await store.append(batch, now: StoreFixture.now).compactMap { outcome -> Message? in
+                if case .created(let message) = outcome { return message }
+                return nil
+            }
+            #expect(messages.count == 51)
+            for index in 0..<Reaction.distinctLimit {
+                _ = try await store.change(.react(messageID: messages[0].id, userID: bob.id, emoji: ":e\(index):", on: true), now: StoreFixture.now)
+            }
+            await #expect(throws: ConveneError.self) {
+                _ = try await store.change(.react(messageID: messages[0].id, userID: bob.id, emoji: ":one-more:", on: true), now: StoreFixture.now)
+            }
+            #expect(try await store.change(.react(messageID: messages[0].id, userID: ann.id, emoji: ":e3:", on: true), now: StoreFixture.now) != nil)
+            for message in messages.prefix(50) {
+                _ = try await store.change(.pin(messageID: message.id, by: bob.id, pinned: true), now: StoreFixture.now)
+            }
+            await #expect(throws: ConveneError.self) {
+                _ = try await store.change(.pin(messageID: messages[50].id, by: bob.id, pinned: true), now: StoreFixture.now)
+            }
+            #expect(try await store.pinnedMessages(channelID: channel).count == 50)
+            #expect(try await store.channel(id: channel)?.lastSeq == 51 + 21 + 50)
+        }
+    }
 }

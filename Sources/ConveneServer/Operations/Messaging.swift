@@ -113,10 +113,35 @@ struct Messaging: Sendable {
         let (message, community, channel) = try await messageAccess(messageID, by: principal)
         try Policy.require(.editMessage, by: principal, on: target(community, channel, owner: message.authorID == principal.userID))
         let body = try Validation.messageBody(rawBody)
-        guard
-            let event = try await store.change(
-                .edit(messageID: messageID, editorID: principal.userID!, body: body, bodyHTML: Markdown.html(body)), now: now())
-        else { return (message, nil) }
+        return try await apply(.edit(messageID: messageID, editorID: principal.userID!, body: body, bodyHTML: Markdown.html(body)), to: message)
+    }
+
+    /// Adds (`on`) or takes back the caller's reaction; subscribers get a `reaction.changed` event.
+    /// Returns the message and the event's seq (nil when the reaction was already so).
+    func react(messageID: Int64, emoji rawEmoji: String, on: Bool, by principal: Principal) async throws -> (Message, seq: Int64?) {
+        let (message, community, channel) = try await messageAccess(messageID, by: principal)
+        try Policy.require(.reactMessage, by: principal, on: target(community, channel, owner: message.authorID == principal.userID))
+        let emoji = try Validation.emoji(rawEmoji)
+        return try await apply(.react(messageID: messageID, userID: principal.userID!, emoji: emoji, on: on), to: message)
+    }
+
+    /// Pins or unpins a message in its channel (moderators and leads); subscribers get a
+    /// `message.pinned` / `message.unpinned` event. Returns the message and the event's seq.
+    func pin(messageID: Int64, pinned: Bool, by principal: Principal) async throws -> (Message, seq: Int64?) {
+        let (message, community, channel) = try await messageAccess(messageID, by: principal)
+        try Policy.require(.pinMessage, by: principal, on: target(community, channel, owner: message.authorID == principal.userID))
+        return try await apply(.pin(messageID: messageID, by: principal.userID!, pinned: pinned), to: message)
+    }
+
+    /// The channel's pinned messages, the latest pin first.
+    func pins(channelID: Int64, by principal: Principal) async throws -> [Message] {
+        _ = try await access(.readChannel, channelID: channelID, by: principal)
+        return try await store.pinnedMessages(channelID: channelID)
+    }
+
+    /// Stores a change and publishes its event; a change that changes nothing returns the message as it was.
+    private func apply(_ change: MessageChange, to message: Message) async throws -> (Message, seq: Int64?) {
+        guard let event = try await store.change(change, now: now()) else { return (message, nil) }
         hub.publish(channel: event.channelID, seq: event.seq, frame: ServerFrame.event(event))
         return (event.message, event.seq)
     }
@@ -126,11 +151,9 @@ struct Messaging: Sendable {
     func delete(messageID: Int64, by principal: Principal) async throws -> (Message, seq: Int64) {
         let (message, community, channel) = try await messageAccess(messageID, by: principal)
         try Policy.require(.deleteMessage, by: principal, on: target(community, channel, owner: message.authorID == principal.userID))
-        guard let event = try await store.change(.delete(messageID: messageID, deletedBy: principal.userID!), now: now()) else {
-            throw ConveneError(.conflict, "That message was deleted.")
-        }
-        hub.publish(channel: event.channelID, seq: event.seq, frame: ServerFrame.event(event))
-        return (event.message, event.seq)
+        let (deleted, seq) = try await apply(.delete(messageID: messageID, deletedBy: principal.userID!), to: message)
+        guard let seq else { throw ConveneError(.conflict, "That message was deleted.") }
+        return (deleted, seq)
     }
 
     /// Earlier texts of a message, for moderators and its author.

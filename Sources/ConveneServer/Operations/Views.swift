@@ -98,7 +98,9 @@ struct MessageView: Encodable {
     var createdAt: Date
     var editedAt: Date?
     var deleted: Bool
-    var reactions: [String]
+    var reactions: [ReactionView]
+    var pinned: Bool
+    var pinnedAt: Date?
 
     init(_ message: Message) {
         id = message.id
@@ -112,8 +114,16 @@ struct MessageView: Encodable {
         createdAt = message.createdAt
         editedAt = message.editedAt
         deleted = message.deleted
-        reactions = []
+        reactions = message.reactions.map { ReactionView(emoji: $0.emoji, count: $0.count, users: $0.users) }
+        pinned = message.pinnedAt != nil
+        pinnedAt = message.pinnedAt
     }
+}
+
+struct ReactionView: Encodable {
+    var emoji: String
+    var count: Int
+    var users: [Int64]
 }
 
 struct CommitteeView: Encodable {

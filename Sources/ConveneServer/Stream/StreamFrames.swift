@@ -45,6 +45,8 @@ struct ClientFrame: Decodable {
     var nonce: String?
     var thread: Int64?
     var message: Int64?
+    var emoji: String?
+    var on: Bool?
 
     /// Parses a text frame. Not a JSON object → `bad_request`; a missing `op` or a mistyped field
     /// → `validation_failed` naming the field. The ref, when it can be read, comes back either way.

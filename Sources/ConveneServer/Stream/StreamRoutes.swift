@@ -156,6 +156,12 @@ struct StreamRoutes {
                 let principal = try await store.principal(userID: auth.user.id)
                 let (message, seq) = try await messaging.delete(messageID: messageID, by: principal)
                 connection.send(ServerFrame.ack(ref: ref, message: message.id, seq: seq))
+            case "react":
+                let messageID = try frame.require(frame.message, "message")
+                let emoji = try frame.require(frame.emoji, "emoji")
+                let principal = try await store.principal(userID: auth.user.id)
+                let (message, seq) = try await messaging.react(messageID: messageID, emoji: emoji, on: frame.on ?? true, by: principal)
+                connection.send(ServerFrame.ack(ref: ref, message: message.id, seq: seq ?? message.seq))
             default:
                 throw ConveneError(.badRequest, "Unknown op \(frame.op).", field: "op")
             }

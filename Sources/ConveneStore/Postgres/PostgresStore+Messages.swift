@@ -136,28 +136,67 @@ extension PostgresStore: MessageStore {
                 throw ConveneError.notFound("The message")
             }
             guard try !row["deleted"].decode(Bool.self) else { throw ConveneError(.conflict, "That message was deleted.") }
+            let channelID = try row["channel_id"].decode(Int64.self)
+            func keepRevision(by: Int64) async throws {
+                try await connection.query(
+                    """
+                    INSERT INTO message_revisions (message_id, community_id, body, replaced_at, replaced_by)
+                    VALUES (\(change.messageID), \(try row["community_id"].decode(Int64.self)), \(try row["body"].decode(String.self)), \(now), \(by))
+                    """, logger: logger)
+            }
             let kind: ConveneCore.ChannelEvent.Kind
-            let by: Int64
             switch change {
             case .edit(let id, let editor, let body, let html):
                 if try row["body"].decode(String.self) == body { return nil }
+                try await keepRevision(by: editor)
                 try await connection.query("UPDATE messages SET body = \(body), body_html = \(html), edited_at = \(now) WHERE id = \(id)", logger: logger)
                 kind = .messageEdited
-                by = editor
             case .delete(let id, let deletedBy):
-                try await connection.query("UPDATE messages SET deleted = TRUE WHERE id = \(id)", logger: logger)
+                try await keepRevision(by: deletedBy)
+                try await connection.query("UPDATE messages SET deleted = TRUE, pinned_at = NULL, pinned_by = NULL WHERE id = \(id)", logger: logger)
                 if let root = try row["thread_id"].decode(Int64?.self) {
                     try await connection.query("UPDATE messages SET reply_count = reply_count - 1 WHERE id = \(root)", logger: logger)
                 }
                 kind = .messageDeleted
-                by = deletedBy
+            case .react(let id, let userID, let emoji, let on):
+                let changed: Int
+                if on {
+                    let emojis = Set(
+                        try await connection.rows("SELECT DISTINCT emoji FROM message_reactions WHERE message_id = \(id)", logger)
+                            .map { try $0["emoji"].decode(String.self) })
+                    if !emojis.contains(emoji) && emojis.count >= Reaction.distinctLimit {
+                        throw ConveneError.invalid("emoji", "A message has at most \(Reaction.distinctLimit) different reactions.")
+                    }
+                    changed = try await connection.count(
+                        """
+                        INSERT INTO message_reactions (message_id, user_id, emoji, created_at) VALUES (\(id), \(userID), \(emoji), \(now))
+                        ON CONFLICT DO NOTHING RETURNING 1
+                        """, logger)
+                } else {
+                    changed = try await connection.count(
+                        "DELETE FROM message_reactions WHERE message_id = \(id) AND user_id = \(userID) AND emoji = \(emoji) RETURNING 1", logger)
+                }
+                if changed == 0 { return nil }
+                let given = try await connection.rows("SELECT emoji, user_id FROM message_reactions WHERE message_id = \(id) ORDER BY id", logger)
+                    .map { (emoji: try $0["emoji"].decode(String.self), userID: try $0["user_id"].decode(Int64.self)) }
+                try await connection.query(
+                    "UPDATE messages SET reactions = \(StoreEncoding.json(Reaction.summarize(given))) WHERE id = \(id)", logger: logger)
+                kind = .reactionChanged
+            case .pin(let id, let by, let pinned):
+                if (try row["pinned_at"].decode(Date?.self) != nil) == pinned { return nil }
+                if pinned {
+                    // The channel row lock serialises pins, so the limit holds under concurrent pins.
+                    try await connection.query("SELECT 1 FROM channels WHERE id = \(channelID) FOR UPDATE", logger: logger)
+                    let count = try await connection.count("SELECT 1 FROM messages WHERE channel_id = \(channelID) AND pinned_at IS NOT NULL", logger)
+                    if count >= StoreEncoding.pinLimit {
+                        throw ConveneError(.conflict, "This channel has \(StoreEncoding.pinLimit) pinned messages; unpin one first.")
+                    }
+                    try await connection.query("UPDATE messages SET pinned_at = \(now), pinned_by = \(by) WHERE id = \(id)", logger: logger)
+                } else {
+                    try await connection.query("UPDATE messages SET pinned_at = NULL, pinned_by = NULL WHERE id = \(id)", logger: logger)
+                }
+                kind = pinned ? .messagePinned : .messageUnpinned
             }
-            let channelID = try row["channel_id"].decode(Int64.self)
-            try await connection.query(
-                """
-                INSERT INTO message_revisions (message_id, community_id, body, replaced_at, replaced_by)
-                VALUES (\(change.messageID), \(try row["community_id"].decode(Int64.self)), \(try row["body"].decode(String.self)), \(now), \(by))
-                """, logger: logger)
             let seq = try await connection.rows(
                 "UPDATE channels SET last_seq = last_seq + 1 WHERE id = \(channelID) RETURNING last_seq", logger)[0]["last_seq"].decode(Int64.self)
             try await connection.query(
@@ -168,6 +207,16 @@ extension PostgresStore: MessageStore {
             let message = try await connection.rows(Self.messageQuery(id: change.messageID), logger)[0].message()
             return ConveneCore.ChannelEvent(channelID: channelID, seq: seq, kind: kind, message: message, createdAt: now)
         }
+    }
+
+    public func pinnedMessages(channelID: Int64) async throws -> [Message] {
+        var bindings = PostgresBindings()
+        bindings.append(channelID)
+        return try await rows(
+            PostgresQuery(
+                unsafeSQL: "\(Self.messageSelect) WHERE m.channel_id = $1 AND m.pinned_at IS NOT NULL ORDER BY m.pinned_at DESC, m.id DESC",
+                binds: bindings)
+        ).map { try $0.message() }
     }
 
     public func revisions(messageID: Int64) async throws -> [MessageRevision] {
@@ -222,7 +271,9 @@ extension PostgresRandomAccessRow {
             authorID: try self["author_id"].decode(Int64.self), authorName: try self["author_name"].decode(String.self),
             body: deleted ? "" : try self["body"].decode(String.self), bodyHTML: deleted ? "" : try self["body_html"].decode(String.self),
             threadID: try self["thread_id"].decode(Int64?.self), replyCount: Int(try self["reply_count"].decode(Int32.self)),
-            createdAt: try self["created_at"].decode(Date.self), editedAt: try self["edited_at"].decode(Date?.self), deleted: deleted)
+            createdAt: try self["created_at"].decode(Date.self), editedAt: try self["edited_at"].decode(Date?.self), deleted: deleted,
+            reactions: deleted ? [] : StoreEncoding.reactions(fromJSON: try self["reactions"].decode(String.self)),
+            pinnedAt: try self["pinned_at"].decode(Date?.self))
     }
 
     func channel() throws -> ConveneCore.Channel {

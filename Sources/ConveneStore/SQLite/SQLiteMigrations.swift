@@ -191,6 +191,23 @@ enum SQLiteMigrations {
                     CREATE INDEX message_revisions_message ON message_revisions(message_id);
                     """)
         }
+        migrator.registerMigration("2026-11-23-reactions-and-pins") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE messages ADD COLUMN reactions TEXT NOT NULL DEFAULT '[]';
+                    ALTER TABLE messages ADD COLUMN pinned_at DATETIME;
+                    ALTER TABLE messages ADD COLUMN pinned_by INTEGER REFERENCES users(id);
+                    CREATE INDEX messages_pinned ON messages(channel_id, pinned_at) WHERE pinned_at IS NOT NULL;
+                    CREATE TABLE message_reactions (
+                        id INTEGER PRIMARY KEY,
+                        message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                        user_id INTEGER NOT NULL REFERENCES users(id),
+                        emoji TEXT NOT NULL,
+                        created_at DATETIME NOT NULL,
+                        UNIQUE (message_id, emoji, user_id)
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -116,26 +116,57 @@ extension SQLiteStore: MessageStore {
                 throw ConveneError.notFound("The message")
             }
             guard !(row["deleted"] as Bool) else { throw ConveneError(.conflict, "That message was deleted.") }
+            let channelID: Int64 = row["channel_id"]
+            func keepRevision(by: Int64) throws {
+                try db.execute(
+                    sql: "INSERT INTO message_revisions (message_id, community_id, body, replaced_at, replaced_by) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [change.messageID, row["community_id"] as Int64, row["body"] as String, now, by])
+            }
             let kind: ChannelEvent.Kind
-            let by: Int64
             switch change {
             case .edit(let id, let editor, let body, let html):
                 if row["body"] as String == body { return nil }
+                try keepRevision(by: editor)
                 try db.execute(sql: "UPDATE messages SET body = ?, body_html = ?, edited_at = ? WHERE id = ?", arguments: [body, html, now, id])
                 kind = .messageEdited
-                by = editor
             case .delete(let id, let deletedBy):
-                try db.execute(sql: "UPDATE messages SET deleted = 1 WHERE id = ?", arguments: [id])
+                try keepRevision(by: deletedBy)
+                try db.execute(sql: "UPDATE messages SET deleted = 1, pinned_at = NULL, pinned_by = NULL WHERE id = ?", arguments: [id])
                 if let root = row["thread_id"] as Int64? {
                     try db.execute(sql: "UPDATE messages SET reply_count = reply_count - 1 WHERE id = ?", arguments: [root])
                 }
                 kind = .messageDeleted
-                by = deletedBy
+            case .react(let id, let userID, let emoji, let on):
+                if on {
+                    let emojis = try String.fetchSet(db, sql: "SELECT emoji FROM message_reactions WHERE message_id = ?", arguments: [id])
+                    if !emojis.contains(emoji) && emojis.count >= Reaction.distinctLimit {
+                        throw ConveneError.invalid("emoji", "A message has at most \(Reaction.distinctLimit) different reactions.")
+                    }
+                    try db.execute(
+                        sql: "INSERT INTO message_reactions (message_id, user_id, emoji, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                        arguments: [id, userID, emoji, now])
+                } else {
+                    try db.execute(sql: "DELETE FROM message_reactions WHERE message_id = ? AND user_id = ? AND emoji = ?", arguments: [id, userID, emoji])
+                }
+                if db.changesCount == 0 { return nil }
+                let given = try Row.fetchAll(db, sql: "SELECT emoji, user_id FROM message_reactions WHERE message_id = ? ORDER BY id", arguments: [id])
+                    .map { (emoji: $0["emoji"] as String, userID: $0["user_id"] as Int64) }
+                try db.execute(
+                    sql: "UPDATE messages SET reactions = ? WHERE id = ?", arguments: [StoreEncoding.json(Reaction.summarize(given)), id])
+                kind = .reactionChanged
+            case .pin(let id, let by, let pinned):
+                if ((row["pinned_at"] as Date?) != nil) == pinned { return nil }
+                if pinned {
+                    let count = try Int.fetchOne(
+                        db, sql: "SELECT COUNT(*) FROM messages WHERE channel_id = ? AND pinned_at IS NOT NULL", arguments: [channelID]) ?? 0
+                    if count >= StoreEncoding.pinLimit {
+                        throw ConveneError(.conflict, "This channel has \(StoreEncoding.pinLimit) pinned messages; unpin one first.")
+                    }
+                }
+                try db.execute(
+                    sql: "UPDATE messages SET pinned_at = ?, pinned_by = ? WHERE id = ?", arguments: [pinned ? now : nil, pinned ? by : nil, id])
+                kind = pinned ? .messagePinned : .messageUnpinned
             }
-            let channelID: Int64 = row["channel_id"]
-            try db.execute(
-                sql: "INSERT INTO message_revisions (message_id, community_id, body, replaced_at, replaced_by) VALUES (?, ?, ?, ?, ?)",
-                arguments: [change.messageID, row["community_id"] as Int64, row["body"] as String, now, by])
             let seq = try Int64.fetchOne(db, sql: "SELECT last_seq FROM channels WHERE id = ?", arguments: [channelID])! + 1
             try db.execute(sql: "UPDATE channels SET last_seq = ? WHERE id = ?", arguments: [seq, channelID])
             try db.execute(
@@ -143,6 +174,15 @@ extension SQLiteStore: MessageStore {
                 arguments: [channelID, seq, kind.rawValue, change.messageID, now])
             let message = Self.message(try Row.fetchOne(db, sql: "\(Self.messageSelect) WHERE m.id = ?", arguments: [change.messageID])!)
             return ChannelEvent(channelID: channelID, seq: seq, kind: kind, message: message, createdAt: now)
+        }
+    }
+
+    public func pinnedMessages(channelID: Int64) async throws -> [Message] {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "\(Self.messageSelect) WHERE m.channel_id = ? AND m.pinned_at IS NOT NULL ORDER BY m.pinned_at DESC, m.id DESC",
+                arguments: [channelID]
+            ).map(Self.message)
         }
     }
 
@@ -183,7 +223,8 @@ extension SQLiteStore: MessageStore {
         return Message(
             id: row["id"], channelID: row["channel_id"], communityID: row["community_id"], seq: row["seq"], authorID: row["author_id"],
             authorName: row["author_name"], body: deleted ? "" : row["body"], bodyHTML: deleted ? "" : row["body_html"], threadID: row["thread_id"],
-            replyCount: row["reply_count"], createdAt: row["created_at"], editedAt: row["edited_at"], deleted: deleted)
+            replyCount: row["reply_count"], createdAt: row["created_at"], editedAt: row["edited_at"], deleted: deleted,
+            reactions: deleted ? [] : StoreEncoding.reactions(fromJSON: row["reactions"]), pinnedAt: row["pinned_at"])
     }
 
     static func channel(_ row: Row) -> ConveneCore.Channel {

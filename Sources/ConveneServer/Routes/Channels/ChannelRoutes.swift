@@ -33,6 +33,11 @@ struct ChannelRoutes {
         var body: String
     }
 
+    struct ReactBody: Decodable {
+        var emoji: String
+        var on: Bool?
+    }
+
     struct RevisionView: Encodable {
         var body: String
         var replacedAt: Date
@@ -96,6 +101,31 @@ struct ChannelRoutes {
             let id = try request.id("id", context: context, what: "The message")
             let revisions = try await messaging.revisions(messageID: id, by: try await accounts.principal(context.auth))
             return try JSON.response(["revisions": revisions.map { RevisionView(body: $0.body, replacedAt: $0.replacedAt, replacedBy: $0.replacedBy) }])
+        }
+        router.post("/api/v1/messages/{id}/reactions") { request, context in
+            _ = try context.requireAuth()
+            let id = try request.id("id", context: context, what: "The message")
+            let body = try await request.decodeJSON(ReactBody.self, limit: settings.maxBodyBytes)
+            let (message, _) = try await messaging.react(
+                messageID: id, emoji: body.emoji, on: body.on ?? true, by: try await accounts.principal(context.auth))
+            return try JSON.response(MessageView(message))
+        }
+        router.put("/api/v1/messages/{id}/pin") { request, context in
+            _ = try context.requireAuth()
+            let id = try request.id("id", context: context, what: "The message")
+            let (message, _) = try await messaging.pin(messageID: id, pinned: true, by: try await accounts.principal(context.auth))
+            return try JSON.response(MessageView(message))
+        }
+        router.delete("/api/v1/messages/{id}/pin") { request, context in
+            _ = try context.requireAuth()
+            let id = try request.id("id", context: context, what: "The message")
+            let (message, _) = try await messaging.pin(messageID: id, pinned: false, by: try await accounts.principal(context.auth))
+            return try JSON.response(MessageView(message))
+        }
+        router.get("/api/v1/channels/{id}/pins") { request, context in
+            let id = try request.id("id", context: context, what: "The channel")
+            let pins = try await messaging.pins(channelID: id, by: try await accounts.principal(context.auth))
+            return try JSON.response(["messages": pins.map(MessageView.init)])
         }
         router.post("/api/v1/channels/{id}/messages") { request, context in
             _ = try context.requireAuth()
