@@ -90,6 +90,20 @@ public struct Reaction: Sendable, Hashable, Codable {
     }
 }
 
+/// Where a user has read up to in a channel, and how many messages from others lie beyond it.
+public struct ReadState: Sendable, Hashable {
+    /// The last seq the user marked read (0 when never).
+    public var readSeq: Int64
+    /// Messages by others after `readSeq`, not deleted. With no marker, those since the user
+    /// joined the community: older history does not count as unread.
+    public var unread: Int
+
+    public init(readSeq: Int64, unread: Int) {
+        self.readSeq = readSeq
+        self.unread = unread
+    }
+}
+
 /// A message about to be appended to a channel.
 public struct NewMessage: Sendable, Hashable {
     public var channelID: Int64

@@ -7,14 +7,43 @@ public protocol Subscriber: AnyObject, Sendable {
     func deliver(channel: Int64, seq: Int64, frame: String)
     /// A frame outside the channel's sequence (typing): delivered now or not at all, never replayed.
     func deliverEphemeral(channel: Int64, frame: String)
+    /// A frame for this subscriber's user, whatever it subscribed to (read markers, notifications).
+    func deliverToUser(frame: String)
 }
 
 /// Per-channel subscriber sets. Publishing hands one encoded frame to each subscriber without
 /// awaiting anything, so fan-out costs the same whatever any one client does.
 public final class Hub: Sendable {
     private let subscribers = Mutex<[Int64: [UInt64: any Subscriber]]>([:])
+    /// Every open connection by its user, for frames addressed to a person rather than a channel.
+    private let users = Mutex<[Int64: [UInt64: any Subscriber]]>([:])
 
     public init() {}
+
+    /// Adds a connection of `user`'s to the per-user set.
+    public func attach(_ subscriber: any Subscriber, user: Int64) {
+        users.withLock { $0[user, default: [:]][subscriber.subscriberID] = subscriber }
+    }
+
+    public func detach(_ subscriberID: UInt64, user: Int64) {
+        users.withLock { all in
+            all[user]?[subscriberID] = nil
+            if all[user]?.isEmpty == true { all[user] = nil }
+        }
+    }
+
+    /// Sends `frame` to each of `user`'s open connections (but `except`).
+    public func publish(toUser user: Int64, frame: String, except: UInt64? = nil) {
+        let targets = users.withLock { $0[user].map { Array($0.values) } ?? [] }
+        for subscriber in targets where subscriber.subscriberID != except {
+            subscriber.deliverToUser(frame: frame)
+        }
+    }
+
+    /// How many connections `user` has open on this node.
+    public func connectionCount(ofUser user: Int64) -> Int {
+        users.withLock { $0[user]?.count ?? 0 }
+    }
 
     public func subscribe(_ subscriber: any Subscriber, to channel: Int64) {
         subscribers.withLock { $0[channel, default: [:]][subscriber.subscriberID] = subscriber }

@@ -148,6 +148,11 @@ public protocol MessageStore: Sendable {
     func revisions(messageID: Int64) async throws -> [MessageRevision]
     /// The message an author stored with a nonce, if any.
     func messages(authorID: Int64, nonce: String) async throws -> Message?
+    /// Moves the user's read marker in a channel forward to `seq` (never back); returns the marker.
+    func markRead(channelID: Int64, userID: Int64, seq: Int64, now: Date) async throws -> Int64
+    /// The user's read state in each channel of a community that has a marker or unread messages
+    /// (a channel missing from the answer has nothing unread and no marker).
+    func readStates(communityID: Int64, userID: Int64) async throws -> [Int64: ReadState]
     /// The channel's events after `afterSeq`, in order, at most `limit`.
     func events(channelID: Int64, afterSeq: Int64, limit: Int) async throws -> [ChannelEvent]
 }

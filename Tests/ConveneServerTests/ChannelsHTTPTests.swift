@@ -297,4 +297,41 @@ struct MessageChangesHTTPTests {
             #expect(try await client.call(.post, "/api/v1/messages/999999/reactions", json: ["emoji": "👍"], token: ann).status == .notFound)
         }
     }
+
+    @Test("the channel list shows each member's unread count; marking read moves it forward only, within the channel's seqs")
+    func readMarkers() async throws {
+        let app = try await TestApp.make()
+        try await app.test { client async throws in
+            let (general, ann, mo, tex) = try await ChannelsHTTPTests.setUp(app, client)
+            app.clock.advance(60)
+            for index in 1...3 {
+                _ = try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "note \(index)"], token: mo)
+            }
+            _ = try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "mine"], token: ann)
+            func generalRow() async throws -> [String: Any]? {
+                try await client.call(.get, "/api/v1/communities/ohio/channels", token: ann).array("channels").first { $0["id"] as? Int == general }
+            }
+            var row = try await generalRow()
+            #expect(row?["last_seq"] as? Int == 4)
+            #expect(row?["unread_count"] as? Int == 3)
+            #expect(row?["read_seq"] as? Int == 0)
+
+            let read = try await client.call(.post, "/api/v1/channels/\(general)/read", json: ["seq": 2], token: ann)
+            #expect(read.status == .ok)
+            #expect(read.object["read_seq"] as? Int == 2)
+            #expect(read.object["unread_count"] as? Int == 1)
+            #expect(try await client.call(.post, "/api/v1/channels/\(general)/read", json: ["seq": 1], token: ann).object["read_seq"] as? Int == 2)
+            row = try await generalRow()
+            #expect(row?["unread_count"] as? Int == 1)
+
+            let past = try await client.call(.post, "/api/v1/channels/\(general)/read", json: ["seq": 5], token: ann)
+            #expect(past.status == .unprocessableContent)
+            #expect(past.errorField == "seq")
+            #expect(try await client.call(.post, "/api/v1/channels/\(general)/read", json: ["seq": -1], token: ann).errorField == "seq")
+            #expect(try await client.call(.post, "/api/v1/channels/\(general)/read", json: ["seq": "4"], token: ann).errorField == "seq")
+            #expect(try await client.call(.post, "/api/v1/channels/\(general)/read", json: ["seq": 4], token: tex).status == .forbidden)
+            let guest = try await client.call(.get, "/api/v1/communities/ohio/channels").array("channels")
+            #expect(guest.first?["unread_count"] == nil, "a guest has no unread counts")
+        }
+    }
 }

@@ -321,4 +321,36 @@ struct StreamTests {
             for stream in [watcher, reactor, outsider, replay] { _ = await stream.close() }
         }
     }
+
+    @Test("read on one connection answers it and moves the marker on the user's other connections, not on others'")
+    func readSync() async throws {
+        let app = try await TestApp.make()
+        try await app.live { client, port async throws in
+            let (general, ann, bob, _) = try await Self.setUp(app, client)
+            app.clock.advance(60)
+            for index in 1...2 { _ = try await Self.post(client, general, "note \(index)", token: bob) }
+            let phone = StreamClient(port: port, headers: StreamClient.bearer(ann))
+            let laptop = StreamClient(port: port, headers: StreamClient.bearer(ann))
+            let other = StreamClient(port: port, headers: StreamClient.bearer(bob))
+            for stream in [phone, laptop, other] { _ = await stream.next() }
+
+            try phone.send(["op": "read", "ref": "r", "channel": general, "seq": 1])
+            let answer = await phone.next()
+            #expect(answer?["op"] as? String == "read")
+            #expect(answer?["ref"] as? String == "r")
+            #expect(answer?["read_seq"] as? Int == 1)
+            #expect(answer?["unread_count"] as? Int == 1)
+            let synced = await laptop.next()
+            #expect(synced?["op"] as? String == "read")
+            #expect(synced?["channel"] as? Int == general)
+            #expect(synced?["read_seq"] as? Int == 1)
+            #expect(synced?["ref"] == nil)
+            try other.send(["op": "ping"])
+            #expect(await other.next()?["op"] as? String == "pong", "another user saw Ann's marker")
+
+            try phone.send(["op": "read", "ref": "late", "channel": general, "seq": 9])
+            #expect(await phone.next()?["field"] as? String == "seq")
+            for stream in [phone, laptop, other] { _ = await stream.close() }
+        }
+    }
 }

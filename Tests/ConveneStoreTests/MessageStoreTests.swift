@@ -246,4 +246,36 @@ struct MessageChangeStoreTests {
             #expect(try await store.channel(id: channel)?.lastSeq == 51 + 21 + 50)
         }
     }
+
+    @Test("a read marker only moves forward, and unread counts others' live messages after it, or since joining without one", arguments: StoreFixture.Kind.allCases)
+    func readMarkers(kind: StoreFixture.Kind) async throws {
+        try await StoreFixture.with(kind) { store in
+            let (channel, ann, bob) = try await MessageStoreTests.setUp(store)
+            let ohio = try #require(try await store.community(slug: "ohio"))
+            let before = StoreFixture.now
+            _ = try await store.append([MessageStoreTests.message(channel, bob.id, "old")], now: before)
+            let joined = before.addingTimeInterval(60)
+            _ = try await store.join(communityID: ohio.id, userID: ann.id, now: joined)
+            let after = joined.addingTimeInterval(60)
+            let outcomes = try await store.append(
+                [MessageStoreTests.message(channel, bob.id, "b1"), MessageStoreTests.message(channel, ann.id, "a1"),
+                 MessageStoreTests.message(channel, bob.id, "b2"), MessageStoreTests.message(channel, bob.id, "b3")], now: after)
+            guard case .created(let b3) = outcomes[3] else {
+                Issue.record("setup failed")
+                return
+            }
+            var states = try await store.readStates(communityID: ohio.id, userID: ann.id)
+            #expect(states[channel] == ReadState(readSeq: 0, unread: 3), "history from before joining, or one's own message, counted")
+
+            #expect(try await store.markRead(channelID: channel, userID: ann.id, seq: 3, now: after) == 3)
+            states = try await store.readStates(communityID: ohio.id, userID: ann.id)
+            #expect(states[channel] == ReadState(readSeq: 3, unread: 2))
+            #expect(try await store.markRead(channelID: channel, userID: ann.id, seq: 1, now: after) == 3, "the marker moved back")
+            _ = try await store.change(.delete(messageID: b3.id, deletedBy: bob.id), now: after)
+            #expect(try await store.readStates(communityID: ohio.id, userID: ann.id)[channel] == ReadState(readSeq: 3, unread: 1))
+            _ = try await store.markRead(channelID: channel, userID: ann.id, seq: 6, now: after)
+            #expect(try await store.readStates(communityID: ohio.id, userID: ann.id)[channel] == ReadState(readSeq: 6, unread: 0))
+            #expect(try await store.readStates(communityID: ohio.id, userID: bob.id)[channel]?.unread ?? 0 == 0, "bob is no member: nothing counts")
+        }
+    }
 }

@@ -37,16 +37,35 @@ struct Messaging: Sendable {
         }
     }
 
-    /// The channels of a community the caller may read.
-    func channels(slug: String, by principal: Principal) async throws -> [Channel] {
+    /// The channels of a community the caller may read, with the caller's read state in each
+    /// (nil for a guest, or a signed-in user who is not a member).
+    func channels(slug: String, by principal: Principal) async throws -> [(Channel, ReadState?)] {
         let community = try await directory.readable(slug: slug, by: principal)
         var joined: Set<Int64> = []
+        var reads: [Int64: ReadState]?
         if let userID = principal.userID {
             joined = try await store.privateChannelIDs(communityID: community.id, userID: userID)
+            if principal.memberships.contains(community.id) {
+                reads = try await store.readStates(communityID: community.id, userID: userID)
+            }
         }
         return try await store.channels(communityID: community.id).filter { channel in
             Policy.check(.readChannel, by: principal, on: target(community, channel, isMember: joined.contains(channel.id))).isSuccess
+        }.map { channel in (channel, reads.map { $0[channel.id] ?? ReadState(readSeq: 0, unread: 0) }) }
+    }
+
+    /// Moves the caller's read marker in a channel forward to `seq` and tells the caller's other
+    /// connections; returns the marker and what is left unread.
+    func markRead(channelID: Int64, seq: Int64, by principal: Principal, except connection: UInt64? = nil) async throws -> ReadState {
+        let (channel, community) = try await access(.readChannel, channelID: channelID, by: principal)
+        guard let userID = principal.userID else { throw ConveneError(.unauthenticated, "Sign in to do that.") }
+        guard seq >= 0, seq <= channel.lastSeq else {
+            throw ConveneError.invalid("seq", "seq must be 0–\(channel.lastSeq), the channel's latest.")
         }
+        let marker = try await store.markRead(channelID: channelID, userID: userID, seq: seq, now: now())
+        let state = try await store.readStates(communityID: community.id, userID: userID)[channelID] ?? ReadState(readSeq: marker, unread: 0)
+        hub.publish(toUser: userID, frame: ServerFrame.read(ref: nil, channel: channelID, state: state), except: connection)
+        return state
     }
 
     func createChannel(

@@ -29,7 +29,7 @@ struct NetworkDirectory: Sendable {
             community: CommunityView(community),
             organizations: try await organizations,
             committees: try await committees.map(CommitteeView.init),
-            channels: try await channels.filter { !$0.isPrivate }.map(ChannelView.init),
+            channels: try await channels.filter { !$0.isPrivate }.map { ChannelView($0) },
             tags: try await tags,
             callSeries: try await series.map(CallSeriesView.init),
             yourRole: Policy.role(of: principal, in: .community(community.id)),

@@ -71,14 +71,21 @@ struct ChannelView: Encodable {
     var `private`: Bool
     var announcementOnly: Bool
     var slowModeSeconds: Int
+    var lastSeq: Int64
+    /// The caller's read marker and unread count, for members.
+    var readSeq: Int64?
+    var unreadCount: Int?
 
-    init(_ channel: Channel) {
+    init(_ channel: Channel, read: ReadState? = nil) {
         id = channel.id
         name = channel.name
         topic = channel.topic
         `private` = channel.isPrivate
         announcementOnly = channel.announcementOnly
         slowModeSeconds = channel.slowModeSeconds
+        lastSeq = channel.lastSeq
+        readSeq = read?.readSeq
+        unreadCount = read?.unread
     }
 }
 

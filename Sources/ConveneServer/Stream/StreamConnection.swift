@@ -29,12 +29,14 @@ final class StreamConnection: Subscriber, Sendable {
         self.hub = hub
         self.logger = logger
         outbox = Outbox(limit: outboxLimit)
+        hub.attach(self, user: userID)
     }
 
     /// Sends a reply frame; false once the connection is closing.
     @discardableResult
     func send(_ frame: String) -> Bool {
-        outbox.push(frame)
+        defer { closeIfOverflowed() }
+        return outbox.push(frame)
     }
 
     // MARK: - subscriptions
@@ -61,6 +63,7 @@ final class StreamConnection: Subscriber, Sendable {
             return channels
         }
         for channel in channels { hub.unsubscribe(subscriberID, from: channel) }
+        hub.detach(subscriberID, user: userID)
         let tasks = replays.withLock { replays in
             let tasks = Array(replays.values)
             replays = [:]
@@ -87,16 +90,27 @@ final class StreamConnection: Subscriber, Sendable {
             }
         }
         if catchUp { startReplay(channel) }
-        if outbox.closure == .overflowed && cursors.withLock({ !$0.isEmpty }) {
-            logger.notice("stream client too slow; closing", metadata: ["user": "\(userID)", "connection": "\(subscriberID)"])
-            close(.overflowed)
-        }
+        closeIfOverflowed()
     }
+
+    /// A client whose outbox overflowed is let go: its subscriptions end and its writer closes with 1013.
+    private func closeIfOverflowed() {
+        guard outbox.closure == .overflowed, !isClosed.exchange(true, ordering: .relaxed) else { return }
+        logger.notice("stream client too slow; closing", metadata: ["user": "\(userID)", "connection": "\(subscriberID)"])
+        close(.overflowed)
+    }
+
+    private let isClosed = Atomic(false)
 
     func deliverEphemeral(channel: Int64, frame: String) {
         // Only to a subscription that is live: during a replay it would arrive out of place, and it is stale by the end.
         let live = cursors.withLock { $0[channel].map { !$0.replaying } ?? false }
         if live { outbox.push(frame) }
+    }
+
+    func deliverToUser(frame: String) {
+        outbox.push(frame)
+        closeIfOverflowed()
     }
 
     private let lastTyping = Mutex<[Int64: Date]>([:])

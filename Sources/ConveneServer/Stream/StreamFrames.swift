@@ -46,6 +46,7 @@ struct ClientFrame: Decodable {
     var thread: Int64?
     var message: Int64?
     var emoji: String?
+    var seq: Int64?
     var on: Bool?
 
     /// Parses a text frame. Not a JSON object → `bad_request`; a missing `op` or a mistyped field
@@ -116,6 +117,12 @@ enum ServerFrame {
 
     static func caughtUp(channel: Int64, seq: Int64) -> String {
         object(["op": "\"caught_up\"", "channel": "\(channel)", "seq": "\(seq)"])
+    }
+
+    /// The user's read marker in a channel moved (to the connection that moved it, with its ref,
+    /// and to the user's other connections).
+    static func read(ref: String?, channel: Int64, state: ReadState) -> String {
+        object(["op": "\"read\"", "ref": ref, "channel": "\(channel)", "read_seq": "\(state.readSeq)", "unread_count": "\(state.unread)"])
     }
 
     static func typing(channel: Int64, user: Int64, name: String) -> String {

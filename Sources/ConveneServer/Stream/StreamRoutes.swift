@@ -156,6 +156,12 @@ struct StreamRoutes {
                 let principal = try await store.principal(userID: auth.user.id)
                 let (message, seq) = try await messaging.delete(messageID: messageID, by: principal)
                 connection.send(ServerFrame.ack(ref: ref, message: message.id, seq: seq))
+            case "read":
+                let channelID = try frame.require(frame.channel, "channel")
+                let seq = try frame.require(frame.seq, "seq")
+                let principal = try await store.principal(userID: auth.user.id)
+                let state = try await messaging.markRead(channelID: channelID, seq: seq, by: principal, except: connection.subscriberID)
+                connection.send(ServerFrame.read(ref: ref, channel: channelID, state: state))
             case "react":
                 let messageID = try frame.require(frame.message, "message")
                 let emoji = try frame.require(frame.emoji, "emoji")

@@ -233,5 +233,20 @@ enum PostgresMigrations {
                 """,
             ]
         ),
+        (
+            "2026-11-23-read-markers",
+            [
+                """
+                CREATE TABLE channel_reads (
+                    channel_id BIGINT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+                    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    seq BIGINT NOT NULL,
+                    updated_at TIMESTAMPTZ NOT NULL,
+                    PRIMARY KEY (user_id, channel_id)
+                )
+                """,
+                "CREATE INDEX messages_community_seq ON messages(community_id, channel_id, seq)",
+            ]
+        ),
     ]
 }

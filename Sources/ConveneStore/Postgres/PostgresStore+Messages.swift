@@ -219,6 +219,41 @@ extension PostgresStore: MessageStore {
         ).map { try $0.message() }
     }
 
+    public func markRead(channelID: Int64, userID: Int64, seq: Int64, now: Date) async throws -> Int64 {
+        try await rows(
+            """
+            INSERT INTO channel_reads (channel_id, user_id, seq, updated_at) VALUES (\(channelID), \(userID), \(seq), \(now))
+            ON CONFLICT (user_id, channel_id) DO UPDATE SET seq = GREATEST(channel_reads.seq, EXCLUDED.seq), updated_at = EXCLUDED.updated_at
+            RETURNING seq
+            """)[0]["seq"].decode(Int64.self)
+    }
+
+    public func readStates(communityID: Int64, userID: Int64) async throws -> [Int64: ReadState] {
+        var states: [Int64: ReadState] = [:]
+        for row in try await rows(
+            """
+            SELECT r.channel_id, r.seq FROM channel_reads r JOIN channels c ON c.id = r.channel_id
+            WHERE c.community_id = \(communityID) AND r.user_id = \(userID)
+            """)
+        {
+            states[try row["channel_id"].decode(Int64.self)] = ReadState(readSeq: try row["seq"].decode(Int64.self), unread: 0)
+        }
+        let joined = try await rows("SELECT joined_at FROM memberships WHERE community_id = \(communityID) AND user_id = \(userID)").first
+            .map { try $0["joined_at"].decode(Date.self) } ?? Date.distantFuture
+        for row in try await rows(
+            """
+            SELECT m.channel_id, COUNT(*) AS unread FROM messages m
+            LEFT JOIN channel_reads r ON r.channel_id = m.channel_id AND r.user_id = \(userID)
+            WHERE m.community_id = \(communityID) AND NOT m.deleted AND m.author_id <> \(userID)
+              AND CASE WHEN r.seq IS NULL THEN m.created_at > \(joined) ELSE m.seq > r.seq END
+            GROUP BY m.channel_id
+            """)
+        {
+            states[try row["channel_id"].decode(Int64.self), default: ReadState(readSeq: 0, unread: 0)].unread = Int(try row["unread"].decode(Int64.self))
+        }
+        return states
+    }
+
     public func revisions(messageID: Int64) async throws -> [MessageRevision] {
         try await rows("SELECT * FROM message_revisions WHERE message_id = \(messageID) ORDER BY id").map {
             MessageRevision(

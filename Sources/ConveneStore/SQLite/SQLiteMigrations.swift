@@ -208,6 +208,19 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("2026-11-23-read-markers") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE channel_reads (
+                        channel_id INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        seq INTEGER NOT NULL,
+                        updated_at DATETIME NOT NULL,
+                        PRIMARY KEY (user_id, channel_id)
+                    );
+                    CREATE INDEX messages_community_seq ON messages(community_id, channel_id, seq);
+                    """)
+        }
         return migrator
     }
 }

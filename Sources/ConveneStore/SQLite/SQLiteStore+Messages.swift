@@ -186,6 +186,44 @@ extension SQLiteStore: MessageStore {
         }
     }
 
+    public func markRead(channelID: Int64, userID: Int64, seq: Int64, now: Date) async throws -> Int64 {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO channel_reads (channel_id, user_id, seq, updated_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (user_id, channel_id) DO UPDATE SET seq = MAX(seq, excluded.seq), updated_at = excluded.updated_at
+                    """, arguments: [channelID, userID, seq, now])
+            return try Int64.fetchOne(db, sql: "SELECT seq FROM channel_reads WHERE channel_id = ? AND user_id = ?", arguments: [channelID, userID])!
+        }
+    }
+
+    public func readStates(communityID: Int64, userID: Int64) async throws -> [Int64: ReadState] {
+        try await read { db in
+            var states: [Int64: ReadState] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT r.channel_id, r.seq FROM channel_reads r JOIN channels c ON c.id = r.channel_id WHERE c.community_id = ? AND r.user_id = ?",
+                arguments: [communityID, userID])
+            {
+                states[row["channel_id"]] = ReadState(readSeq: row["seq"], unread: 0)
+            }
+            let joined = try Date.fetchOne(
+                db, sql: "SELECT joined_at FROM memberships WHERE community_id = ? AND user_id = ?", arguments: [communityID, userID])
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT m.channel_id, COUNT(*) AS unread FROM messages m
+                    LEFT JOIN channel_reads r ON r.channel_id = m.channel_id AND r.user_id = ?
+                    WHERE m.community_id = ? AND m.deleted = 0 AND m.author_id <> ?
+                      AND CASE WHEN r.seq IS NULL THEN m.created_at > ? ELSE m.seq > r.seq END
+                    GROUP BY m.channel_id
+                    """, arguments: [userID, communityID, userID, joined ?? Date.distantFuture])
+            {
+                states[row["channel_id"], default: ReadState(readSeq: 0, unread: 0)].unread = row["unread"]
+            }
+            return states
+        }
+    }
+
     public func revisions(messageID: Int64) async throws -> [MessageRevision] {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM message_revisions WHERE message_id = ? ORDER BY id", arguments: [messageID]).map {

@@ -38,6 +38,16 @@ struct ChannelRoutes {
         var on: Bool?
     }
 
+    struct ReadBody: Decodable {
+        var seq: Int64
+    }
+
+    struct ReadView: Encodable {
+        var channelId: Int64
+        var readSeq: Int64
+        var unreadCount: Int
+    }
+
     struct RevisionView: Encodable {
         var body: String
         var replacedAt: Date
@@ -53,7 +63,7 @@ struct ChannelRoutes {
         router.get("/api/v1/communities/{slug}/channels") { _, context in
             let principal = try await accounts.principal(context.auth)
             let channels = try await messaging.channels(slug: try context.slug(), by: principal)
-            return try JSON.response(["channels": channels.map(ChannelView.init)])
+            return try JSON.response(["channels": channels.map { ChannelView($0, read: $1) }])
         }
         router.post("/api/v1/communities/{slug}/channels") { request, context in
             _ = try context.requireAuth()
@@ -121,6 +131,13 @@ struct ChannelRoutes {
             let id = try request.id("id", context: context, what: "The message")
             let (message, _) = try await messaging.pin(messageID: id, pinned: false, by: try await accounts.principal(context.auth))
             return try JSON.response(MessageView(message))
+        }
+        router.post("/api/v1/channels/{id}/read") { request, context in
+            _ = try context.requireAuth()
+            let id = try request.id("id", context: context, what: "The channel")
+            let body = try await request.decodeJSON(ReadBody.self, limit: settings.maxBodyBytes)
+            let state = try await messaging.markRead(channelID: id, seq: body.seq, by: try await accounts.principal(context.auth))
+            return try JSON.response(ReadView(channelId: id, readSeq: state.readSeq, unreadCount: state.unread))
         }
         router.get("/api/v1/channels/{id}/pins") { request, context in
             let id = try request.id("id", context: context, what: "The channel")
