@@ -113,6 +113,8 @@ public struct NewMessage: Sendable, Hashable {
     public var threadID: Int64?
     /// The client's idempotency key: the same author and nonce give the same message.
     public var nonce: String
+    /// Users the message mentions who may read it: each gets a notification, stored with it.
+    public var mentions: [Int64]
 
     /// - Parameters:
     ///   - channelID: target channel.
@@ -121,13 +123,61 @@ public struct NewMessage: Sendable, Hashable {
     ///   - bodyHTML: its rendering.
     ///   - threadID: thread root, if a reply.
     ///   - nonce: idempotency key.
-    public init(channelID: Int64, authorID: Int64, body: String, bodyHTML: String, threadID: Int64?, nonce: String) {
+    ///   - mentions: users to notify.
+    public init(channelID: Int64, authorID: Int64, body: String, bodyHTML: String, threadID: Int64?, nonce: String, mentions: [Int64] = []) {
         self.channelID = channelID
         self.authorID = authorID
         self.body = body
         self.bodyHTML = bodyHTML
         self.threadID = threadID
         self.nonce = nonce
+        self.mentions = mentions
+    }
+}
+
+/// Something that happened for one user: so far, a mention.
+public struct UserNotification: Sendable, Hashable {
+    public enum Kind: String, Sendable, Codable {
+        case mention
+    }
+
+    public var id: Int64
+    public var userID: Int64
+    public var kind: Kind
+    public var communityID: Int64
+    public var channelID: Int64
+    public var messageID: Int64
+    public var messageSeq: Int64
+    /// The start of the message as it is now (empty once deleted).
+    public var excerpt: String
+    public var actorID: Int64
+    public var actorName: String
+    public var createdAt: Date
+    public var readAt: Date?
+
+    public init(
+        id: Int64, userID: Int64, kind: Kind, communityID: Int64, channelID: Int64, messageID: Int64, messageSeq: Int64, excerpt: String,
+        actorID: Int64, actorName: String, createdAt: Date, readAt: Date?
+    ) {
+        self.id = id
+        self.userID = userID
+        self.kind = kind
+        self.communityID = communityID
+        self.channelID = channelID
+        self.messageID = messageID
+        self.messageSeq = messageSeq
+        self.excerpt = excerpt
+        self.actorID = actorID
+        self.actorName = actorName
+        self.createdAt = createdAt
+        self.readAt = readAt
+    }
+
+    /// How much of the message a notification shows.
+    public static let excerptLength = 200
+
+    public static func excerpt(of body: String) -> String {
+        body.count <= excerptLength ? body : String(body.prefix(excerptLength - 1)) + "…"
     }
 }
 

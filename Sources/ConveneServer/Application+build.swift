@@ -14,6 +14,7 @@ public struct ConveneServices: Sendable {
     let accounts: Accounts
     let directory: NetworkDirectory
     let messaging: Messaging
+    let notifications: Notifications
     let hub: Hub
     let tickets: StreamTickets
     let resources: Resources
@@ -36,8 +37,10 @@ public struct ConveneServices: Sendable {
         directory = NetworkDirectory(store: store, now: now)
         hub = Hub()
         tickets = StreamTickets()
+        notifications = Notifications(store: store, hub: hub, now: now)
         messaging = Messaging(
-            store: store, directory: directory, hub: hub, limits: SendLimits(messagesPerMinute: settings.messagesPerMinute), now: now)
+            store: store, directory: directory, hub: hub, notifications: notifications,
+            limits: SendLimits(messagesPerMinute: settings.messagesPerMinute), now: now)
     }
 }
 
@@ -61,6 +64,7 @@ func addRoutes(_ services: ConveneServices, to router: some RouterMethods<AppReq
     CommunityRoutes(accounts: services.accounts, directory: services.directory, settings: services.settings).add(to: router)
     StatusRoutes(directory: services.directory).add(to: router)
     ChannelRoutes(accounts: services.accounts, messaging: services.messaging, settings: services.settings).add(to: router)
+    NotificationRoutes(accounts: services.accounts, notifications: services.notifications, settings: services.settings).add(to: router)
     StreamRoutes(
         accounts: services.accounts, messaging: services.messaging, store: services.store, hub: services.hub, tickets: services.tickets,
         settings: services.settings

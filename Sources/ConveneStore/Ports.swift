@@ -129,7 +129,8 @@ public protocol MessageStore: Sendable {
     /// The private channels of a community the user was added to.
     func privateChannelIDs(communityID: Int64, userID: Int64) async throws -> Set<Int64>
     /// Appends a batch in one transaction: each message gets its channel's next seq (from 1, no
-    /// gaps) and an event at that seq; a nonce its author already used returns the original.
+    /// gaps) and an event at that seq, and each user it mentions a notification; a nonce its
+    /// author already used returns the original.
     func append(_ batch: [NewMessage], now: Date) async throws -> [AppendOutcome]
     /// Messages by seq: after `afterSeq` ascending, or the latest before `beforeSeq` (or the latest
     /// of all), returned in ascending order.
@@ -157,7 +158,21 @@ public protocol MessageStore: Sendable {
     func events(channelID: Int64, afterSeq: Int64, limit: Int) async throws -> [ChannelEvent]
 }
 
-public typealias ConveneStore = AccountStore & NetworkStore & MessageStore & StoreMaintenance
+/// Notifications: stored with the message that causes them, read and marked by their user.
+public protocol NotificationStore: Sendable {
+    /// The community's members whose display name has one of `keys` (see `Mentions.key`).
+    func members(communityID: Int64, nameKeys: Set<String>) async throws -> [Int64]
+    /// The user's notifications, newest first, before `beforeID` when given.
+    func notifications(userID: Int64, beforeID: Int64?, unreadOnly: Bool, limit: Int) async throws -> [UserNotification]
+    /// The notifications a message caused.
+    func notifications(messageID: Int64) async throws -> [UserNotification]
+    func unreadNotificationCount(userID: Int64) async throws -> Int
+    /// Marks the user's notifications read: those of `ids` (others' ids are ignored), or all
+    /// when nil. Returns how many changed.
+    func markNotificationsRead(userID: Int64, ids: [Int64]?, now: Date) async throws -> Int
+}
+
+public typealias ConveneStore = AccountStore & NetworkStore & MessageStore & NotificationStore & StoreMaintenance
 
 /// Opening, migrating and checking a store.
 public protocol StoreMaintenance: Sendable {

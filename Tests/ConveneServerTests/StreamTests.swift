@@ -353,4 +353,31 @@ struct StreamTests {
             for stream in [phone, laptop, other] { _ = await stream.close() }
         }
     }
+
+    @Test("a mention reaches the named user's open connections at once, and marking it read reaches them too")
+    func liveNotifications() async throws {
+        let app = try await TestApp.make()
+        try await app.live { client, port async throws in
+            let (general, ann, bob, _) = try await Self.setUp(app, client)
+            let phone = StreamClient(port: port, headers: StreamClient.bearer(bob))
+            let laptop = StreamClient(port: port, headers: StreamClient.bearer(bob))
+            for stream in [phone, laptop] { _ = await stream.next() }
+            _ = try await Self.post(client, general, "@Bob can you take notes?", token: ann)
+            for stream in [phone, laptop] {
+                let frame = await stream.next()
+                #expect(frame?["op"] as? String == "notification")
+                #expect(frame?["unread_count"] as? Int == 1)
+                #expect((frame?["notification"] as? [String: Any])?["excerpt"] as? String == "@Bob can you take notes?")
+            }
+            let id = try #require(try await client.call(.get, "/api/v1/notifications", token: bob).array("notifications").first?["id"] as? Int)
+            _ = try await client.call(.post, "/api/v1/notifications/read", json: ["ids": [id]], token: bob)
+            for stream in [phone, laptop] {
+                let frame = await stream.next()
+                #expect(frame?["op"] as? String == "notifications_read")
+                #expect(frame?["ids"] as? [Int] == [id])
+                #expect(frame?["unread_count"] as? Int == 0)
+            }
+            for stream in [phone, laptop] { _ = await stream.close() }
+        }
+    }
 }

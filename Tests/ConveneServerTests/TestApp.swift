@@ -76,7 +76,7 @@ struct TestApp {
 
     /// A user made the way the CLI makes one; returns a bearer token from a real login.
     func user(_ client: any TestClientProtocol, _ name: String, admin: Bool = false) async throws -> (User, String) {
-        let email = "\(name.lowercased())@example.org"
+        let email = "\(name.lowercased().replacingOccurrences(of: " ", with: "."))@example.org"
         let user = try await ConveneNode.createUser(
             store: store, settings: settings, email: email, password: "correct horse battery", name: name, admin: admin)
         let reply = try await client.call(.post, "/api/v1/auth/login", json: ["email": email, "password": "correct horse battery"])

@@ -278,4 +278,40 @@ struct MessageChangeStoreTests {
             #expect(try await store.readStates(communityID: ohio.id, userID: bob.id)[channel]?.unread ?? 0 == 0, "bob is no member: nothing counts")
         }
     }
+
+    @Test("a message's mentions are stored with it; each user lists, counts and marks only their own", arguments: StoreFixture.Kind.allCases)
+    func notifications(kind: StoreFixture.Kind) async throws {
+        try await StoreFixture.with(kind) { store in
+            let (channel, ann, bob) = try await MessageStoreTests.setUp(store)
+            let ohio = try #require(try await store.community(slug: "ohio"))
+            for user in [ann, bob] { _ = try await store.join(communityID: ohio.id, userID: user.id, now: StoreFixture.now) }
+            #expect(try await store.members(communityID: ohio.id, nameKeys: [Mentions.key(bob.displayName)]) == [bob.id])
+            #expect(try await store.members(communityID: ohio.id, nameKeys: ["nobody"]).isEmpty)
+
+            var mentioning = MessageStoreTests.message(channel, ann.id, "m1")
+            mentioning.mentions = [bob.id, ann.id, bob.id]
+            guard case .created(let message) = try await store.append([mentioning], now: StoreFixture.now)[0] else {
+                Issue.record("not created")
+                return
+            }
+            #expect(try await store.append([mentioning], now: StoreFixture.now)[0] == .duplicate(message))
+            let created = try await store.notifications(messageID: message.id)
+            #expect(created.map(\.userID) == [bob.id], "the author, or a retry, was notified")
+            #expect(created.first?.excerpt == "hello m1")
+            #expect(created.first?.actorName == ann.displayName)
+            #expect(created.first?.messageSeq == 1)
+            #expect(try await store.unreadNotificationCount(userID: bob.id) == 1)
+            #expect(try await store.notifications(userID: ann.id, beforeID: nil, unreadOnly: false, limit: 10).isEmpty)
+
+            let id = try #require(created.first?.id)
+            #expect(try await store.markNotificationsRead(userID: ann.id, ids: [id], now: StoreFixture.now) == 0, "marked another's")
+            #expect(try await store.markNotificationsRead(userID: bob.id, ids: [id], now: StoreFixture.now) == 1)
+            #expect(try await store.unreadNotificationCount(userID: bob.id) == 0)
+            #expect(try await store.notifications(userID: bob.id, beforeID: nil, unreadOnly: true, limit: 10).isEmpty)
+            #expect(try await store.notifications(userID: bob.id, beforeID: nil, unreadOnly: false, limit: 10).first?.readAt == StoreFixture.now)
+
+            _ = try await store.change(.delete(messageID: message.id, deletedBy: ann.id), now: StoreFixture.now)
+            #expect(try await store.notifications(messageID: message.id).first?.excerpt == "", "a deleted message's text stays in notifications")
+        }
+    }
 }

@@ -13,12 +13,17 @@ struct Messaging: Sendable {
     let now: @Sendable () -> Date
 
     let hub: Hub
+    let notifications: Notifications
 
-    init(store: any ConveneStore, directory: NetworkDirectory, hub: Hub, limits: SendLimits, now: @escaping @Sendable () -> Date) {
+    init(
+        store: any ConveneStore, directory: NetworkDirectory, hub: Hub, notifications: Notifications, limits: SendLimits,
+        now: @escaping @Sendable () -> Date
+    ) {
         self.store = store
         self.directory = directory
         self.limits = limits
         self.hub = hub
+        self.notifications = notifications
         self.now = now
         committer = GroupCommitter { batch in
             let outcomes: [AppendOutcome]
@@ -109,12 +114,15 @@ struct Messaging: Sendable {
         if paced, try await store.messages(authorID: principal.userID!, nonce: nonce) == nil {
             try limits.check(userID: principal.userID!, channel: channel, now: now())
         }
+        let mentions = try await readers(mentionedIn: body, channel: channel, community: community, authorID: principal.userID!)
         let outcome = try await committer.submit(
             NewMessage(
-                channelID: channel.id, authorID: principal.userID!, body: body, bodyHTML: Markdown.html(body), threadID: threadID, nonce: nonce))
+                channelID: channel.id, authorID: principal.userID!, body: body, bodyHTML: Markdown.html(body), threadID: threadID, nonce: nonce,
+                mentions: mentions))
         switch outcome {
         case .created(let message):
             if paced { limits.sent(userID: message.authorID, channel: channel, now: now()) }
+            if !mentions.isEmpty { await notifications.deliver(causedBy: message.id) }
             return (message, true)
         case .duplicate(let message):
             guard message.channelID == channel.id, message.body == body, message.threadID == threadID else {
@@ -124,6 +132,22 @@ struct Messaging: Sendable {
         case .rejected(let error):
             throw error
         }
+    }
+
+    /// The members named in `body` (see `Mentions`) who may read the channel, but the author:
+    /// a mention never tells anyone about a channel they cannot read.
+    private func readers(mentionedIn body: String, channel: Channel, community: Community, authorID: Int64) async throws -> [Int64] {
+        let keys = Mentions.keys(in: body)
+        guard !keys.isEmpty else { return [] }
+        var readers: [Int64] = []
+        for userID in try await store.members(communityID: community.id, nameKeys: Set(keys)).prefix(50) where userID != authorID {
+            let principal = try await store.principal(userID: userID)
+            let isMember = channel.isPrivate ? try await store.isChannelMember(channelID: channel.id, userID: userID) : false
+            if Policy.check(.readChannel, by: principal, on: target(community, channel, isMember: isMember)).isSuccess {
+                readers.append(userID)
+            }
+        }
+        return readers
     }
 
     /// Edits the caller's own message; the old text is kept as a revision, and subscribers get a

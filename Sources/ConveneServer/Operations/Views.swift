@@ -218,3 +218,29 @@ struct StateStatusView: Encodable {
         activity = .init(newMembers30d: status.newMembers30d)
     }
 }
+
+struct NotificationView: Encodable {
+    var id: Int64
+    var kind: String
+    var communityId: Int64
+    var channelId: Int64
+    var messageId: Int64
+    var seq: Int64
+    var excerpt: String
+    var actor: MessageView.Author
+    var createdAt: Date
+    var read: Bool
+
+    init(_ notification: UserNotification) {
+        id = notification.id
+        kind = notification.kind.rawValue
+        communityId = notification.communityID
+        channelId = notification.channelID
+        messageId = notification.messageID
+        seq = notification.messageSeq
+        excerpt = notification.excerpt
+        actor = MessageView.Author(id: notification.actorID, displayName: notification.actorName)
+        createdAt = notification.createdAt
+        read = notification.readAt != nil
+    }
+}

@@ -125,6 +125,28 @@ enum ServerFrame {
         object(["op": "\"read\"", "ref": ref, "channel": "\(channel)", "read_seq": "\(state.readSeq)", "unread_count": "\(state.unread)"])
     }
 
+    /// A new notification for the connection's user, with their unread total.
+    static func notification(_ notification: UserNotification, unread: Int) -> String {
+        encode(NotificationFrame(notification: NotificationView(notification), unreadCount: unread))
+    }
+
+    /// Some of the user's notifications (`ids`, or all when nil) were marked read.
+    static func notificationsRead(ids: [Int64]?, unread: Int) -> String {
+        encode(NotificationsReadFrame(ids: ids, unreadCount: unread))
+    }
+
+    struct NotificationFrame: Encodable {
+        var op = "notification"
+        var notification: NotificationView
+        var unreadCount: Int
+    }
+
+    struct NotificationsReadFrame: Encodable {
+        var op = "notifications_read"
+        var ids: [Int64]?
+        var unreadCount: Int
+    }
+
     static func typing(channel: Int64, user: Int64, name: String) -> String {
         object(["op": "\"typing\"", "channel": "\(channel)", "user": "\(user)", "name": quoted(name)])
     }

@@ -106,6 +106,14 @@ extension PostgresStore: MessageStore {
             INSERT INTO channel_events (channel_id, seq, type, message_id, created_at)
             VALUES (\(new.channelID), \(seq), \(ConveneCore.ChannelEvent.Kind.messageCreated.rawValue), \(id), \(now))
             """, logger: logger)
+        let communityID = try channel["community_id"].decode(Int64.self)
+        for user in Set(new.mentions) where user != new.authorID {
+            try await connection.query(
+                """
+                INSERT INTO notifications (user_id, kind, community_id, channel_id, message_id, actor_id, created_at)
+                VALUES (\(user), \(UserNotification.Kind.mention.rawValue), \(communityID), \(new.channelID), \(id), \(new.authorID), \(now))
+                """, logger: logger)
+        }
         return .created(try await connection.rows(Self.messageQuery(id: id), logger)[0].message())
     }
 

@@ -221,6 +221,24 @@ enum SQLiteMigrations {
                     CREATE INDEX messages_community_seq ON messages(community_id, channel_id, seq);
                     """)
         }
+        migrator.registerMigration("2026-11-23-notifications") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE notifications (
+                        id INTEGER PRIMARY KEY,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        kind TEXT NOT NULL,
+                        community_id INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+                        channel_id INTEGER NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+                        message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                        actor_id INTEGER NOT NULL REFERENCES users(id),
+                        created_at DATETIME NOT NULL,
+                        read_at DATETIME
+                    );
+                    CREATE INDEX notifications_user ON notifications(user_id, id);
+                    CREATE INDEX notifications_message ON notifications(message_id);
+                    """)
+        }
         return migrator
     }
 }

@@ -88,6 +88,14 @@ extension SQLiteStore: MessageStore {
         try db.execute(
             sql: "INSERT INTO channel_events (channel_id, seq, type, message_id, created_at) VALUES (?, ?, ?, ?, ?)",
             arguments: [new.channelID, seq, ChannelEvent.Kind.messageCreated.rawValue, id, now])
+        for user in Set(new.mentions) where user != new.authorID {
+            try db.execute(
+                sql: """
+                    INSERT INTO notifications (user_id, kind, community_id, channel_id, message_id, actor_id, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [user, UserNotification.Kind.mention.rawValue, channel["community_id"] as Int64, new.channelID, id, new.authorID, now])
+        }
         return .created(message(try Row.fetchOne(db, sql: "\(messageSelect) WHERE m.id = ?", arguments: [id])!))
     }
 

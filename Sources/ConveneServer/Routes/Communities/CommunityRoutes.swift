@@ -78,4 +78,13 @@ enum Query {
         }
         return number
     }
+
+    static func bool(_ request: Request, _ name: String, default value: Bool) throws(ConveneError) -> Bool {
+        switch request.uri.queryParameters.get(name) {
+        case nil: return value
+        case "true", "1": return true
+        case "false", "0": return false
+        default: throw ConveneError.invalid(name, "\(name) must be true or false.")
+        }
+    }
 }

@@ -1,0 +1,63 @@
+public import ConveneCore
+public import Foundation
+import PostgresNIO
+
+extension PostgresStore: NotificationStore {
+    public func members(communityID: Int64, nameKeys: Set<String>) async throws -> [Int64] {
+        guard !nameKeys.isEmpty else { return [] }
+        return try await rows(
+            "SELECT u.id, u.display_name FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.community_id = \(communityID) ORDER BY u.id"
+        ).filter { nameKeys.contains(Mentions.key(try $0["display_name"].decode(String.self))) }.map { try $0["id"].decode(Int64.self) }
+    }
+
+    public func notifications(userID: Int64, beforeID: Int64?, unreadOnly: Bool, limit: Int) async throws -> [UserNotification] {
+        var bindings = PostgresBindings()
+        bindings.append(userID)
+        bindings.append(beforeID ?? Int64.max)
+        bindings.append(Int64(limit))
+        let unread = unreadOnly ? "AND n.read_at IS NULL" : ""
+        return try await rows(
+            PostgresQuery(
+                unsafeSQL: "\(Self.notificationSelect) WHERE n.user_id = $1 AND n.id < $2 \(unread) ORDER BY n.id DESC LIMIT $3", binds: bindings)
+        ).map { try $0.notification() }
+    }
+
+    public func notifications(messageID: Int64) async throws -> [UserNotification] {
+        var bindings = PostgresBindings()
+        bindings.append(messageID)
+        return try await rows(PostgresQuery(unsafeSQL: "\(Self.notificationSelect) WHERE n.message_id = $1 ORDER BY n.id", binds: bindings))
+            .map { try $0.notification() }
+    }
+
+    public func unreadNotificationCount(userID: Int64) async throws -> Int {
+        try await rows("SELECT 1 FROM notifications WHERE user_id = \(userID) AND read_at IS NULL").count
+    }
+
+    public func markNotificationsRead(userID: Int64, ids: [Int64]?, now: Date) async throws -> Int {
+        if let ids {
+            guard !ids.isEmpty else { return 0 }
+            return try await rows(
+                "UPDATE notifications SET read_at = \(now) WHERE user_id = \(userID) AND read_at IS NULL AND id = ANY(\(ids)) RETURNING 1"
+            ).count
+        }
+        return try await rows("UPDATE notifications SET read_at = \(now) WHERE user_id = \(userID) AND read_at IS NULL RETURNING 1").count
+    }
+
+    static let notificationSelect = """
+        SELECT n.*, m.seq AS message_seq, m.body AS message_body, m.deleted AS message_deleted, u.display_name AS actor_name
+        FROM notifications n JOIN messages m ON m.id = n.message_id JOIN users u ON u.id = n.actor_id
+        """
+}
+
+extension PostgresRandomAccessRow {
+    func notification() throws -> UserNotification {
+        UserNotification(
+            id: try self["id"].decode(Int64.self), userID: try self["user_id"].decode(Int64.self),
+            kind: UserNotification.Kind(rawValue: try self["kind"].decode(String.self)) ?? .mention,
+            communityID: try self["community_id"].decode(Int64.self), channelID: try self["channel_id"].decode(Int64.self),
+            messageID: try self["message_id"].decode(Int64.self), messageSeq: try self["message_seq"].decode(Int64.self),
+            excerpt: try self["message_deleted"].decode(Bool.self) ? "" : UserNotification.excerpt(of: try self["message_body"].decode(String.self)),
+            actorID: try self["actor_id"].decode(Int64.self), actorName: try self["actor_name"].decode(String.self),
+            createdAt: try self["created_at"].decode(Date.self), readAt: try self["read_at"].decode(Date?.self))
+    }
+}

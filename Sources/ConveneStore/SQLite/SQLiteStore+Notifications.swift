@@ -1,0 +1,68 @@
+public import ConveneCore
+public import Foundation
+import GRDB
+
+extension SQLiteStore: NotificationStore {
+    public func members(communityID: Int64, nameKeys: Set<String>) async throws -> [Int64] {
+        guard !nameKeys.isEmpty else { return [] }
+        return try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT u.id, u.display_name FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.community_id = ? ORDER BY u.id",
+                arguments: [communityID]
+            ).filter { nameKeys.contains(Mentions.key($0["display_name"])) }.map { $0["id"] }
+        }
+    }
+
+    public func notifications(userID: Int64, beforeID: Int64?, unreadOnly: Bool, limit: Int) async throws -> [UserNotification] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    \(Self.notificationSelect) WHERE n.user_id = ? AND n.id < ? \(unreadOnly ? "AND n.read_at IS NULL" : "")
+                    ORDER BY n.id DESC LIMIT ?
+                    """, arguments: [userID, beforeID ?? Int64.max, limit]
+            ).map(Self.notification)
+        }
+    }
+
+    public func notifications(messageID: Int64) async throws -> [UserNotification] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "\(Self.notificationSelect) WHERE n.message_id = ? ORDER BY n.id", arguments: [messageID]).map(Self.notification)
+        }
+    }
+
+    public func unreadNotificationCount(userID: Int64) async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL", arguments: [userID]) ?? 0
+        }
+    }
+
+    public func markNotificationsRead(userID: Int64, ids: [Int64]?, now: Date) async throws -> Int {
+        try await write { db in
+            if let ids {
+                guard !ids.isEmpty else { return 0 }
+                try db.execute(
+                    sql: """
+                        UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL
+                        AND id IN (\(databaseQuestionMarks(count: ids.count)))
+                        """, arguments: StatementArguments([now, userID] as [any DatabaseValueConvertible]) + StatementArguments(ids))
+            } else {
+                try db.execute(sql: "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL", arguments: [now, userID])
+            }
+            return db.changesCount
+        }
+    }
+
+    static let notificationSelect = """
+        SELECT n.*, m.seq AS message_seq, m.body AS message_body, m.deleted AS message_deleted, u.display_name AS actor_name
+        FROM notifications n JOIN messages m ON m.id = n.message_id JOIN users u ON u.id = n.actor_id
+        """
+
+    static func notification(_ row: Row) -> UserNotification {
+        UserNotification(
+            id: row["id"], userID: row["user_id"], kind: UserNotification.Kind(rawValue: row["kind"]) ?? .mention, communityID: row["community_id"],
+            channelID: row["channel_id"], messageID: row["message_id"], messageSeq: row["message_seq"],
+            excerpt: row["message_deleted"] ? "" : UserNotification.excerpt(of: row["message_body"]), actorID: row["actor_id"],
+            actorName: row["actor_name"], createdAt: row["created_at"], readAt: row["read_at"])
+    }
+}
