@@ -7,72 +7,105 @@ public protocol Subscriber: AnyObject, Sendable {
     func deliver(channel: Int64, seq: Int64, frame: String)
     /// A frame outside the channel's sequence (typing): delivered now or not at all, never replayed.
     func deliverEphemeral(channel: Int64, frame: String)
-    /// A frame for this subscriber's user, whatever it subscribed to (read markers, notifications).
-    func deliverToUser(frame: String)
+    /// A frame addressed to this connection outside any channel sequence: for its user (read
+    /// markers, notifications) or for a community it watches (presence).
+    func deliverDirect(frame: String)
 }
 
-/// Per-channel subscriber sets. Publishing hands one encoded frame to each subscriber without
-/// awaiting anything, so fan-out costs the same whatever any one client does.
+/// Subscribers grouped by a key (a channel, a user, a community), each set guarded by one lock.
+final class SubscriberSets: Sendable {
+    private let sets = Mutex<[Int64: [UInt64: any Subscriber]]>([:])
+
+    func add(_ subscriber: any Subscriber, to key: Int64) {
+        sets.withLock { $0[key, default: [:]][subscriber.subscriberID] = subscriber }
+    }
+
+    func remove(_ subscriberID: UInt64, from key: Int64) {
+        sets.withLock { all in
+            all[key]?[subscriberID] = nil
+            if all[key]?.isEmpty == true { all[key] = nil }
+        }
+    }
+
+    /// A copy of the key's set, taken under the lock so delivering happens outside it.
+    func members(of key: Int64) -> [any Subscriber] {
+        sets.withLock { $0[key].map { Array($0.values) } ?? [] }
+    }
+
+    func count(of key: Int64) -> Int {
+        sets.withLock { $0[key]?.count ?? 0 }
+    }
+}
+
+/// Who receives what: per-channel subscribers, each user's connections, each community's presence
+/// watchers. Publishing hands one encoded frame to each subscriber without awaiting anything, so
+/// fan-out costs the same whatever any one client does.
 public final class Hub: Sendable {
-    private let subscribers = Mutex<[Int64: [UInt64: any Subscriber]]>([:])
+    private let channels = SubscriberSets()
     /// Every open connection by its user, for frames addressed to a person rather than a channel.
-    private let users = Mutex<[Int64: [UInt64: any Subscriber]]>([:])
+    private let users = SubscriberSets()
+    /// Connections watching a community's presence.
+    private let watchers = SubscriberSets()
 
     public init() {}
 
-    /// Adds a connection of `user`'s to the per-user set.
-    public func attach(_ subscriber: any Subscriber, user: Int64) {
-        users.withLock { $0[user, default: [:]][subscriber.subscriberID] = subscriber }
-    }
-
-    public func detach(_ subscriberID: UInt64, user: Int64) {
-        users.withLock { all in
-            all[user]?[subscriberID] = nil
-            if all[user]?.isEmpty == true { all[user] = nil }
-        }
-    }
-
-    /// Sends `frame` to each of `user`'s open connections (but `except`).
-    public func publish(toUser user: Int64, frame: String, except: UInt64? = nil) {
-        let targets = users.withLock { $0[user].map { Array($0.values) } ?? [] }
-        for subscriber in targets where subscriber.subscriberID != except {
-            subscriber.deliverToUser(frame: frame)
-        }
-    }
-
-    /// How many connections `user` has open on this node.
-    public func connectionCount(ofUser user: Int64) -> Int {
-        users.withLock { $0[user]?.count ?? 0 }
-    }
-
     public func subscribe(_ subscriber: any Subscriber, to channel: Int64) {
-        subscribers.withLock { $0[channel, default: [:]][subscriber.subscriberID] = subscriber }
+        channels.add(subscriber, to: channel)
     }
 
     public func unsubscribe(_ subscriberID: UInt64, from channel: Int64) {
-        subscribers.withLock { all in
-            all[channel]?[subscriberID] = nil
-            if all[channel]?.isEmpty == true { all[channel] = nil }
-        }
+        channels.remove(subscriberID, from: channel)
     }
 
     /// Sends `frame` (the event `seq` of `channel`, encoded once) to everyone subscribed.
     public func publish(channel: Int64, seq: Int64, frame: String) {
-        let targets = subscribers.withLock { $0[channel].map { Array($0.values) } ?? [] }
-        for subscriber in targets {
+        for subscriber in channels.members(of: channel) {
             subscriber.deliver(channel: channel, seq: seq, frame: frame)
         }
     }
 
     /// Sends an ephemeral frame (not part of the channel's sequence) to every subscriber but `sender`.
     public func publishEphemeral(channel: Int64, frame: String, except sender: UInt64) {
-        let targets = subscribers.withLock { $0[channel].map { Array($0.values) } ?? [] }
-        for subscriber in targets where subscriber.subscriberID != sender {
+        for subscriber in channels.members(of: channel) where subscriber.subscriberID != sender {
             subscriber.deliverEphemeral(channel: channel, frame: frame)
         }
     }
 
     public func subscriberCount(of channel: Int64) -> Int {
-        subscribers.withLock { $0[channel]?.count ?? 0 }
+        channels.count(of: channel)
+    }
+
+    /// Adds a connection of `user`'s to the per-user set.
+    public func attach(_ subscriber: any Subscriber, user: Int64) {
+        users.add(subscriber, to: user)
+    }
+
+    public func detach(_ subscriberID: UInt64, user: Int64) {
+        users.remove(subscriberID, from: user)
+    }
+
+    /// Sends `frame` to each of `user`'s open connections (but `except`).
+    public func publish(toUser user: Int64, frame: String, except: UInt64? = nil) {
+        for subscriber in users.members(of: user) where subscriber.subscriberID != except {
+            subscriber.deliverDirect(frame: frame)
+        }
+    }
+
+    /// How many connections `user` has open on this node.
+    public func connectionCount(ofUser user: Int64) -> Int {
+        users.count(of: user)
+    }
+
+    public func watchPresence(_ subscriber: any Subscriber, community: Int64) {
+        watchers.add(subscriber, to: community)
+    }
+
+    public func unwatchPresence(_ subscriberID: UInt64, community: Int64) {
+        watchers.remove(subscriberID, from: community)
+    }
+
+    /// Sends a presence frame to everyone watching `community`.
+    public func publishPresence(community: Int64, frame: String) {
+        for subscriber in watchers.members(of: community) { subscriber.deliverDirect(frame: frame) }
     }
 }

@@ -16,6 +16,7 @@ public struct ConveneServices: Sendable {
     let messaging: Messaging
     let notifications: Notifications
     let hub: Hub
+    let presence: Presence
     let tickets: StreamTickets
     let resources: Resources
 
@@ -36,6 +37,7 @@ public struct ConveneServices: Sendable {
             commonPasswords: resources.commonPasswords, now: now)
         directory = NetworkDirectory(store: store, now: now)
         hub = Hub()
+        presence = Presence(hub: hub, grace: TimeInterval(settings.presenceGraceSeconds))
         tickets = StreamTickets()
         notifications = Notifications(store: store, hub: hub, now: now)
         messaging = Messaging(
@@ -66,7 +68,8 @@ func addRoutes(_ services: ConveneServices, to router: some RouterMethods<AppReq
     ChannelRoutes(accounts: services.accounts, messaging: services.messaging, settings: services.settings).add(to: router)
     NotificationRoutes(accounts: services.accounts, notifications: services.notifications, settings: services.settings).add(to: router)
     StreamRoutes(
-        accounts: services.accounts, messaging: services.messaging, store: services.store, hub: services.hub, tickets: services.tickets,
+        accounts: services.accounts, messaging: services.messaging, store: services.store, hub: services.hub, presence: services.presence,
+        tickets: services.tickets,
         settings: services.settings
     ).add(to: router)
 }

@@ -37,6 +37,8 @@ public struct Settings: Sendable, Equatable {
     public var messagesPerMinute = 30
     /// Frames queued for one stream connection before it counts as too slow and is closed (1013).
     public var outboxFrames = 1_024
+    /// Seconds a user whose last stream connection closed still shows as online before going offline.
+    public var presenceGraceSeconds = 10
     public var logLevel = "info"
     public var logFormat = LogFormat.text
 
@@ -70,6 +72,7 @@ public struct Settings: Sendable, Equatable {
         maxBodyBytes = reader.int(forKey: "limits.body_bytes", default: d.maxBodyBytes)
         maxFrameBytes = reader.int(forKey: "limits.frame_bytes", default: d.maxFrameBytes)
         outboxFrames = reader.int(forKey: "limits.outbox_frames", default: d.outboxFrames)
+        presenceGraceSeconds = reader.int(forKey: "limits.presence_grace_seconds", default: d.presenceGraceSeconds)
         messagesPerMinute = reader.int(forKey: "limits.messages_per_minute", default: d.messagesPerMinute)
         logLevel = reader.string(forKey: "log.level", default: d.logLevel)
         let format = reader.string(forKey: "log.format", default: d.logFormat.rawValue)
@@ -92,6 +95,9 @@ public struct Settings: Sendable, Equatable {
             throw .invalid("limits.messages_per_minute", "limits.messages_per_minute must be at least 1.")
         }
         guard outboxFrames >= 16 else { throw .invalid("limits.outbox_frames", "limits.outbox_frames must be at least 16.") }
+        guard (0...3600).contains(presenceGraceSeconds) else {
+            throw .invalid("limits.presence_grace_seconds", "limits.presence_grace_seconds must be 0–3600.")
+        }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw .invalid("log.level", "log.level must be one of trace, debug, info, notice, warning, error, critical.")
         }

@@ -380,4 +380,49 @@ struct StreamTests {
             for stream in [phone, laptop] { _ = await stream.close() }
         }
     }
+
+    @Test("presence: watchers of a community see a member come online, go away and go offline after the grace; outsiders may not watch")
+    func presence() async throws {
+        let app = try await TestApp.make { $0.presenceGraceSeconds = 1 }
+        try await app.live { client, port async throws in
+            let (_, ann, bob, tex) = try await Self.setUp(app, client)
+            let ohio = try #require((try await client.call(.get, "/api/v1/communities/ohio", token: ann).object["community"] as? [String: Any])?["id"] as? Int)
+            let watcher = StreamClient(port: port, headers: StreamClient.bearer(ann))
+            _ = await watcher.next()
+            try await Task.sleep(for: .milliseconds(1_200))
+            try watcher.send(["op": "watch_presence", "ref": "w", "community": ohio])
+            let state = await watcher.next()
+            #expect(state?["op"] as? String == "presence_state")
+            #expect(state?["ref"] as? String == "w")
+            let users = state?["users"] as? [[String: Any]]
+            #expect(users?.map { $0["name"] as? String } == ["Ann"])
+
+            let bobStream = StreamClient(port: port, headers: StreamClient.bearer(bob))
+            _ = await bobStream.next()
+            let online = await watcher.next()
+            #expect(online?["op"] as? String == "presence")
+            #expect(online?["community"] as? Int == ohio)
+            #expect(online?["name"] as? String == "Bob")
+            #expect(online?["status"] as? String == "online")
+
+            try bobStream.send(["op": "presence", "ref": "p", "status": "away"])
+            #expect(await bobStream.next()?["op"] as? String == "presence_set")
+            #expect(await watcher.next()?["status"] as? String == "away")
+            try bobStream.send(["op": "presence", "ref": "q", "status": "offline"])
+            #expect(await bobStream.next()?["field"] as? String == "status")
+
+            let texStream = StreamClient(port: port, headers: StreamClient.bearer(tex))
+            _ = await texStream.next()
+            try texStream.send(["op": "watch_presence", "ref": "t", "community": ohio])
+            #expect(await texStream.next()?["code"] as? String == "forbidden")
+
+            _ = await bobStream.close()
+            let offline = await watcher.next()
+            #expect(offline?["status"] as? String == "offline")
+            #expect(offline?["name"] as? String == "Bob")
+            try watcher.send(["op": "ping"])
+            #expect(await watcher.next()?["op"] as? String == "pong", "Tex, a Texas member, showed up in Ohio")
+            for stream in [watcher, texStream] { _ = await stream.close() }
+        }
+    }
 }

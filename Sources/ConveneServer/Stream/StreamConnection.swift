@@ -18,6 +18,7 @@ final class StreamConnection: Subscriber, Sendable {
     private let hub: Hub
     private let logger: Logger
     private let cursors = Mutex<[Int64: SubscriptionCursor]>([:])
+    private let watching = Mutex<Set<Int64>>([])
     private let replays = Mutex<[Int64: Task<Void, Never>]>([:])
     /// Events read from the store per query while catching up.
     static let replayBatch = 200
@@ -63,6 +64,7 @@ final class StreamConnection: Subscriber, Sendable {
             return channels
         }
         for channel in channels { hub.unsubscribe(subscriberID, from: channel) }
+        for community in watching.withLock({ $0 }) { hub.unwatchPresence(subscriberID, community: community) }
         hub.detach(subscriberID, user: userID)
         let tasks = replays.withLock { replays in
             let tasks = Array(replays.values)
@@ -108,7 +110,15 @@ final class StreamConnection: Subscriber, Sendable {
         if live { outbox.push(frame) }
     }
 
-    func deliverToUser(frame: String) {
+    /// Starts or stops receiving a community's presence frames.
+    func watchPresence(community: Int64, _ on: Bool) {
+        watching.withLock { watching in
+            if on { watching.insert(community) } else { watching.remove(community) }
+        }
+        if on { hub.watchPresence(self, community: community) } else { hub.unwatchPresence(subscriberID, community: community) }
+    }
+
+    func deliverDirect(frame: String) {
         outbox.push(frame)
         closeIfOverflowed()
     }

@@ -1,4 +1,5 @@
 import ConveneCore
+import ConveneRealtime
 import Foundation
 
 /// A client frame: a JSON object with `op`, an optional `ref` echoed in the reply, and the fields
@@ -47,6 +48,8 @@ struct ClientFrame: Decodable {
     var message: Int64?
     var emoji: String?
     var seq: Int64?
+    var community: Int64?
+    var status: String?
     var on: Bool?
 
     /// Parses a text frame. Not a JSON object → `bad_request`; a missing `op` or a mistyped field
@@ -145,6 +148,30 @@ enum ServerFrame {
         var op = "notifications_read"
         var ids: [Int64]?
         var unreadCount: Int
+    }
+
+    static func presence(community: Int64, user: Int64, name: String, status: PresenceStatus) -> String {
+        object(["op": "\"presence\"", "community": "\(community)", "user": "\(user)", "name": quoted(name), "status": quoted(status.rawValue)])
+    }
+
+    /// Who is online or away in a community, answering `watch_presence`.
+    static func presenceState(ref: String?, community: Int64, entries: [PresenceBoard.Entry]) -> String {
+        let users = entries.map { PresencePerson(user: $0.user, name: $0.name, status: $0.status) }
+        return object(["op": "\"presence_state\"", "ref": ref, "community": "\(community)", "users": encode(users)])
+    }
+
+    struct PresencePerson: Encodable {
+        var user: Int64
+        var name: String
+        var status: PresenceStatus
+    }
+
+    static func presenceSet(ref: String?, status: PresenceStatus) -> String {
+        object(["op": "\"presence_set\"", "ref": ref, "status": quoted(status.rawValue)])
+    }
+
+    static func presenceUnwatched(ref: String?, community: Int64) -> String {
+        object(["op": "\"presence_unwatched\"", "ref": ref, "community": "\(community)"])
     }
 
     static func typing(channel: Int64, user: Int64, name: String) -> String {

@@ -16,6 +16,7 @@ struct StreamRoutes {
     let messaging: Messaging
     let store: any ConveneStore
     let hub: Hub
+    let presence: Presence
     let tickets: StreamTickets
     let settings: Settings
 
@@ -55,6 +56,9 @@ struct StreamRoutes {
     ) async throws {
         let connection = StreamConnection(userID: auth.user.id, store: store, hub: hub, outboxLimit: settings.outboxFrames, logger: logger)
         connection.send(ServerFrame.ready(user: auth.user.id, session: String(connection.subscriberID)))
+        let memberships = try await store.principal(userID: auth.user.id).memberships
+        presence.connected(user: auth.user.id, name: auth.user.displayName, communities: memberships, connection: connection.subscriberID)
+        defer { presence.disconnected(user: auth.user.id, connection: connection.subscriberID) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 while let frames = await connection.outbox.next() {
@@ -162,6 +166,25 @@ struct StreamRoutes {
                 let principal = try await store.principal(userID: auth.user.id)
                 let state = try await messaging.markRead(channelID: channelID, seq: seq, by: principal, except: connection.subscriberID)
                 connection.send(ServerFrame.read(ref: ref, channel: channelID, state: state))
+            case "watch_presence":
+                let communityID = try frame.require(frame.community, "community")
+                let principal = try await store.principal(userID: auth.user.id)
+                guard let community = try await store.community(id: communityID) else { throw ConveneError.notFound("The community") }
+                try Policy.require(.readCommunity, by: principal, on: messaging.directory.target(community))
+                try Policy.require(.listMembers, by: principal, on: messaging.directory.target(community))
+                connection.watchPresence(community: communityID, true)
+                connection.send(ServerFrame.presenceState(ref: ref, community: communityID, entries: presence.snapshot(community: communityID)))
+            case "unwatch_presence":
+                let communityID = try frame.require(frame.community, "community")
+                connection.watchPresence(community: communityID, false)
+                connection.send(ServerFrame.presenceUnwatched(ref: ref, community: communityID))
+            case "presence":
+                let raw = try frame.require(frame.status, "status")
+                guard let status = PresenceStatus(rawValue: raw), status != .offline else {
+                    throw ConveneError.invalid("status", "status must be online or away.")
+                }
+                presence.choose(user: auth.user.id, status: status)
+                connection.send(ServerFrame.presenceSet(ref: ref, status: status))
             case "react":
                 let messageID = try frame.require(frame.message, "message")
                 let emoji = try frame.require(frame.emoji, "emoji")

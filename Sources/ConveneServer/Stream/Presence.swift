@@ -1,0 +1,65 @@
+import ConveneCore
+import ConveneRealtime
+import Foundation
+import Synchronization
+
+/// Presence on this node: the board, and the flushes that publish its changes to each community's
+/// watchers. A change is published within `coalescing` of happening, together with whatever else
+/// changed meanwhile; a user whose last connection closed goes offline after the grace period,
+/// unless they came back.
+final class Presence: Sendable {
+    private let board: Mutex<PresenceBoard>
+    private let hub: Hub
+    private let flushPending = Atomic(false)
+    static let coalescing: Duration = .seconds(1)
+
+    init(hub: Hub, grace: TimeInterval) {
+        self.hub = hub
+        board = Mutex(PresenceBoard(grace: grace))
+    }
+
+    func connected(user: Int64, name: String, communities: Set<Int64>, connection: UInt64) {
+        board.withLock { $0.connect(user: user, name: name, communities: communities, connection: connection) }
+        scheduleFlush()
+    }
+
+    func disconnected(user: Int64, connection: UInt64) {
+        let grace = board.withLock { board in
+            board.disconnect(user: user, connection: connection, now: Date())
+            return board.grace
+        }
+        Task {
+            try? await Task.sleep(for: .seconds(grace) + .milliseconds(50))
+            flush()
+        }
+    }
+
+    func choose(user: Int64, status: PresenceStatus) {
+        board.withLock { $0.choose(user: user, status: status) }
+        scheduleFlush()
+    }
+
+    /// Who is online or away in a community now.
+    func snapshot(community: Int64) -> [PresenceBoard.Entry] {
+        board.withLock { $0.snapshot(community: community) }
+    }
+
+    private func scheduleFlush() {
+        guard !flushPending.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        Task {
+            try? await Task.sleep(for: Self.coalescing)
+            flushPending.store(false, ordering: .releasing)
+            flush()
+        }
+    }
+
+    private func flush() {
+        let changes = board.withLock { $0.flush(now: Date()) }
+        for change in changes {
+            for community in change.communities {
+                hub.publishPresence(
+                    community: community, frame: ServerFrame.presence(community: community, user: change.user, name: change.name, status: change.status))
+            }
+        }
+    }
+}
