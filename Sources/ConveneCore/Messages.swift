@@ -284,6 +284,16 @@ extension Validation {
         throw .invalid(field, "emoji must be one emoji, or a :short_name: of lower-case letters, digits, _, + and -.")
     }
 
+    /// A search: 1–200 characters holding 1–10 words (runs of letters and digits), lower-cased.
+    /// Punctuation separates words and is otherwise ignored, so no input is a syntax error.
+    public static func searchTerms(_ raw: String, field: String = "q") throws(ConveneError) -> [String] {
+        guard raw.count <= 200 else { throw .invalid(field, "A search has at most 200 characters.") }
+        let words = raw.lowercased().split { !($0.isLetter || $0.isNumber) }.map(String.init)
+        guard !words.isEmpty else { throw .invalid(field, "Search for at least one word.") }
+        guard words.count <= 10 else { throw .invalid(field, "Search for at most 10 words.") }
+        return words
+    }
+
     /// An idempotency key: 1–128 visible ASCII characters.
     public static func nonce(_ raw: String, field: String = "nonce") throws(ConveneError) -> String {
         guard !raw.isEmpty, raw.utf8.count <= 128, raw.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {

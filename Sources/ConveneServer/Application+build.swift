@@ -66,6 +66,7 @@ func addRoutes(_ services: ConveneServices, to router: some RouterMethods<AppReq
     CommunityRoutes(accounts: services.accounts, directory: services.directory, settings: services.settings).add(to: router)
     StatusRoutes(directory: services.directory).add(to: router)
     ChannelRoutes(accounts: services.accounts, messaging: services.messaging, settings: services.settings).add(to: router)
+    SearchRoutes(accounts: services.accounts, messaging: services.messaging).add(to: router)
     NotificationRoutes(accounts: services.accounts, notifications: services.notifications, settings: services.settings).add(to: router)
     StreamRoutes(
         accounts: services.accounts, messaging: services.messaging, store: services.store, hub: services.hub, presence: services.presence,

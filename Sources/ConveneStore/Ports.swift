@@ -149,6 +149,9 @@ public protocol MessageStore: Sendable {
     func revisions(messageID: Int64) async throws -> [MessageRevision]
     /// The message an author stored with a nonce, if any.
     func messages(authorID: Int64, nonce: String) async throws -> Message?
+    /// Live (not deleted) messages of `channelIDs` holding every word of `terms` (the last also as a
+    /// prefix), best match first, then newest; `offset` skips earlier results.
+    func searchMessages(terms: [String], channelIDs: [Int64], limit: Int, offset: Int) async throws -> [Message]
     /// Moves the user's read marker in a channel forward to `seq` (never back); returns the marker.
     func markRead(channelID: Int64, userID: Int64, seq: Int64, now: Date) async throws -> Int64
     /// The user's read state in each channel of a community that has a marker or unread messages

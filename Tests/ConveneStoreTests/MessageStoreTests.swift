@@ -314,4 +314,39 @@ struct MessageChangeStoreTests {
             #expect(try await store.notifications(messageID: message.id).first?.excerpt == "", "a deleted message's text stays in notifications")
         }
     }
+
+    @Test("search finds live messages with every word, stemmed, the last as a prefix, only in the channels given, and follows edits", arguments: StoreFixture.Kind.allCases)
+    func search(kind: StoreFixture.Kind) async throws {
+        try await StoreFixture.with(kind) { store in
+            let (channel, ann, _) = try await MessageStoreTests.setUp(store)
+            let ohio = try #require(try await store.community(slug: "ohio"))
+            let other = try await store.createChannel(
+                communityID: ohio.id, name: "other", topic: "", isPrivate: false, announcementOnly: false, slowModeSeconds: 0, createdBy: nil,
+                now: StoreFixture.now)
+            func post(_ body: String, in target: Int64 = channel) async throws -> Message {
+                let new = NewMessage(channelID: target, authorID: ann.id, body: body, bodyHTML: body, threadID: nil, nonce: body)
+                guard case .created(let message) = try await store.append([new], now: StoreFixture.now)[0] else { throw ConveneError(.conflict, "not created") }
+                return message
+            }
+            let agenda = try await post("Monthly meeting agenda: SEL routines")
+            let recap = try await post("The meetings were great, thank you all")
+            let budget = try await post("Budget for the spring semester")
+            let secret = try await post("meeting notes, deleted later")
+            _ = try await post("meeting in another channel", in: other.id)
+            _ = try await store.change(.delete(messageID: secret.id, deletedBy: ann.id), now: StoreFixture.now)
+
+            let meeting = try await store.searchMessages(terms: ["meeting"], channelIDs: [channel], limit: 10, offset: 0)
+            #expect(Set(meeting.map(\.id)) == [agenda.id, recap.id], "stemming, a deleted message, or another channel")
+            #expect(try await store.searchMessages(terms: ["monthly", "agenda"], channelIDs: [channel], limit: 10, offset: 0).map(\.id) == [agenda.id])
+            #expect(try await store.searchMessages(terms: ["monthly", "budget"], channelIDs: [channel], limit: 10, offset: 0).isEmpty)
+            #expect(try await store.searchMessages(terms: ["bud"], channelIDs: [channel], limit: 10, offset: 0).map(\.id) == [budget.id])
+            #expect(try await store.searchMessages(terms: ["meeting"], channelIDs: [channel, other.id], limit: 10, offset: 0).count == 3)
+            #expect(try await store.searchMessages(terms: ["meeting"], channelIDs: [], limit: 10, offset: 0).isEmpty)
+            #expect(try await store.searchMessages(terms: ["meeting"], channelIDs: [channel], limit: 1, offset: 1).count == 1)
+
+            _ = try await store.change(.edit(messageID: budget.id, editorID: ann.id, body: "Calendar for the spring semester", bodyHTML: "x"), now: StoreFixture.now)
+            #expect(try await store.searchMessages(terms: ["budget"], channelIDs: [channel], limit: 10, offset: 0).isEmpty, "the old text is still found")
+            #expect(try await store.searchMessages(terms: ["calendar"], channelIDs: [channel], limit: 10, offset: 0).map(\.id) == [budget.id])
+        }
+    }
 }

@@ -46,17 +46,42 @@ struct Messaging: Sendable {
     /// (nil for a guest, or a signed-in user who is not a member).
     func channels(slug: String, by principal: Principal) async throws -> [(Channel, ReadState?)] {
         let community = try await directory.readable(slug: slug, by: principal)
-        var joined: Set<Int64> = []
         var reads: [Int64: ReadState]?
+        if let userID = principal.userID, principal.memberships.contains(community.id) {
+            reads = try await store.readStates(communityID: community.id, userID: userID)
+        }
+        return try await readableChannels(of: community, by: principal).map { channel in
+            (channel, reads.map { $0[channel.id] ?? ReadState(readSeq: 0, unread: 0) })
+        }
+    }
+
+    /// The channels of a (readable) community the Policy lets the caller read.
+    private func readableChannels(of community: Community, by principal: Principal) async throws -> [Channel] {
+        var joined: Set<Int64> = []
         if let userID = principal.userID {
             joined = try await store.privateChannelIDs(communityID: community.id, userID: userID)
-            if principal.memberships.contains(community.id) {
-                reads = try await store.readStates(communityID: community.id, userID: userID)
-            }
         }
         return try await store.channels(communityID: community.id).filter { channel in
             Policy.check(.readChannel, by: principal, on: target(community, channel, isMember: joined.contains(channel.id))).isSuccess
-        }.map { channel in (channel, reads.map { $0[channel.id] ?? ReadState(readSeq: 0, unread: 0) }) }
+        }
+    }
+
+    /// Full-text search over the messages the caller may read: in one community, or in every
+    /// community the caller may read. Best match first; `hasMore` when another page follows.
+    func search(_ q: String, communitySlug: String?, limit: Int, offset: Int, by principal: Principal) async throws
+        -> (messages: [Message], hasMore: Bool)
+    {
+        let terms = try Validation.searchTerms(q)
+        let communities =
+            if let communitySlug { [try await directory.readable(slug: communitySlug, by: principal)] } else {
+                try await directory.communities(for: principal)
+            }
+        var channelIDs: [Int64] = []
+        for community in communities {
+            channelIDs += try await readableChannels(of: community, by: principal).map(\.id)
+        }
+        let found = try await store.searchMessages(terms: terms, channelIDs: channelIDs, limit: limit + 1, offset: offset)
+        return (Array(found.prefix(limit)), found.count > limit)
     }
 
     /// Moves the caller's read marker in a channel forward to `seq` and tells the caller's other

@@ -96,6 +96,7 @@ struct MessageView: Encodable {
     }
     var id: Int64
     var channelId: Int64
+    var communityId: Int64
     var seq: Int64
     var author: Author
     var body: String
@@ -112,6 +113,7 @@ struct MessageView: Encodable {
     init(_ message: Message) {
         id = message.id
         channelId = message.channelID
+        communityId = message.communityID
         seq = message.seq
         author = Author(id: message.authorID, displayName: message.authorName)
         body = message.body

@@ -268,5 +268,9 @@ enum PostgresMigrations {
                 "CREATE INDEX notifications_message ON notifications(message_id)",
             ]
         ),
+        (
+            "2026-11-23-message-search",
+            ["CREATE INDEX messages_search ON messages USING GIN (to_tsvector('english', body))"]
+        ),
     ]
 }

@@ -227,6 +227,25 @@ extension PostgresStore: MessageStore {
         ).map { try $0.message() }
     }
 
+    public func searchMessages(terms: [String], channelIDs: [Int64], limit: Int, offset: Int) async throws -> [Message] {
+        guard !terms.isEmpty, !channelIDs.isEmpty else { return [] }
+        // Words are letters and digits only, so the tsquery has no syntax of the user's; the last is a prefix.
+        let query = terms.enumerated().map { index, term in term + (index == terms.count - 1 ? ":*" : "") }.joined(separator: " & ")
+        var bindings = PostgresBindings()
+        bindings.append(query)
+        bindings.append(channelIDs)
+        bindings.append(Int64(limit))
+        bindings.append(Int64(offset))
+        return try await rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    \(Self.messageSelect), to_tsquery('english', $1) AS q
+                    WHERE to_tsvector('english', m.body) @@ q AND NOT m.deleted AND m.channel_id = ANY($2)
+                    ORDER BY ts_rank(to_tsvector('english', m.body), q) DESC, m.id DESC LIMIT $3 OFFSET $4
+                    """, binds: bindings)
+        ).map { try $0.message() }
+    }
+
     public func markRead(channelID: Int64, userID: Int64, seq: Int64, now: Date) async throws -> Int64 {
         try await rows(
             """

@@ -239,6 +239,25 @@ enum SQLiteMigrations {
                     CREATE INDEX notifications_message ON notifications(message_id);
                     """)
         }
+        migrator.registerMigration("2026-11-23-message-search") { db in
+            // English stemming (porter), accents folded; kept in step with messages by triggers.
+            try db.execute(
+                sql: """
+                    CREATE VIRTUAL TABLE messages_fts USING fts5(
+                        body, content='messages', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2');
+                    INSERT INTO messages_fts (rowid, body) SELECT id, body FROM messages;
+                    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+                        INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
+                    END;
+                    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+                        INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
+                    END;
+                    CREATE TRIGGER messages_fts_update AFTER UPDATE OF body ON messages BEGIN
+                        INSERT INTO messages_fts (messages_fts, rowid, body) VALUES ('delete', old.id, old.body);
+                        INSERT INTO messages_fts (rowid, body) VALUES (new.id, new.body);
+                    END;
+                    """)
+        }
         return migrator
     }
 }

@@ -194,6 +194,26 @@ extension SQLiteStore: MessageStore {
         }
     }
 
+    public func searchMessages(terms: [String], channelIDs: [Int64], limit: Int, offset: Int) async throws -> [Message] {
+        guard !terms.isEmpty, !channelIDs.isEmpty else { return [] }
+        // Each word quoted (so nothing in it is query syntax), the last one also a prefix.
+        let match = terms.enumerated().map { index, term in
+            "\"\(term)\"" + (index == terms.count - 1 ? "*" : "")
+        }.joined(separator: " ")
+        return try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT m.*, u.display_name AS author_name
+                    FROM messages_fts f JOIN messages m ON m.id = f.rowid JOIN users u ON u.id = m.author_id
+                    WHERE messages_fts MATCH ? AND m.deleted = 0 AND m.channel_id IN (\(databaseQuestionMarks(count: channelIDs.count)))
+                    ORDER BY bm25(messages_fts), m.id DESC LIMIT ? OFFSET ?
+                    """,
+                arguments: StatementArguments([match]) + StatementArguments(channelIDs) + StatementArguments([limit, offset])
+            ).map(Self.message)
+        }
+    }
+
     public func markRead(channelID: Int64, userID: Int64, seq: Int64, now: Date) async throws -> Int64 {
         try await write { db in
             try db.execute(
