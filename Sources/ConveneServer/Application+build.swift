@@ -17,6 +17,7 @@ public struct ConveneServices: Sendable {
     let notifications: Notifications
     let hub: Hub
     let presence: Presence
+    let metrics: ServerMetrics
     let tickets: StreamTickets
     let resources: Resources
 
@@ -37,11 +38,12 @@ public struct ConveneServices: Sendable {
             commonPasswords: resources.commonPasswords, now: now)
         directory = NetworkDirectory(store: store, now: now)
         hub = Hub()
+        metrics = ServerMetrics(streamLimit: settings.streamConnections > 0 ? settings.streamConnections : ServerMetrics.defaultStreamLimit())
         presence = Presence(hub: hub, grace: TimeInterval(settings.presenceGraceSeconds))
         tickets = StreamTickets()
         notifications = Notifications(store: store, hub: hub, now: now)
         messaging = Messaging(
-            store: store, directory: directory, hub: hub, notifications: notifications,
+            store: store, directory: directory, hub: hub, notifications: notifications, metrics: metrics,
             limits: SendLimits(messagesPerMinute: settings.messagesPerMinute), now: now)
     }
 }
@@ -51,6 +53,7 @@ public struct ConveneServices: Sendable {
 public func buildRouter(_ services: ConveneServices) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: LogRequestsMiddleware(.info))
+    router.add(middleware: MetricsMiddleware(metrics: services.metrics))
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(
@@ -61,7 +64,7 @@ public func buildRouter(_ services: ConveneServices) -> Router<AppRequestContext
 
 /// Every area's routes; tests call it with a recorder to list them.
 func addRoutes(_ services: ConveneServices, to router: some RouterMethods<AppRequestContext>) {
-    SystemRoutes(store: services.store, resources: services.resources).add(to: router)
+    SystemRoutes(store: services.store, resources: services.resources, metrics: services.metrics).add(to: router)
     AuthRoutes(accounts: services.accounts, directory: services.directory, settings: services.settings).add(to: router)
     CommunityRoutes(accounts: services.accounts, directory: services.directory, settings: services.settings).add(to: router)
     StatusRoutes(directory: services.directory).add(to: router)
@@ -69,7 +72,7 @@ func addRoutes(_ services: ConveneServices, to router: some RouterMethods<AppReq
     SearchRoutes(accounts: services.accounts, messaging: services.messaging).add(to: router)
     NotificationRoutes(accounts: services.accounts, notifications: services.notifications, settings: services.settings).add(to: router)
     StreamRoutes(
-        accounts: services.accounts, messaging: services.messaging, store: services.store, hub: services.hub, presence: services.presence,
+        accounts: services.accounts, messaging: services.messaging, store: services.store, hub: services.hub, presence: services.presence, metrics: services.metrics,
         tickets: services.tickets,
         settings: services.settings
     ).add(to: router)

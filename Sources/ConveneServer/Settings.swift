@@ -39,6 +39,8 @@ public struct Settings: Sendable, Equatable {
     public var outboxFrames = 1_024
     /// Seconds a user whose last stream connection closed still shows as online before going offline.
     public var presenceGraceSeconds = 10
+    /// Stream connections the node accepts at once; 0 takes the open-file limit less a reserve.
+    public var streamConnections = 0
     public var logLevel = "info"
     public var logFormat = LogFormat.text
 
@@ -73,6 +75,7 @@ public struct Settings: Sendable, Equatable {
         maxFrameBytes = reader.int(forKey: "limits.frame_bytes", default: d.maxFrameBytes)
         outboxFrames = reader.int(forKey: "limits.outbox_frames", default: d.outboxFrames)
         presenceGraceSeconds = reader.int(forKey: "limits.presence_grace_seconds", default: d.presenceGraceSeconds)
+        streamConnections = reader.int(forKey: "limits.stream_connections", default: d.streamConnections)
         messagesPerMinute = reader.int(forKey: "limits.messages_per_minute", default: d.messagesPerMinute)
         logLevel = reader.string(forKey: "log.level", default: d.logLevel)
         let format = reader.string(forKey: "log.format", default: d.logFormat.rawValue)
@@ -95,6 +98,9 @@ public struct Settings: Sendable, Equatable {
             throw .invalid("limits.messages_per_minute", "limits.messages_per_minute must be at least 1.")
         }
         guard outboxFrames >= 16 else { throw .invalid("limits.outbox_frames", "limits.outbox_frames must be at least 16.") }
+        guard streamConnections >= 0 else {
+            throw .invalid("limits.stream_connections", "limits.stream_connections must be 0 (from the open-file limit) or more.")
+        }
         guard (0...3600).contains(presenceGraceSeconds) else {
             throw .invalid("limits.presence_grace_seconds", "limits.presence_grace_seconds must be 0–3600.")
         }

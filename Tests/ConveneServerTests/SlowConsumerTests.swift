@@ -83,6 +83,11 @@ struct SlowConsumerTests {
                 try await Task.sleep(for: .milliseconds(20))
             }
             #expect(services.hub.subscriberCount(of: Int64(general)) == 1, "the stalled client should have been dropped")
+            let slow = #"convene_stream_closes_total{reason="slow_consumer"}"#
+            for _ in 0..<250 where MetricsText(services.metrics.exposition())[slow] != 1 {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(MetricsText(services.metrics.exposition())[slow] == 1, "the drop was not counted")
             withExtendedLifetime(stalled) {}
             _ = await fast.close()
         }

@@ -28,3 +28,20 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         return response
     }
 }
+
+/// Counts every response by status class for `/metrics` (outside the error middleware, so failures count as what they became).
+struct MetricsMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let metrics: ServerMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            let response = try await next(request, context)
+            metrics.responded(status: response.status.code)
+            return response
+        } catch {
+            metrics.responded(status: 500)
+            throw error
+        }
+    }
+}

@@ -16,8 +16,8 @@ struct Messaging: Sendable {
     let notifications: Notifications
 
     init(
-        store: any ConveneStore, directory: NetworkDirectory, hub: Hub, notifications: Notifications, limits: SendLimits,
-        now: @escaping @Sendable () -> Date
+        store: any ConveneStore, directory: NetworkDirectory, hub: Hub, notifications: Notifications, metrics: ServerMetrics,
+        limits: SendLimits, now: @escaping @Sendable () -> Date
     ) {
         self.store = store
         self.directory = directory
@@ -35,6 +35,7 @@ struct Messaging: Sendable {
             // After the commit and before any ack: batches commit one at a time, so each channel's
             // events are published in seq order. Each event is encoded once for all subscribers.
             for case .created(let message) in outcomes {
+                metrics.messageCommitted()
                 let event = ChannelEvent(channelID: message.channelID, seq: message.seq, kind: .messageCreated, message: message, createdAt: message.createdAt)
                 hub.publish(channel: message.channelID, seq: message.seq, frame: ServerFrame.event(event))
             }

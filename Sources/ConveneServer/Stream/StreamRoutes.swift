@@ -17,6 +17,7 @@ struct StreamRoutes {
     let store: any ConveneStore
     let hub: Hub
     let presence: Presence
+    let metrics: ServerMetrics
     let tickets: StreamTickets
     let settings: Settings
 
@@ -37,6 +38,10 @@ struct StreamRoutes {
                     }
                 }
                 _ = try context.requireAuth()
+                guard metrics.admitStream() else {
+                    context.logger.warning("stream refused: the node is at its connection limit", metadata: ["limit": "\(metrics.streamLimit)"])
+                    throw ConveneError(.unavailable, "This node is at its connection limit; try again shortly.")
+                }
                 return .upgrade([:])
             },
             onUpgrade: { inbound, outbound, context in
@@ -54,11 +59,21 @@ struct StreamRoutes {
     func serve(
         auth: Authenticated, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any NIOCore.Channel, logger: Logger
     ) async throws {
+        metrics.streamOpened()
+        var ending = ServerMetrics.Close.error
+        defer { metrics.streamClosed(ending) }
         let connection = StreamConnection(userID: auth.user.id, store: store, hub: hub, outboxLimit: settings.outboxFrames, logger: logger)
         connection.send(ServerFrame.ready(user: auth.user.id, session: String(connection.subscriberID)))
-        let memberships = try await store.principal(userID: auth.user.id).memberships
+        let memberships: Set<Int64>
+        do {
+            memberships = try await store.principal(userID: auth.user.id).memberships
+        } catch {
+            connection.close()
+            throw error
+        }
         presence.connected(user: auth.user.id, name: auth.user.displayName, communities: memberships, connection: connection.subscriberID)
         defer { presence.disconnected(user: auth.user.id, connection: connection.subscriberID) }
+        ending = .normal
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 while let frames = await connection.outbox.next() {
@@ -81,6 +96,7 @@ struct StreamRoutes {
                     if message.size > settings.maxFrameBytes {
                         // Closed by handshake, reading on until the client answers, so the 1009
                         // reaches it (an abrupt close with its bytes unread would reset the socket).
+                        ending = .tooLarge
                         try await outbound.close(.messageTooLarge, reason: "Messages are limited to \(settings.maxFrameBytes) bytes.")
                         break
                     }
@@ -92,9 +108,11 @@ struct StreamRoutes {
                     if connection.outbox.closure != nil { break }
                 }
             } catch {
+                ending = connection.outbox.closure == .overflowed ? .slowConsumer : .error
                 connection.close()
                 throw error
             }
+            if connection.outbox.closure == .overflowed { ending = .slowConsumer }
             connection.close()
             while let result = await group.nextResult() {
                 if case .failure(let error) = result, !(error is CancellationError) {

@@ -8,8 +8,12 @@ import NIOCore
 struct SystemRoutes {
     let store: any ConveneStore
     let resources: Resources
+    let metrics: ServerMetrics
 
     func add(to router: some RouterMethods<AppRequestContext>) {
+        router.get("/metrics") { _, _ in
+            resources.response(ByteBuffer(string: metrics.exposition()), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
         router.get("/healthz") { _, _ in
             try JSON.response(["status": "ok"])
         }
