@@ -63,8 +63,39 @@ final class Tally: Sendable {
     let ready = Atomic<Int>(0)
     let failed = Atomic<Int>(0)
     let received = Atomic<Int>(0)
-    let stop = Atomic<Bool>(false)
     let latencies = Mutex(Histogram<UInt64>(highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three))
+    /// Connections waiting for the end of the run: one suspended continuation each, no polling.
+    private let waiting = Mutex<(stopped: Bool, next: UInt64, continuations: [UInt64: CheckedContinuation<Void, Never>])>((false, 0, [:]))
+
+    /// Returns once `stop()` was called, or the task is cancelled.
+    func stopped() async {
+        let id = waiting.withLock { state in
+            state.next += 1
+            return state.next
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now = waiting.withLock { state -> Bool in
+                    if state.stopped || Task.isCancelled { return true }
+                    state.continuations[id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            waiting.withLock { $0.continuations.removeValue(forKey: id) }?.resume()
+        }
+    }
+
+    /// Ends the run: every held connection closes.
+    func stop() {
+        let continuations = waiting.withLock { state in
+            state.stopped = true
+            defer { state.continuations = [:] }
+            return Array(state.continuations.values)
+        }
+        for continuation in continuations { continuation.resume() }
+    }
 
     func record(micros: UInt64) {
         _ = latencies.withLock { $0.record(micros) }
@@ -72,7 +103,7 @@ final class Tally: Sendable {
     }
 }
 
-/// Opens one stream connection, optionally subscribed, and keeps it until `tally.stop`.
+/// Opens one stream connection, optionally subscribed, and keeps it until `tally.stop()`.
 func holdConnection(_ target: Target, token: String, channel: Int?, tally: Tally, onFrame: (@Sendable (String) -> Void)? = nil) async {
     var configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20)
     configuration.additionalHeaders = [.authorization: "Bearer \(token)"]
@@ -84,7 +115,7 @@ func holdConnection(_ target: Target, token: String, channel: Int?, tally: Tally
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    while !tally.stop.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(100)) }
+                    await tally.stopped()
                     try await outbound.close(.normalClosure, reason: nil)
                 }
                 var counted = false
@@ -178,7 +209,7 @@ struct Fanout: AsyncParsableCommand {
             if let rssBefore, let rssConnected, let rssAfter = target.serverRSS() {
                 print("server RSS: \(rssBefore) KiB before, \(rssConnected) KiB connected, \(rssAfter) KiB after")
             }
-            tally.stop.store(true, ordering: .relaxed)
+            tally.stop()
         }
     }
 }
@@ -203,7 +234,7 @@ struct Connections: AsyncParsableCommand {
             if let before, let after = target.serverRSS(), held > 0 {
                 print(String(format: "server RSS: %d KiB before, %d KiB with the sockets: %.1f KiB per socket", before, after, Double(after - before) / Double(held)))
             }
-            tally.stop.store(true, ordering: .relaxed)
+            tally.stop()
         }
     }
 }

@@ -97,11 +97,11 @@ struct StreamTests {
         }
     }
 
-    @Test("a member of another community can neither subscribe nor send, and stays connected")
+    @Test("a member of another community can neither subscribe, send, edit, delete, react nor read history, and stays connected")
     func otherCommunity() async throws {
         let app = try await TestApp.make()
         try await app.live { client, port async throws in
-            let (general, _, _, tex) = try await Self.setUp(app, client)
+            let (general, ann, _, tex) = try await Self.setUp(app, client)
             let stream = StreamClient(port: port, headers: StreamClient.bearer(tex))
             _ = await stream.next()
             try stream.send(["op": "subscribe", "ref": "x", "channel": general])
@@ -111,6 +111,20 @@ struct StreamTests {
             #expect(refused?["ref"] as? String == "x")
             try stream.send(["op": "send", "ref": "y", "channel": general, "body": "hi", "nonce": "t-1"])
             #expect(await stream.next()?["code"] as? String == "forbidden")
+            let ohioMessage = try await Self.post(client, general, "Ohio only", token: ann)
+            let id = try #require(try await client.call(.get, "/api/v1/channels/\(general)/messages", token: ann).array("messages").first?["id"] as? Int)
+            #expect(ohioMessage == 1)
+            for frame: [String: Any] in [
+                ["op": "edit", "ref": "e", "message": id, "body": "rewritten"], ["op": "delete", "ref": "d", "message": id],
+                ["op": "react", "ref": "r", "message": id, "emoji": "👍"], ["op": "read", "ref": "m", "channel": general, "seq": 1],
+            ] {
+                try stream.send(frame)
+                let refused = await stream.next()
+                #expect(refused?["op"] as? String == "error", "\(frame)")
+                #expect(refused?["code"] as? String == "forbidden", "\(frame)")
+            }
+            #expect(try await client.call(.get, "/api/v1/channels/\(general)/messages", token: tex).status == .forbidden)
+            #expect(try await client.call(.get, "/api/v1/channels/\(general)/messages", token: ann).array("messages").first?["body"] as? String == "Ohio only")
             try stream.send(["op": "ping"])
             #expect(await stream.next()?["op"] as? String == "pong")
             _ = await stream.close()
@@ -170,6 +184,29 @@ struct StreamTests {
             #expect(held?["ref"] as? String == "s")
             #expect(held?["retry_after"] as? Int == 30)
             _ = await stream.close()
+        }
+    }
+
+    @Test("an announcement-only channel takes members' sends on the stream as on HTTP: refused, while a moderator's go through")
+    func announcementOnlyOnStream() async throws {
+        let app = try await TestApp.make()
+        try await app.live { client, port async throws in
+            let (_, ann, _, _) = try await Self.setUp(app, client)
+            let (_, admin) = try await app.user(client, "Admin", admin: true)
+            let created = try await client.call(.post, "/api/v1/communities/ohio/channels", json: ["name": "news", "announcement_only": true], token: admin)
+            let news = try #require(created.object["id"] as? Int)
+            let member = StreamClient(port: port, headers: StreamClient.bearer(ann))
+            _ = await member.next()
+            try member.send(["op": "send", "ref": "m", "channel": news, "body": "may I?", "nonce": "a-1"])
+            let refused = await member.next()
+            #expect(refused?["code"] as? String == "forbidden")
+            #expect(refused?["ref"] as? String == "m")
+            #expect(try await client.call(.post, "/api/v1/channels/\(news)/messages", json: ["body": "may I?"], token: ann).status == .forbidden)
+            let staff = StreamClient(port: port, headers: StreamClient.bearer(admin))
+            _ = await staff.next()
+            try staff.send(["op": "send", "ref": "s", "channel": news, "body": "Call moved to Thursday", "nonce": "a-2"])
+            #expect(await staff.next()?["seq"] as? Int == 1)
+            for stream in [member, staff] { _ = await stream.close() }
         }
     }
 
