@@ -9,15 +9,16 @@ import Testing
 import Glibc
 #endif
 
-/// A WebSocket client that subscribes and then never reads: its receive buffer is tiny, so the
-/// server's socket backs up and its outbox fills.
-final class StalledSocket {
+/// A plain TCP socket to the test server, for what a WebSocket client library hides: the upgrade
+/// request and response as bytes, and a client that stops reading.
+final class RawSocket {
     let fd: Int32
 
-    init(port: Int, token: String, channel: Int) throws {
+    init(port: Int, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var small: Int32 = 2048
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -26,14 +27,18 @@ final class StalledSocket {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { throw ConveneError(.unavailable, "connect failed") }
+    }
+
+    /// Sends a WebSocket upgrade request for the stream and returns what the first read brings
+    /// (the response head, perhaps with the first frame).
+    func upgrade(port: Int, token: String, headers: String = "") -> String {
         let handshake =
             "GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer \(token)\r\n\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer \(token)\r\n\(headers)\r\n"
         write(Array(handshake.utf8))
-        // Read the 101 response and the ready frame, then stop reading for good.
-        var buffer = [UInt8](repeating: 0, count: 1024)
-        _ = recv(fd, &buffer, buffer.count, 0)
-        write(Self.maskedTextFrame("{\"op\":\"subscribe\",\"channel\":\(channel)}"))
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = recv(fd, &buffer, buffer.count, 0)
+        return String(decoding: buffer.prefix(max(count, 0)), as: UTF8.self)
     }
 
     /// A client frame: FIN + text, masked with a zero key (the payload is sent as is).
@@ -48,6 +53,19 @@ final class StalledSocket {
     }
 
     deinit { close(fd) }
+}
+
+/// A WebSocket client that subscribes and then never reads: its receive buffer is tiny, so the
+/// server's socket backs up and its outbox fills.
+final class StalledSocket {
+    let raw: RawSocket
+
+    init(port: Int, token: String, channel: Int) throws {
+        raw = try RawSocket(port: port, receiveBuffer: 2048)
+        // Read the 101 response and the ready frame, then stop reading for good.
+        _ = raw.upgrade(port: port, token: token)
+        raw.write(RawSocket.maskedTextFrame("{\"op\":\"subscribe\",\"channel\":\(channel)}"))
+    }
 }
 
 @Suite("One slow client", .timeLimit(.minutes(3)))

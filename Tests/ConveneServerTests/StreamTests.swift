@@ -462,4 +462,18 @@ struct StreamTests {
             for stream in [watcher, texStream] { _ = await stream.close() }
         }
     }
+
+    @Test("the upgrade accepts permessage-deflate when the client offers it, and not otherwise")
+    func compression() async throws {
+        let app = try await TestApp.make()
+        try await app.live { client, port async throws in
+            let (_, ann, _, _) = try await Self.setUp(app, client)
+            let offered = try RawSocket(port: port).upgrade(port: port, token: ann, headers: "Sec-WebSocket-Extensions: permessage-deflate\r\n")
+            #expect(offered.hasPrefix("HTTP/1.1 101"), "\(offered)")
+            #expect(offered.lowercased().contains("sec-websocket-extensions: permessage-deflate"), "\(offered)")
+            let plain = try RawSocket(port: port).upgrade(port: port, token: ann)
+            #expect(plain.hasPrefix("HTTP/1.1 101"))
+            #expect(!plain.lowercased().contains("permessage-deflate"))
+        }
+    }
 }
