@@ -24,14 +24,8 @@ final class Presence: Sendable {
     }
 
     func disconnected(user: Int64, connection: UInt64) {
-        let grace = board.withLock { board in
-            board.disconnect(user: user, connection: connection, now: Date())
-            return board.grace
-        }
-        Task {
-            try? await Task.sleep(for: .seconds(grace) + .milliseconds(50))
-            flush()
-        }
+        board.withLock { $0.disconnect(user: user, connection: connection, now: Date()) }
+        scheduleDeadlineFlush()
     }
 
     func choose(user: Int64, status: PresenceStatus) {
@@ -50,6 +44,28 @@ final class Presence: Sendable {
             try? await Task.sleep(for: Self.coalescing)
             flushPending.store(false, ordering: .releasing)
             flush()
+        }
+    }
+
+    private let deadlinePending = Atomic(false)
+
+    /// One task at a time waits for the earliest pending offline (a disconnect's deadline is never
+    /// earlier than those before it), flushes, and waits for the next: a mass disconnect costs a
+    /// few flushes, not one per connection.
+    private func scheduleDeadlineFlush() {
+        while !deadlinePending.exchange(true, ordering: .acquiringAndReleasing) {
+            if let deadline = board.withLock({ $0.nextDeadline }) {
+                Task {
+                    try? await Task.sleep(for: .seconds(max(deadline.timeIntervalSinceNow, 0.2)) + .milliseconds(50))
+                    flush()
+                    deadlinePending.store(false, ordering: .releasing)
+                    scheduleDeadlineFlush()
+                }
+                return
+            }
+            deadlinePending.store(false, ordering: .releasing)
+            // A disconnect that came meanwhile found the flag set and left its deadline to us.
+            if board.withLock({ $0.nextDeadline }) == nil { return }
         }
     }
 
