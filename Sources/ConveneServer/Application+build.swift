@@ -5,6 +5,7 @@ import ConveneRealtime
 public import Logging
 public import ConveneStore
 import ConveneCore
+import Logging
 public import Foundation
 
 /// Everything a request handler needs, built once per process.
@@ -16,6 +17,8 @@ public struct ConveneServices: Sendable {
     let messaging: Messaging
     let notifications: Notifications
     let hub: Hub
+    /// The hub, and the other nodes through the store's event bus.
+    let fanout: Fanout
     let presence: Presence
     let metrics: ServerMetrics
     let tickets: StreamTickets
@@ -38,12 +41,13 @@ public struct ConveneServices: Sendable {
             commonPasswords: resources.commonPasswords, now: now)
         directory = NetworkDirectory(store: store, now: now)
         hub = Hub()
+        fanout = Fanout(hub: hub, store: store, logger: Logger(label: "convene.bus"))
         metrics = ServerMetrics(streamLimit: settings.streamConnections > 0 ? settings.streamConnections : ServerMetrics.defaultStreamLimit())
         presence = Presence(hub: hub, grace: TimeInterval(settings.presenceGraceSeconds))
         tickets = StreamTickets()
-        notifications = Notifications(store: store, hub: hub, now: now)
+        notifications = Notifications(store: store, fanout: fanout, now: now)
         messaging = Messaging(
-            store: store, directory: directory, hub: hub, notifications: notifications, metrics: metrics,
+            store: store, directory: directory, fanout: fanout, notifications: notifications, metrics: metrics,
             limits: SendLimits(messagesPerMinute: settings.messagesPerMinute), now: now)
     }
 }

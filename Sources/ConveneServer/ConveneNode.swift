@@ -71,7 +71,12 @@ public enum ConveneNode {
             try await seedIfEmpty(store, settings: settings, logger: logger)
             let services = try ConveneServices(settings: settings, store: store)
             let app = buildApplication(services, logger: logger)
-            try await app.runService()
+            // The event bus runs beside the server and stops with it.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await services.fanout.run() }
+                defer { group.cancelAll() }
+                try await app.runService()
+            }
         }
     }
 

@@ -175,7 +175,16 @@ public protocol NotificationStore: Sendable {
     func markNotificationsRead(userID: Int64, ids: [Int64]?, now: Date) async throws -> Int
 }
 
-public typealias ConveneStore = AccountStore & NetworkStore & MessageStore & NotificationStore & StoreMaintenance
+/// How the nodes sharing a store tell each other what they committed.
+public protocol EventBus: Sendable {
+    /// Sends a short note (under 8 000 bytes) to every node listening on this store.
+    func announce(_ note: String) async throws
+    /// Calls `handler` with each note any node announces, in the order announced, until the
+    /// task is cancelled (or the connection it listens on fails: then it throws).
+    func listen(_ handler: @escaping @Sendable (String) async -> Void) async throws
+}
+
+public typealias ConveneStore = AccountStore & NetworkStore & MessageStore & NotificationStore & EventBus & StoreMaintenance
 
 /// Opening, migrating and checking a store.
 public protocol StoreMaintenance: Sendable {

@@ -27,12 +27,19 @@ struct TestApp {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static func make(private privateCommunity: Bool = false, _ configure: (inout Settings) -> Void = { _ in }) async throws -> TestApp {
-        var settings = Settings()
-        settings.bcryptCost = 4
-        configure(&settings)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("convene-http-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let store = try SQLiteStore(path: folder.appendingPathComponent("t.sqlite").path)
+        return try await make(store: store, private: privateCommunity, configure)
+    }
+
+    /// A node over `store` (migrated and seeded here unless it already was).
+    static func make(store: any ConveneStore, private privateCommunity: Bool = false, _ configure: (inout Settings) -> Void = { _ in }) async throws
+        -> TestApp
+    {
+        var settings = Settings()
+        settings.bcryptCost = 4
+        configure(&settings)
         try await store.migrate()
         var seeds = try ConveneNode.loadSeeds(path: root.appendingPathComponent("seeds/network.json").path)
         if privateCommunity {
@@ -69,6 +76,9 @@ struct TestApp {
         var settings = services.settings
         settings.port = 0
         let liveServices = try ConveneServices(settings: settings, store: store, now: { clock.now() })
+        // The node's event bus runs beside it, as `convene serve` runs it.
+        let bus = Task { await liveServices.fanout.run() }
+        defer { bus.cancel() }
         return try await buildApplication(liveServices, logger: Self.logger).test(.live) { client in
             try await body(client, try #require(client.port), liveServices)
         }

@@ -12,17 +12,17 @@ struct Messaging: Sendable {
     let limits: SendLimits
     let now: @Sendable () -> Date
 
-    let hub: Hub
+    let fanout: Fanout
     let notifications: Notifications
 
     init(
-        store: any ConveneStore, directory: NetworkDirectory, hub: Hub, notifications: Notifications, metrics: ServerMetrics,
+        store: any ConveneStore, directory: NetworkDirectory, fanout: Fanout, notifications: Notifications, metrics: ServerMetrics,
         limits: SendLimits, now: @escaping @Sendable () -> Date
     ) {
         self.store = store
         self.directory = directory
         self.limits = limits
-        self.hub = hub
+        self.fanout = fanout
         self.notifications = notifications
         self.now = now
         committer = GroupCommitter { batch in
@@ -37,7 +37,7 @@ struct Messaging: Sendable {
             for case .created(let message) in outcomes {
                 metrics.messageCommitted()
                 let event = ChannelEvent(channelID: message.channelID, seq: message.seq, kind: .messageCreated, message: message, createdAt: message.createdAt)
-                hub.publish(channel: message.channelID, seq: message.seq, frame: ServerFrame.event(event))
+                fanout.event(channel: message.channelID, seq: message.seq, frame: ServerFrame.event(event))
             }
             return outcomes.map { .success($0) }
         }
@@ -95,7 +95,7 @@ struct Messaging: Sendable {
         }
         let marker = try await store.markRead(channelID: channelID, userID: userID, seq: seq, now: now())
         let state = try await store.readStates(communityID: community.id, userID: userID)[channelID] ?? ReadState(readSeq: marker, unread: 0)
-        hub.publish(toUser: userID, frame: ServerFrame.read(ref: nil, channel: channelID, state: state), except: connection)
+        fanout.toUser(userID, frame: ServerFrame.read(ref: nil, channel: channelID, state: state), except: connection)
         return state
     }
 
@@ -211,7 +211,7 @@ struct Messaging: Sendable {
     /// Stores a change and publishes its event; a change that changes nothing returns the message as it was.
     private func apply(_ change: MessageChange, to message: Message) async throws -> (Message, seq: Int64?) {
         guard let event = try await store.change(change, now: now()) else { return (message, nil) }
-        hub.publish(channel: event.channelID, seq: event.seq, frame: ServerFrame.event(event))
+        fanout.event(channel: event.channelID, seq: event.seq, frame: ServerFrame.event(event))
         return (event.message, event.seq)
     }
 

@@ -7,7 +7,7 @@ import Foundation
 /// between commit and delivery), pushed live to the user's open connections, listed and marked read.
 struct Notifications: Sendable {
     let store: any ConveneStore
-    let hub: Hub
+    let fanout: Fanout
     let now: @Sendable () -> Date
 
     /// Pushes the notifications a just-committed message caused to their users' connections. The
@@ -17,7 +17,7 @@ struct Notifications: Sendable {
         guard let created = try? await store.notifications(messageID: messageID) else { return }
         for notification in created {
             guard let unread = try? await store.unreadNotificationCount(userID: notification.userID) else { continue }
-            hub.publish(toUser: notification.userID, frame: ServerFrame.notification(notification, unread: unread))
+            fanout.toUser(notification.userID, frame: ServerFrame.notification(notification, unread: unread))
         }
     }
 
@@ -35,7 +35,7 @@ struct Notifications: Sendable {
         if let ids, ids.count > 500 { throw ConveneError.invalid("ids", "Mark at most 500 notifications at a time.") }
         _ = try await store.markNotificationsRead(userID: userID, ids: ids, now: now())
         let unread = try await store.unreadNotificationCount(userID: userID)
-        hub.publish(toUser: userID, frame: ServerFrame.notificationsRead(ids: ids, unread: unread))
+        fanout.toUser(userID, frame: ServerFrame.notificationsRead(ids: ids, unread: unread))
         return unread
     }
 }

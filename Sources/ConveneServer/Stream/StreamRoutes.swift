@@ -163,7 +163,7 @@ struct StreamRoutes {
                 let principal = try await store.principal(userID: auth.user.id)
                 _ = try await messaging.access(.postMessage, channelID: channelID, by: principal)
                 if connection.shouldAnnounceTyping(in: channelID, now: Date()) {
-                    hub.publishEphemeral(
+                    messaging.fanout.ephemeral(
                         channel: channelID, frame: ServerFrame.typing(channel: channelID, user: auth.user.id, name: auth.user.displayName),
                         except: connection.subscriberID)
                 }
