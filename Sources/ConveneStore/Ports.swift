@@ -169,6 +169,9 @@ public protocol NotificationStore: Sendable {
     func notifications(userID: Int64, beforeID: Int64?, unreadOnly: Bool, limit: Int) async throws -> [UserNotification]
     /// The notifications a message caused.
     func notifications(messageID: Int64) async throws -> [UserNotification]
+    /// Mentions added to a stored message (by an edit): a notification for each of `users` the
+    /// message has not notified before. Returns the users notified now.
+    func addMentions(messageID: Int64, users: [Int64], actorID: Int64, now: Date) async throws -> [Int64]
     func unreadNotificationCount(userID: Int64) async throws -> Int
     /// Marks the user's notifications read: those of `ids` (others' ids are ignored), or all
     /// when nil. Returns how many changed.

@@ -75,4 +75,30 @@ struct NotificationsHTTPTests {
             #expect(try await client.call(.get, "/api/v1/notifications").status == .unauthorized)
         }
     }
+
+    @Test("an edit that adds a mention notifies the newly named member once; editing again notifies nobody twice")
+    func mentionsAddedByEdits() async throws {
+        let app = try await TestApp.make()
+        try await app.test { client async throws in
+            let (general, ann, mo, tex) = try await ChannelsHTTPTests.setUp(app, client)
+            let (_, bob) = try await app.user(client, "Bob")
+            _ = try await client.call(.post, "/api/v1/communities/ohio/join", token: bob)
+            let posted = try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "Agenda is up"], token: ann)
+            let id = try #require(posted.object["id"] as? Int)
+            func unread(_ token: String) async throws -> Int? {
+                try await client.call(.get, "/api/v1/notifications", token: token).object["unread_count"] as? Int
+            }
+            #expect(try await unread(bob) == 0)
+            _ = try await client.call(.patch, "/api/v1/messages/\(id)", json: ["body": "Agenda is up, @Bob please review"], token: ann)
+            #expect(try await unread(bob) == 1)
+            let notification = try await client.call(.get, "/api/v1/notifications", token: bob).array("notifications").first
+            #expect(notification?["excerpt"] as? String == "Agenda is up, @Bob please review")
+            _ = try await client.call(.patch, "/api/v1/messages/\(id)", json: ["body": "Agenda is up, @Bob please review, and @Tex"], token: ann)
+            #expect(try await unread(bob) == 1, "a mention already made notified again")
+            #expect(try await unread(tex) == 0, "an edit told a member of another community")
+            _ = try await client.call(.patch, "/api/v1/messages/\(id)", json: ["body": "Agenda is up, @Bob and @Mo please review"], token: ann)
+            #expect(try await unread(mo) == 1)
+            #expect(try await unread(ann) == 0)
+        }
+    }
 }

@@ -182,7 +182,14 @@ struct Messaging: Sendable {
         let (message, community, channel) = try await messageAccess(messageID, by: principal)
         try Policy.require(.editMessage, by: principal, on: target(community, channel, owner: message.authorID == principal.userID))
         let body = try Validation.messageBody(rawBody)
-        return try await apply(.edit(messageID: messageID, editorID: principal.userID!, body: body, bodyHTML: Markdown.html(body)), to: message)
+        let edited = try await apply(.edit(messageID: messageID, editorID: principal.userID!, body: body, bodyHTML: Markdown.html(body)), to: message)
+        // Whoever the edit newly mentions is told, once per message, as a new message would tell them.
+        if edited.seq != nil, !Mentions.keys(in: body).isEmpty {
+            let readers = try await readers(mentionedIn: body, channel: channel, community: community, authorID: message.authorID)
+            let added = try await store.addMentions(messageID: messageID, users: readers, actorID: principal.userID!, now: now())
+            if !added.isEmpty { await notifications.deliver(causedBy: messageID, to: Set(added)) }
+        }
+        return edited
     }
 
     /// Adds (`on`) or takes back the caller's reaction; subscribers get a `reaction.changed` event.

@@ -13,9 +13,9 @@ struct Notifications: Sendable {
     /// Pushes the notifications a just-committed message caused to their users' connections. The
     /// notifications are already stored: a user who is offline, or a push that fails, finds them
     /// in the list.
-    func deliver(causedBy messageID: Int64) async {
+    func deliver(causedBy messageID: Int64, to users: Set<Int64>? = nil) async {
         guard let created = try? await store.notifications(messageID: messageID) else { return }
-        for notification in created {
+        for notification in created where users?.contains(notification.userID) ?? true {
             guard let unread = try? await store.unreadNotificationCount(userID: notification.userID) else { continue }
             fanout.toUser(notification.userID, frame: ServerFrame.notification(notification, unread: unread))
         }

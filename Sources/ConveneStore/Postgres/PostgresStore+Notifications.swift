@@ -29,6 +29,28 @@ extension PostgresStore: NotificationStore {
             .map { try $0.notification() }
     }
 
+    public func addMentions(messageID: Int64, users: [Int64], actorID: Int64, now: Date) async throws -> [Int64] {
+        try await transaction { connection in
+            // The message row lock serialises two edits adding the same mention.
+            guard let message = try await connection.rows("SELECT community_id, channel_id FROM messages WHERE id = \(messageID) FOR UPDATE", self.logger).first
+            else { return [] }
+            let community = try message["community_id"].decode(Int64.self)
+            let channel = try message["channel_id"].decode(Int64.self)
+            var added: [Int64] = []
+            for user in Set(users).sorted() where user != actorID {
+                let inserted = try await connection.count(
+                    """
+                    INSERT INTO notifications (user_id, kind, community_id, channel_id, message_id, actor_id, created_at)
+                    SELECT \(user), \(UserNotification.Kind.mention.rawValue), \(community), \(channel), \(messageID), \(actorID), \(now)
+                    WHERE NOT EXISTS (SELECT 1 FROM notifications WHERE message_id = \(messageID) AND user_id = \(user))
+                    RETURNING 1
+                    """, self.logger)
+                if inserted > 0 { added.append(user) }
+            }
+            return added
+        }
+    }
+
     public func unreadNotificationCount(userID: Int64) async throws -> Int {
         try await rows("SELECT 1 FROM notifications WHERE user_id = \(userID) AND read_at IS NULL").count
     }

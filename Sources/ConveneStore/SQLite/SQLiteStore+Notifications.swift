@@ -31,6 +31,28 @@ extension SQLiteStore: NotificationStore {
         }
     }
 
+    public func addMentions(messageID: Int64, users: [Int64], actorID: Int64, now: Date) async throws -> [Int64] {
+        try await write { db in
+            guard let message = try Row.fetchOne(db, sql: "SELECT community_id, channel_id FROM messages WHERE id = ?", arguments: [messageID]) else {
+                return []
+            }
+            var added: [Int64] = []
+            for user in Set(users).sorted() where user != actorID {
+                try db.execute(
+                    sql: """
+                        INSERT INTO notifications (user_id, kind, community_id, channel_id, message_id, actor_id, created_at)
+                        SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM notifications WHERE message_id = ? AND user_id = ?)
+                        """,
+                    arguments: [
+                        user, UserNotification.Kind.mention.rawValue, message["community_id"] as Int64, message["channel_id"] as Int64, messageID, actorID,
+                        now, messageID, user,
+                    ])
+                if db.changesCount > 0 { added.append(user) }
+            }
+            return added
+        }
+    }
+
     public func unreadNotificationCount(userID: Int64) async throws -> Int {
         try await read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL", arguments: [userID]) ?? 0
