@@ -91,11 +91,6 @@ public final class Hub: Sendable {
         }
     }
 
-    /// How many connections `user` has open on this node.
-    public func connectionCount(ofUser user: Int64) -> Int {
-        users.count(of: user)
-    }
-
     public func watchPresence(_ subscriber: any Subscriber, community: Int64) {
         watchers.add(subscriber, to: community)
     }

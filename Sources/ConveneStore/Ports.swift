@@ -178,7 +178,8 @@ public protocol NotificationStore: Sendable {
     func markNotificationsRead(userID: Int64, ids: [Int64]?, now: Date) async throws -> Int
 }
 
-/// How the nodes sharing a store tell each other what they committed.
+/// How the nodes sharing a store tell each other what they committed. Only a store that several
+/// nodes can share has one (PostgreSQL); a SQLite file serves a single node.
 public protocol EventBus: Sendable {
     /// Sends a short note (under 8 000 bytes) to every node listening on this store.
     func announce(_ note: String) async throws
@@ -187,7 +188,7 @@ public protocol EventBus: Sendable {
     func listen(_ handler: @escaping @Sendable (String) async -> Void) async throws
 }
 
-public typealias ConveneStore = AccountStore & NetworkStore & MessageStore & NotificationStore & EventBus & StoreMaintenance
+public typealias ConveneStore = AccountStore & NetworkStore & MessageStore & NotificationStore & StoreMaintenance
 
 /// Opening, migrating and checking a store.
 public protocol StoreMaintenance: Sendable {

@@ -239,6 +239,8 @@ struct MessageChangesHTTPTests {
             #expect(try await client.call(.get, "/api/v1/messages/\(id)/revisions", token: bob).status == .forbidden)
             let revisions = try await client.call(.get, "/api/v1/messages/\(id)/revisions", token: mo).array("revisions")
             #expect(revisions.map { $0["body"] as? String } == ["first *draft*"])
+            #expect(revisions.first?["replaced_at"] as? String != nil)
+            #expect(revisions.first?["replaced_by"] as? Int == (posted.object["author"] as? [String: Any])?["id"] as? Int)
             #expect(try await client.call(.get, "/api/v1/messages/\(id)/revisions", token: ann).status == .ok)
 
             #expect(try await client.call(.delete, "/api/v1/messages/\(id)", token: bob).status == .forbidden)

@@ -3,7 +3,7 @@ import ConveneRealtime
 import ConveneStore
 import Foundation
 
-/// Channels and messages: one function per operation, shared by HTTP and (next) the stream.
+/// Channels and messages: one function per operation, shared by HTTP and the stream.
 /// Sends go through one group committer, so sends that arrive together share a transaction.
 struct Messaging: Sendable {
     let store: any ConveneStore

@@ -133,7 +133,16 @@ struct NetworkDirectory: Sendable {
 
     /// The community, or 404 when it does not exist or the caller may not see it.
     func readable(slug: String, by principal: Principal) async throws -> Community {
-        guard let community = try await store.community(slug: slug) else { throw ConveneError.notFound("The community") }
+        try readable(try await store.community(slug: slug), by: principal)
+    }
+
+    /// The same, by id (the stream names communities by id).
+    func readable(id: Int64, by principal: Principal) async throws -> Community {
+        try readable(try await store.community(id: id), by: principal)
+    }
+
+    private func readable(_ found: Community?, by principal: Principal) throws -> Community {
+        guard let community = found else { throw ConveneError.notFound("The community") }
         try Policy.require(.readCommunity, by: principal, on: target(community))
         return community
     }

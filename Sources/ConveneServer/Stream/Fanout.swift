@@ -4,11 +4,12 @@ import ConveneStore
 import Foundation
 import Logging
 
-/// Where live frames go: this node's hub at once, and, through the store's event bus, every
-/// other node's. One ordered queue carries the notes out, so a node hears another's notes in the
-/// order they were made. A channel event travels as `{channel, seq}` and is read back from the
-/// store by each node that has subscribers there (the subscription cursor re-reads on any gap);
-/// frames for a user, and typing, travel whole.
+/// Where live frames go: this node's hub at once, and, when the store is shared by several nodes
+/// (it has an event bus), every other node's. One ordered queue carries the notes out, so a node
+/// hears another's notes in the order they were made. A channel event travels as
+/// `{channel, seq}` and is read back from the store by each node that has subscribers there (the
+/// subscription cursor re-reads on any gap); frames for a user, and typing, travel whole. With a
+/// single-node store nothing is encoded or queued.
 final class Fanout: Sendable {
     struct Note: Codable {
         var origin: String
@@ -20,6 +21,7 @@ final class Fanout: Sendable {
 
     let hub: Hub
     private let store: any ConveneStore
+    private let bus: (any EventBus)?
     private let logger: Logger
     /// This node, so that it ignores its own notes.
     let node = UUID().uuidString
@@ -29,6 +31,7 @@ final class Fanout: Sendable {
     init(hub: Hub, store: any ConveneStore, logger: Logger) {
         self.hub = hub
         self.store = store
+        bus = store as? any EventBus
         self.logger = logger
         (queue, outgoing) = AsyncStream<String>.makeStream()
     }
@@ -52,27 +55,28 @@ final class Fanout: Sendable {
     }
 
     private func send(_ note: Note) {
-        guard let data = try? JSONEncoder().encode(note) else { return }
+        guard bus != nil, let data = try? JSONEncoder().encode(note) else { return }
         outgoing.yield(String(decoding: data, as: UTF8.self))
     }
 
-    /// Carries notes out and brings other nodes' in, until cancelled. A lost listening connection
-    /// is re-opened after a second.
+    /// Carries notes out and brings other nodes' in, until cancelled; returns at once for a
+    /// single-node store. A lost listening connection is re-opened after a second.
     func run() async {
+        guard let bus else { return }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { [queue, store, logger] in
+            group.addTask { [queue, logger] in
                 for await note in queue {
                     do {
-                        try await store.announce(note)
+                        try await bus.announce(note)
                     } catch {
                         logger.error("event bus: announce failed", metadata: ["error": "\(error)"])
                     }
                 }
             }
-            group.addTask { [store, logger] in
+            group.addTask { [logger] in
                 while !Task.isCancelled {
                     do {
-                        try await store.listen { [weak self] text in await self?.receive(text) }
+                        try await bus.listen { [weak self] text in await self?.receive(text) }
                     } catch {
                         if Task.isCancelled { return }
                         logger.error("event bus: listening failed; listening again in 1 s", metadata: ["error": "\(error)"])
@@ -82,11 +86,6 @@ final class Fanout: Sendable {
             }
             await group.waitForAll()
         }
-    }
-
-    /// Stops carrying notes (the node is shutting down).
-    func finish() {
-        outgoing.finish()
     }
 
     private func receive(_ text: String) async {

@@ -187,8 +187,7 @@ struct StreamRoutes {
             case "watch_presence":
                 let communityID = try frame.require(frame.community, "community")
                 let principal = try await store.principal(userID: auth.user.id)
-                guard let community = try await store.community(id: communityID) else { throw ConveneError.notFound("The community") }
-                try Policy.require(.readCommunity, by: principal, on: messaging.directory.target(community))
+                let community = try await messaging.directory.readable(id: communityID, by: principal)
                 try Policy.require(.listMembers, by: principal, on: messaging.directory.target(community))
                 connection.watchPresence(community: communityID, true)
                 connection.send(ServerFrame.presenceState(ref: ref, community: communityID, entries: presence.snapshot(community: communityID)))

@@ -1,4 +1,4 @@
-import ConveneCore
+public import ConveneCore
 import Foundation
 import PostgresNIO
 

@@ -48,12 +48,6 @@ struct ChannelRoutes {
         var unreadCount: Int
     }
 
-    struct RevisionView: Encodable {
-        var body: String
-        var replacedAt: Date
-        var replacedBy: Int64
-    }
-
     struct HistoryResponse: Encodable {
         var messages: [MessageView]
         var hasMore: Bool
@@ -110,7 +104,7 @@ struct ChannelRoutes {
             _ = try context.requireAuth()
             let id = try request.id("id", context: context, what: "The message")
             let revisions = try await messaging.revisions(messageID: id, by: try await accounts.principal(context.auth))
-            return try JSON.response(["revisions": revisions.map { RevisionView(body: $0.body, replacedAt: $0.replacedAt, replacedBy: $0.replacedBy) }])
+            return try JSON.response(["revisions": revisions])
         }
         router.post("/api/v1/messages/{id}/reactions") { request, context in
             _ = try context.requireAuth()
