@@ -32,6 +32,10 @@ final class SubscriberSets: Sendable {
         sets.withLock { $0[key].map { Array($0.values) } ?? [] }
     }
 
+    var keys: [Int64] {
+        sets.withLock { Array($0.keys) }
+    }
+
     func count(of key: Int64) -> Int {
         sets.withLock { $0[key]?.count ?? 0 }
     }
@@ -69,6 +73,11 @@ public final class Hub: Sendable {
         for subscriber in channels.members(of: channel) where subscriber.subscriberID != sender {
             subscriber.deliverEphemeral(channel: channel, frame: frame)
         }
+    }
+
+    /// The channels with at least one subscriber.
+    public func subscribedChannels() -> [Int64] {
+        channels.keys
     }
 
     public func subscriberCount(of channel: Int64) -> Int {

@@ -12,8 +12,13 @@ public enum PresenceStatus: String, Sendable, Codable {
 /// that differ from what was last published, so changes in between collapse into one (a quick
 /// reconnect, online→away→online), and a user whose last connection closed stays as they were
 /// for a grace period before going offline.
+///
+/// With several nodes, each board also holds what the other nodes announced of their own
+/// connections (`remote(node:changes:)`), and publishes the best of them: a user online on any
+/// node is online (`online` over `away` over `offline`). Its own connections' changes wait in
+/// `takeAnnouncements()` for the other nodes; a node that falls silent is `forget`-ten.
 public struct PresenceBoard: Sendable {
-    public struct Change: Sendable, Hashable {
+    public struct Change: Sendable, Hashable, Codable {
         public var user: Int64
         public var name: String
         public var communities: [Int64]
@@ -49,8 +54,15 @@ public struct PresenceBoard: Sendable {
     }
 
     private var people: [Int64: Person] = [:]
-    /// The status watchers were last told, per user; absent means offline.
-    private var published: [Int64: PresenceStatus] = [:]
+    /// This node's own status of each user, as last announced; absent means offline.
+    private var local: [Int64: Change] = [:]
+    /// What the other nodes announced of their connections, by node.
+    private var remote: [String: [Int64: Change]] = [:]
+    /// What watchers were last told, per user; absent means offline.
+    private var published: [Int64: Change] = [:]
+    /// Users whose remote statuses changed since the last flush.
+    private var touched: Set<Int64> = []
+    private var announcements: [Change] = []
     /// How long a user without connections keeps their status before going offline.
     public let grace: TimeInterval
 
@@ -80,9 +92,27 @@ public struct PresenceBoard: Sendable {
         people[user]?.chosen = status
     }
 
+    /// Another node's announced changes of its own connections.
+    public mutating func remote(node: String, changes: [Change]) {
+        for change in changes {
+            remote[node, default: [:]][change.user] = change.status == .offline ? nil : change
+            touched.insert(change.user)
+        }
+    }
+
+    /// A node that stopped answering: its users count as gone from it.
+    public mutating func forget(node: String) {
+        guard let users = remote.removeValue(forKey: node) else { return }
+        touched.formUnion(users.keys)
+    }
+
+    /// The nodes whose announcements the board holds.
+    public var remoteNodes: Set<String> { Set(remote.keys) }
+
     /// The changes to publish now, each user once, with the communities to tell.
     public mutating func flush(now: Date) -> [Change] {
-        var changes: [Change] = []
+        var users = touched
+        touched = []
         for (user, person) in people {
             let status: PresenceStatus
             if let gone = person.goneSince {
@@ -92,12 +122,46 @@ public struct PresenceBoard: Sendable {
             } else {
                 status = person.chosen
             }
-            if status != published[user] ?? .offline {
-                changes.append(Change(user: user, name: person.name, communities: person.communities.sorted(), status: status))
+            guard status != local[user]?.status ?? .offline else { continue }
+            let change = Change(user: user, name: person.name, communities: person.communities.sorted(), status: status)
+            announcements.append(change)
+            local[user] = status == .offline ? nil : change
+            users.insert(user)
+        }
+        var changes: [Change] = []
+        for user in users {
+            let candidates = ([local[user]] + remote.values.map { $0[user] }).compactMap { $0 }
+            let best = candidates.max { Self.rank($0.status) < Self.rank($1.status) }
+            if let best {
+                let shown = Change(
+                    user: user, name: best.name, communities: Array(Set(candidates.flatMap(\.communities))).sorted(), status: best.status)
+                if best.status != published[user]?.status { changes.append(shown) }
+                published[user] = shown
+            } else if let before = published.removeValue(forKey: user) {
+                changes.append(Change(user: user, name: before.name, communities: before.communities, status: .offline))
             }
-            published[user] = status == .offline ? nil : status
         }
         return changes.sorted { $0.user < $1.user }
+    }
+
+    /// This node's own changes made by flushes since the last call, for the other nodes.
+    public mutating func takeAnnouncements() -> [Change] {
+        defer { announcements = [] }
+        return announcements
+    }
+
+    /// Every user this node itself shows online or away: what a node that just started listening
+    /// needs to hear.
+    public var localState: [Change] {
+        local.values.sorted { $0.user < $1.user }
+    }
+
+    private static func rank(_ status: PresenceStatus) -> Int {
+        switch status {
+        case .online: 2
+        case .away: 1
+        case .offline: 0
+        }
     }
 
     /// When the earliest pending offline falls due, if any.
@@ -107,9 +171,8 @@ public struct PresenceBoard: Sendable {
 
     /// Who is published as online or away in a community.
     public func snapshot(community: Int64) -> [Entry] {
-        published.compactMap { user, status in
-            guard let person = people[user], person.communities.contains(community) else { return nil }
-            return Entry(user: user, name: person.name, status: status)
-        }.sorted { $0.user < $1.user }
+        published.values.filter { $0.communities.contains(community) }
+            .map { Entry(user: $0.user, name: $0.name, status: $0.status) }
+            .sorted { $0.user < $1.user }
     }
 }

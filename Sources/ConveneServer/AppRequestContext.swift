@@ -2,6 +2,7 @@ public import Hummingbird
 public import HummingbirdWebSocket
 public import NIOCore
 public import ConveneCore
+import Foundation
 
 /// Who made the request, once the authentication middleware has looked.
 public struct Authenticated: Sendable {
@@ -27,12 +28,34 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext, We
         channel = source.channel
     }
 
-    /// The caller's address as a string, for throttling and logs.
-    public var clientAddress: String {
+    /// The connection's peer address as a string.
+    public var peerAddress: String {
         switch remoteAddress {
         case .v4(let address): address.host
         case .v6(let address): address.host
         case .unixDomainSocket, .none: "local"
         }
+    }
+}
+
+/// Who the client is when proxies stand between it and the node.
+enum ClientAddress {
+    /// The client's address: the peer's, unless the peer is a trusted proxy, when the
+    /// `X-Forwarded-For` entries are read from the right (the ones the trusted proxies appended)
+    /// and the first that is not a trusted proxy is the client. Entries left of it were written by
+    /// the client and are not believed.
+    static func resolve(peer: String, forwardedFor: [String], trusted: Set<String>) -> String {
+        guard !trusted.isEmpty, let peerIP = normalized(peer), trusted.contains(peerIP) else { return peer }
+        let entries = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        for entry in entries.reversed() {
+            guard let address = normalized(entry) else { return peer }
+            if !trusted.contains(address) { return address }
+        }
+        return peer
+    }
+
+    /// An IP address in its canonical text form, or nil when `text` is not one.
+    static func normalized(_ text: String) -> String? {
+        (try? SocketAddress(ipAddress: text, port: 0))?.ipAddress
     }
 }

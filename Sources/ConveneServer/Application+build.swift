@@ -41,10 +41,11 @@ public struct ConveneServices: Sendable {
             commonPasswords: resources.commonPasswords, now: now)
         directory = NetworkDirectory(store: store, now: now)
         hub = Hub()
-        fanout = Fanout(hub: hub, store: store, logger: Logger(label: "convene.bus"))
         metrics = ServerMetrics(streamLimit: settings.streamConnections > 0 ? settings.streamConnections : ServerMetrics.defaultStreamLimit())
-        presence = Presence(hub: hub, grace: TimeInterval(settings.presenceGraceSeconds))
-        tickets = StreamTickets()
+        fanout = Fanout(
+            hub: hub, store: store, metrics: metrics, presenceGrace: TimeInterval(settings.presenceGraceSeconds), logger: Logger(label: "convene.bus"))
+        presence = fanout.presence
+        tickets = StreamTickets(store: store)
         notifications = Notifications(store: store, fanout: fanout, now: now)
         messaging = Messaging(
             store: store, directory: directory, fanout: fanout, notifications: notifications, metrics: metrics,

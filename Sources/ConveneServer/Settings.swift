@@ -27,6 +27,8 @@ public struct Settings: Sendable, Equatable {
     public var bcryptCost = 12
     /// Origins allowed for browser requests and stream upgrades besides the server's own.
     public var allowedOrigins: [String] = []
+    /// Proxies (IP addresses) whose `X-Forwarded-For` names the client; from anyone else it is ignored.
+    public var trustedProxies: [String] = []
     public var loginFailuresPerAccount = 5
     public var loginFailuresPerAddress = 50
     public var loginWindowSeconds = 900
@@ -68,6 +70,7 @@ public struct Settings: Sendable, Equatable {
         sessionAbsoluteDays = reader.int(forKey: "sessions.absolute_days", default: d.sessionAbsoluteDays)
         bcryptCost = reader.int(forKey: "security.bcrypt_cost", default: d.bcryptCost)
         allowedOrigins = reader.stringArray(forKey: "security.allowed_origins", default: d.allowedOrigins)
+        trustedProxies = reader.stringArray(forKey: "security.trusted_proxies", default: d.trustedProxies)
         loginFailuresPerAccount = reader.int(forKey: "security.login_failures_per_account", default: d.loginFailuresPerAccount)
         loginFailuresPerAddress = reader.int(forKey: "security.login_failures_per_address", default: d.loginFailuresPerAddress)
         loginWindowSeconds = reader.int(forKey: "security.login_window_seconds", default: d.loginWindowSeconds)
@@ -91,6 +94,9 @@ public struct Settings: Sendable, Equatable {
         guard sessionAbsoluteDays > 0 else { throw .invalid("sessions.absolute_days", "sessions.absolute_days must be positive.") }
         guard loginFailuresPerAccount > 0, loginFailuresPerAddress > 0, loginWindowSeconds > 0 else {
             throw .invalid("security", "Login throttling limits must be positive.")
+        }
+        for proxy in trustedProxies where ClientAddress.normalized(proxy) == nil {
+            throw .invalid("security.trusted_proxies", "security.trusted_proxies must list IP addresses; \(proxy) is not one.")
         }
         guard maxBodyBytes >= 1024 else { throw .invalid("limits.body_bytes", "limits.body_bytes must be at least 1024.") }
         guard maxFrameBytes >= 1024 else { throw .invalid("limits.frame_bytes", "limits.frame_bytes must be at least 1024.") }

@@ -81,6 +81,10 @@ public protocol AccountStore: Sendable {
     /// The live session for a token hash, its idle time refreshed; nil when unknown, idle too long or expired.
     func session(tokenHash: String, now: Date, idleTimeout: TimeInterval) async throws -> (session: Session, user: User)?
     func deleteSession(tokenHash: String) async throws
+    /// Keeps a single-use stream ticket (its hash) for the session with `tokenHash`, and drops expired ones.
+    func createStreamTicket(ticketHash: String, tokenHash: String, now: Date, expiresAt: Date) async throws
+    /// Consumes a ticket: the session token hash it stands for, or nil when unknown, used or expired.
+    func redeemStreamTicket(ticketHash: String, now: Date) async throws -> String?
     func createInvite(codeHash: String, communityID: Int64?, createdBy: Int64?, email: String?, now: Date, expiresAt: Date) async throws
         -> Invite
     /// Everything `Policy` needs to know about a user.
@@ -183,9 +187,12 @@ public protocol NotificationStore: Sendable {
 public protocol EventBus: Sendable {
     /// Sends a short note (under 8 000 bytes) to every node listening on this store.
     func announce(_ note: String) async throws
-    /// Calls `handler` with each note any node announces, in the order announced, until the
-    /// task is cancelled (or the connection it listens on fails: then it throws).
-    func listen(_ handler: @escaping @Sendable (String) async -> Void) async throws
+    /// Calls `listening` once listening has begun, then `handler` with each note any node
+    /// announces, in the order announced, until the task is cancelled (or the connection it
+    /// listens on fails: then it throws).
+    func listen(listening: @escaping @Sendable () async -> Void, handler: @escaping @Sendable (String) async -> Void) async throws
+    /// The last seq of each of these channels (those that exist).
+    func lastSeqs(channelIDs: [Int64]) async throws -> [Int64: Int64]
 }
 
 public typealias ConveneStore = AccountStore & NetworkStore & MessageStore & NotificationStore & StoreMaintenance

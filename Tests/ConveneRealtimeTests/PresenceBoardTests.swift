@@ -54,4 +54,47 @@ struct PresenceBoardTests {
         board.disconnect(user: 1, connection: 100, now: start)
         #expect(board.flush(now: start.addingTimeInterval(2)).isEmpty)
     }
+
+    @Test("a user online on another node stays online here when their connection to this node closes")
+    func otherNodeKeepsUserOnline() {
+        var board = PresenceBoard(grace: 0)
+        board.connect(user: 1, name: "Ann", communities: [3], connection: 100)
+        #expect(board.flush(now: start).map(\.status) == [.online])
+        #expect(board.takeAnnouncements() == [.init(user: 1, name: "Ann", communities: [3], status: .online)])
+        board.remote(node: "b", changes: [.init(user: 1, name: "Ann", communities: [3], status: .online)])
+        #expect(board.flush(now: start).isEmpty, "already online")
+        board.disconnect(user: 1, connection: 100, now: start)
+        #expect(board.flush(now: start.addingTimeInterval(1)).isEmpty, "still online on node b")
+        #expect(board.takeAnnouncements().map(\.status) == [.offline], "node b must hear this node no longer has Ann")
+        #expect(board.snapshot(community: 3).map(\.user) == [1])
+        board.remote(node: "b", changes: [.init(user: 1, name: "Ann", communities: [3], status: .offline)])
+        #expect(board.flush(now: start.addingTimeInterval(2)) == [.init(user: 1, name: "Ann", communities: [3], status: .offline)])
+        #expect(board.snapshot(community: 3).isEmpty)
+    }
+
+    @Test("another node's users appear and go; the best status of all nodes shows; a forgotten node's users go offline")
+    func remoteUsers() {
+        var board = PresenceBoard(grace: 10)
+        board.remote(node: "b", changes: [.init(user: 2, name: "Bob", communities: [3], status: .away)])
+        #expect(board.flush(now: start) == [.init(user: 2, name: "Bob", communities: [3], status: .away)])
+        #expect(board.takeAnnouncements().isEmpty, "another node's users are not announced again")
+        board.remote(node: "c", changes: [.init(user: 2, name: "Bob", communities: [3, 4], status: .online)])
+        #expect(board.flush(now: start) == [.init(user: 2, name: "Bob", communities: [3, 4], status: .online)])
+        #expect(board.snapshot(community: 4) == [.init(user: 2, name: "Bob", status: .online)])
+        board.forget(node: "c")
+        #expect(board.flush(now: start).map(\.status) == [.away])
+        #expect(board.remoteNodes == ["b"])
+        board.forget(node: "b")
+        #expect(board.flush(now: start) == [.init(user: 2, name: "Bob", communities: [3], status: .offline)])
+        #expect(board.snapshot(community: 3).isEmpty)
+    }
+
+    @Test("this node's state, for a node that starts listening, holds only its own users")
+    func localState() {
+        var board = PresenceBoard(grace: 10)
+        board.connect(user: 1, name: "Ann", communities: [3], connection: 100)
+        board.remote(node: "b", changes: [.init(user: 2, name: "Bob", communities: [3], status: .online)])
+        _ = board.flush(now: start)
+        #expect(board.localState == [.init(user: 1, name: "Ann", communities: [3], status: .online)])
+    }
 }

@@ -158,6 +158,46 @@ struct AccountsHTTPTests {
         }
     }
 
+    @Test("behind a trusted proxy, throttling counts the client named by X-Forwarded-For; from anyone else the header changes nothing")
+    func forwardedFor() async throws {
+        let forwarded = HTTPField.Name("X-Forwarded-For")!
+        for trusted in [true, false] {
+            let app = try await TestApp.make {
+                $0.loginFailuresPerAddress = 3
+                $0.trustedProxies = trusted ? ["127.0.0.1"] : []
+            }
+            try await app.live { client, _ async throws in
+                _ = try await app.user(client, "Ann")
+                for index in 0..<3 {
+                    let reply = try await client.call(
+                        .post, "/api/v1/auth/login", json: ["email": "u\(index)@example.org", "password": "guess guess guess"],
+                        headers: [forwarded: "198.51.100.7, 203.0.113.\(trusted ? 5 : index)"])
+                    #expect(reply.status == .unauthorized)
+                }
+                let again = try await client.call(
+                    .post, "/api/v1/auth/login", json: ["email": "x@example.org", "password": "guess guess guess"],
+                    headers: [forwarded: "203.0.113.5"])
+                #expect(again.status == .tooManyRequests, "the throttled address tried again")
+                let other = try await client.call(
+                    .post, "/api/v1/auth/login", json: ["email": "ann@example.org", "password": Self.password],
+                    headers: [forwarded: "203.0.113.6"])
+                #expect(other.status == (trusted ? .ok : .tooManyRequests), "trusted: \(trusted)")
+            }
+        }
+    }
+
+    @Test("the client address is the last forwarded entry that is not a trusted proxy, and only a trusted peer is believed")
+    func clientAddressResolution() {
+        let trusted: Set<String> = ["10.0.0.2", "10.0.0.3"]
+        #expect(ClientAddress.resolve(peer: "10.0.0.2", forwardedFor: ["1.2.3.4, 5.6.7.8"], trusted: trusted) == "5.6.7.8")
+        #expect(ClientAddress.resolve(peer: "10.0.0.2", forwardedFor: ["1.2.3.4", "5.6.7.8, 10.0.0.3"], trusted: trusted) == "5.6.7.8")
+        #expect(ClientAddress.resolve(peer: "10.0.0.9", forwardedFor: ["5.6.7.8"], trusted: trusted) == "10.0.0.9", "an untrusted peer")
+        #expect(ClientAddress.resolve(peer: "10.0.0.2", forwardedFor: [], trusted: trusted) == "10.0.0.2")
+        #expect(ClientAddress.resolve(peer: "10.0.0.2", forwardedFor: ["1.2.3.4, not-an-address"], trusted: trusted) == "10.0.0.2")
+        #expect(ClientAddress.resolve(peer: "10.0.0.2", forwardedFor: ["2001:DB8::1"], trusted: trusted) == "2001:db8::1")
+        #expect(ClientAddress.normalized("nginx") == nil)
+    }
+
     @Test("a session ends after the idle limit and at its absolute expiry")
     func sessionExpiry() async throws {
         let app = try await TestApp.make {

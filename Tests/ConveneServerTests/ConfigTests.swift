@@ -49,6 +49,7 @@ struct ConfigTests {
         ("CONVENE_LOG_FORMAT", "xml", "log.format"),
         ("CONVENE_SECURITY_BCRYPT_COST", "2", "security.bcrypt_cost"),
         ("CONVENE_DATABASE_URL", "mysql://x", "database.url"),
+        ("CONVENE_SECURITY_TRUSTED_PROXIES", "nginx", "security.trusted_proxies"),
     ])
     func badValues(variable: String, value: String, key: String) async throws {
         let reader = try await ConfigReader.convene(configFile: Self.file, environment: [variable: value])

@@ -6,7 +6,8 @@ import NIOWebSocket
 import Synchronization
 
 /// A test's WebSocket client: frames go out with `send`, come back parsed with `next`.
-final class StreamClient {
+/// Used by one task at a time (a test may hand it into a nested server's closure), hence unchecked.
+final class StreamClient: @unchecked Sendable {
     private let incoming: AsyncStream<String>.Continuation
     private let outgoing: AsyncStream<String>.Continuation
     private var iterator: AsyncStream<String>.AsyncIterator
@@ -76,6 +77,15 @@ final class StreamClient {
         while let frame = await next(timeout: timeout) {
             frames.append(frame)
             if frame["op"] as? String == op { break }
+        }
+        return frames
+    }
+
+    /// The first `count` frames whose op is in `ops` (others skipped), or fewer when the stream ends.
+    func framesCollecting(ops: Set<String>, count: Int, timeout: Double = 20) async -> [[String: Any]] {
+        var frames: [[String: Any]] = []
+        while frames.count < count, let frame = await next(timeout: timeout) {
+            if let op = frame["op"] as? String, ops.contains(op) { frames.append(frame) }
         }
         return frames
     }

@@ -26,7 +26,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             }
             context.auth = auth
         } else if request.uri.path == "/api/v1/stream", let ticket = request.uri.queryParameters.get("ticket") {
-            guard let hash = tickets.redeem(ticket, now: accounts.now()), let auth = try await accounts.authenticate(tokenHash: hash, via: .ticket) else {
+            guard let hash = try await tickets.redeem(ticket, now: accounts.now()), let auth = try await accounts.authenticate(tokenHash: hash, via: .ticket) else {
                 throw ConveneError(.unauthenticated, "That stream ticket is unknown, used or expired.")
             }
             context.auth = auth

@@ -23,6 +23,14 @@ final class ServerMetrics: Sendable {
         case error
     }
 
+    /// Why a note for the other nodes was not sent.
+    enum BusDrop: String, CaseIterable, Sendable {
+        /// The node's outgoing queue was full.
+        case queueFull = "queue_full"
+        /// It was longer than a PostgreSQL notification may be.
+        case tooLarge = "too_large"
+    }
+
     private let registry: PrometheusCollectorRegistry
     private let streamsOpenGauge: Gauge
     private let streamsOpened: Counter
@@ -30,6 +38,8 @@ final class ServerMetrics: Sendable {
     private let streamsRefused: Counter
     private let messagesCommitted: Counter
     private let responses: [Int: Counter]
+    private let busNotesDropped: [BusDrop: Counter]
+    private let busRecovered: Counter
     private let openStreams = Atomic(0)
     /// Stream connections this node accepts at once; more are refused at the upgrade.
     let streamLimit: Int
@@ -51,7 +61,21 @@ final class ServerMetrics: Sendable {
             uniqueKeysWithValues: (1...5).map { kind in
                 (kind, registry.makeCounter(name: "convene_http_responses_total", labels: [("status", "\(kind)xx")], help: "HTTP responses, by status class."))
             })
+        busNotesDropped = Dictionary(
+            uniqueKeysWithValues: BusDrop.allCases.map { reason in
+                (reason, registry.makeCounter(name: "convene_bus_notes_dropped_total", labels: [("reason", reason.rawValue)], help: "Notes for the other nodes not sent, by reason."))
+            })
+        busRecovered = registry.makeCounter(
+            name: "convene_bus_events_recovered_total", help: "Channel events this node found in the store that no note had announced to it (a missed notification).")
         streamsOpenGauge.set(Int64(0))
+    }
+
+    func busNoteDropped(_ reason: BusDrop) {
+        busNotesDropped[reason]?.increment()
+    }
+
+    func busEventRecovered() {
+        busRecovered.increment()
     }
 
     /// Whether one more stream may open; counts a refusal when not.

@@ -3,13 +3,22 @@ import ConveneRealtime
 import ConveneStore
 import Foundation
 import Logging
+import Synchronization
 
 /// Where live frames go: this node's hub at once, and, when the store is shared by several nodes
 /// (it has an event bus), every other node's. One ordered queue carries the notes out, so a node
 /// hears another's notes in the order they were made. A channel event travels as
 /// `{channel, seq}` and is read back from the store by each node that has subscribers there (the
-/// subscription cursor re-reads on any gap); frames for a user, and typing, travel whole. With a
-/// single-node store nothing is encoded or queued.
+/// subscription cursor re-reads on any gap); frames for a user, and typing, travel whole; presence
+/// travels as each node's own changes, merged by every node's board. With a single-node store
+/// nothing is encoded or queued.
+///
+/// A note can be missed (the listening connection was lost, the queue was full): every `sweep`
+/// compares the last seq of each channel this node has subscribers in with the last it published,
+/// and publishes what the store has beyond it, so a missed note costs latency, never a message.
+/// Each node says it is alive every `heartbeat`; one not heard for `silence` is forgotten by the
+/// others' presence boards. A node that (re)starts listening says hello, and the others answer
+/// with their users' presence.
 final class Fanout: Sendable {
     struct Note: Codable {
         var origin: String
@@ -17,27 +26,55 @@ final class Fanout: Sendable {
         var seq: Int64?
         var user: Int64?
         var frame: String?
+        var presence: [PresenceBoard.Change]?
+        var hello: Bool?
+        var alive: Bool?
     }
 
     let hub: Hub
+    let presence: Presence
     private let store: any ConveneStore
     private let bus: (any EventBus)?
+    private let metrics: ServerMetrics
     private let logger: Logger
     /// This node, so that it ignores its own notes.
-    let node = UUID().uuidString
+    let node: String
     private let outgoing: AsyncStream<String>.Continuation
     private let queue: AsyncStream<String>
+    /// The highest seq published on this node, per channel.
+    private let published = Mutex<[Int64: Int64]>([:])
+    /// When each other node was last heard from.
+    private let heard = Mutex<[String: ContinuousClock.Instant]>([:])
 
-    init(hub: Hub, store: any ConveneStore, logger: Logger) {
+    /// Notes waiting to go out before new ones are dropped (and left to the sweep).
+    static let queueLimit = 10_000
+    /// The longest note PostgreSQL's NOTIFY carries (its limit is 8000 bytes).
+    static let payloadLimit = 7_900
+    static let sweepInterval: Duration = .seconds(5)
+    static let heartbeat: Duration = .seconds(10)
+    static let silence: Duration = .seconds(30)
+
+    init(hub: Hub, store: any ConveneStore, metrics: ServerMetrics, presenceGrace: TimeInterval, logger: Logger) {
+        let node = UUID().uuidString
+        let bus = store as? any EventBus
+        let (queue, outgoing) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingOldest(Self.queueLimit))
         self.hub = hub
         self.store = store
-        bus = store as? any EventBus
+        self.bus = bus
+        self.metrics = metrics
         self.logger = logger
-        (queue, outgoing) = AsyncStream<String>.makeStream()
+        self.node = node
+        self.queue = queue
+        self.outgoing = outgoing
+        presence = Presence(hub: hub, grace: presenceGrace) { changes in
+            guard bus != nil else { return }
+            Self.enqueue(presence: changes, origin: node, into: outgoing, metrics: metrics, logger: logger)
+        }
     }
 
     /// A committed channel event, encoded once.
     func event(channel: Int64, seq: Int64, frame: String) {
+        published.withLock { $0[channel] = max($0[channel] ?? 0, seq) }
         hub.publish(channel: channel, seq: seq, frame: frame)
         send(Note(origin: node, channel: channel, seq: seq))
     }
@@ -55,12 +92,46 @@ final class Fanout: Sendable {
     }
 
     private func send(_ note: Note) {
-        guard bus != nil, let data = try? JSONEncoder().encode(note) else { return }
-        outgoing.yield(String(decoding: data, as: UTF8.self))
+        guard bus != nil else { return }
+        Self.enqueue(note, into: outgoing, metrics: metrics, logger: logger)
+    }
+
+    private static func enqueue(_ note: Note, into outgoing: AsyncStream<String>.Continuation, metrics: ServerMetrics, logger: Logger) {
+        guard let data = try? JSONEncoder().encode(note) else { return }
+        guard data.count <= payloadLimit else {
+            metrics.busNoteDropped(.tooLarge)
+            logger.warning("event bus: a note too long for NOTIFY was not sent", metadata: ["bytes": "\(data.count)"])
+            return
+        }
+        if case .dropped = outgoing.yield(String(decoding: data, as: UTF8.self)) {
+            metrics.busNoteDropped(.queueFull)
+        }
+    }
+
+    /// Presence changes in as few notes as fit NOTIFY's limit.
+    private static func enqueue(
+        presence changes: [PresenceBoard.Change], origin: String, into outgoing: AsyncStream<String>.Continuation, metrics: ServerMetrics,
+        logger: Logger
+    ) {
+        var chunk: [PresenceBoard.Change] = []
+        var bytes = 0
+        for change in changes {
+            // A change's share of a note: its fields, the name escaped at most 6× over, the communities.
+            let size = 80 + change.name.utf8.count * 6 + change.communities.count * 21
+            if !chunk.isEmpty && bytes + size > payloadLimit - 200 {
+                enqueue(Note(origin: origin, presence: chunk), into: outgoing, metrics: metrics, logger: logger)
+                chunk = []
+                bytes = 0
+            }
+            chunk.append(change)
+            bytes += size
+        }
+        if !chunk.isEmpty { enqueue(Note(origin: origin, presence: chunk), into: outgoing, metrics: metrics, logger: logger) }
     }
 
     /// Carries notes out and brings other nodes' in, until cancelled; returns at once for a
-    /// single-node store. A lost listening connection is re-opened after a second.
+    /// single-node store. A lost listening connection is re-opened after a second, and followed by
+    /// a sweep and a hello.
     func run() async {
         guard let bus else { return }
         await withTaskGroup(of: Void.self) { group in
@@ -76,7 +147,13 @@ final class Fanout: Sendable {
             group.addTask { [logger] in
                 while !Task.isCancelled {
                     do {
-                        try await bus.listen { [weak self] text in await self?.receive(text) }
+                        try await bus.listen { [weak self] in
+                            guard let self else { return }
+                            self.send(Note(origin: self.node, hello: true))
+                            await self.sweep()
+                        } handler: { [weak self] text in
+                            await self?.receive(text)
+                        }
                     } catch {
                         if Task.isCancelled { return }
                         logger.error("event bus: listening failed; listening again in 1 s", metadata: ["error": "\(error)"])
@@ -84,19 +161,86 @@ final class Fanout: Sendable {
                     }
                 }
             }
+            group.addTask { [weak self] in
+                var lastBeat = ContinuousClock.now
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: Self.sweepInterval)
+                    guard let self, !Task.isCancelled else { return }
+                    await self.sweep()
+                    if ContinuousClock.now - lastBeat >= Self.heartbeat {
+                        lastBeat = .now
+                        self.send(Note(origin: self.node, alive: true))
+                        self.forgetSilentNodes()
+                    }
+                }
+            }
             await group.waitForAll()
+        }
+    }
+
+    /// Publishes, for each channel with subscribers here, the store's last event when this node
+    /// has not published it (the subscribers' cursors read back any gap before it).
+    func sweep() async {
+        guard let bus else { return }
+        let channels = hub.subscribedChannels()
+        published.withLock { published in
+            let live = Set(channels)
+            published = published.filter { live.contains($0.key) }
+        }
+        guard !channels.isEmpty else { return }
+        do {
+            let last = try await bus.lastSeqs(channelIDs: channels)
+            for (channel, seq) in last where seq > 0 {
+                let mine = published.withLock { $0[channel] }
+                guard seq > mine ?? 0 else { continue }
+                // A channel first swept here may just have had no note yet; past that, a note was missed.
+                if try await publishStored(channel: channel, seq: seq), mine != nil { metrics.busEventRecovered() }
+            }
+        } catch {
+            logger.error("event bus: sweep failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Reads event `seq` of `channel` from the store and publishes it here; false when it is not there.
+    private func publishStored(channel: Int64, seq: Int64) async throws -> Bool {
+        for event in try await store.events(channelID: channel, afterSeq: seq - 1, limit: 1) where event.seq == seq {
+            published.withLock { $0[channel] = max($0[channel] ?? 0, seq) }
+            hub.publish(channel: channel, seq: seq, frame: ServerFrame.event(event))
+            return true
+        }
+        return false
+    }
+
+    private func forgetSilentNodes() {
+        let now = ContinuousClock.now
+        let silent = heard.withLock { heard in
+            let silent = heard.filter { now - $0.value > Self.silence }.map(\.key)
+            for node in silent { heard[node] = nil }
+            return silent
+        }
+        if !silent.isEmpty {
+            logger.info("event bus: nodes fell silent", metadata: ["nodes": "\(silent.sorted())"])
+            presence.forget(nodes: silent)
         }
     }
 
     private func receive(_ text: String) async {
         guard let note = try? JSONDecoder().decode(Note.self, from: Data(text.utf8)), note.origin != node else { return }
+        heard.withLock { $0[note.origin] = .now }
+        if let changes = note.presence {
+            presence.remote(node: note.origin, changes: changes)
+            return
+        }
+        if note.hello == true {
+            let own = presence.localState
+            if !own.isEmpty { Self.enqueue(presence: own, origin: node, into: outgoing, metrics: metrics, logger: logger) }
+            return
+        }
         switch (note.channel, note.seq, note.user, note.frame) {
         case (let channel?, let seq?, _, _):
             guard hub.subscriberCount(of: channel) > 0 else { return }
             do {
-                for event in try await store.events(channelID: channel, afterSeq: seq - 1, limit: 1) where event.seq == seq {
-                    hub.publish(channel: channel, seq: seq, frame: ServerFrame.event(event))
-                }
+                _ = try await publishStored(channel: channel, seq: seq)
             } catch {
                 logger.error("event bus: could not read an event", metadata: ["channel": "\(channel)", "seq": "\(seq)", "error": "\(error)"])
             }

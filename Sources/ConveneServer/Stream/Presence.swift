@@ -3,20 +3,40 @@ import ConveneRealtime
 import Foundation
 import Synchronization
 
-/// Presence on this node: the board, and the flushes that publish its changes to each community's
-/// watchers. A change is published within `coalescing` of happening, together with whatever else
-/// changed meanwhile; a user whose last connection closed goes offline after the grace period,
-/// unless they came back.
+/// Presence as this node shows it: the board, and the flushes that publish its changes to each
+/// community's watchers. A change is published within `coalescing` of happening, together with
+/// whatever else changed meanwhile; a user whose last connection closed goes offline after the
+/// grace period, unless they came back. Each flush hands this node's own changes to `announce`
+/// (the other nodes), and the other nodes' changes come in through `remote`.
 final class Presence: Sendable {
     private let board: Mutex<PresenceBoard>
     private let hub: Hub
+    private let announce: @Sendable ([PresenceBoard.Change]) -> Void
     private let flushPending = Atomic(false)
     static let coalescing: Duration = .seconds(1)
 
-    init(hub: Hub, grace: TimeInterval) {
+    init(hub: Hub, grace: TimeInterval, announce: @escaping @Sendable ([PresenceBoard.Change]) -> Void) {
         self.hub = hub
+        self.announce = announce
         board = Mutex(PresenceBoard(grace: grace))
     }
+
+    /// Another node's changes of its own connections.
+    func remote(node: String, changes: [PresenceBoard.Change]) {
+        board.withLock { $0.remote(node: node, changes: changes) }
+        scheduleFlush()
+    }
+
+    /// Nodes that fell silent: their users count as gone from them.
+    func forget(nodes: some Sequence<String>) {
+        board.withLock { board in
+            for node in nodes { board.forget(node: node) }
+        }
+        scheduleFlush()
+    }
+
+    /// This node's own users, for a node that just started listening.
+    var localState: [PresenceBoard.Change] { board.withLock { $0.localState } }
 
     func connected(user: Int64, name: String, communities: Set<Int64>, connection: UInt64) {
         board.withLock { $0.connect(user: user, name: name, communities: communities, connection: connection) }
@@ -70,7 +90,13 @@ final class Presence: Sendable {
     }
 
     private func flush() {
-        let changes = board.withLock { $0.flush(now: Date()) }
+        // Announced under the lock, so two flushes reach the other nodes in the order they happened.
+        let changes = board.withLock { board in
+            let changes = board.flush(now: Date())
+            let own = board.takeAnnouncements()
+            if !own.isEmpty { announce(own) }
+            return changes
+        }
         for change in changes {
             for community in change.communities {
                 hub.publishPresence(

@@ -24,7 +24,7 @@ struct StreamRoutes {
     func add(to router: some RouterMethods<AppRequestContext>) {
         router.post("/api/v1/stream/tickets") { _, context in
             let auth = try context.requireAuth()
-            let (ticket, expires) = tickets.issue(tokenHash: auth.tokenHash, now: accounts.now())
+            let (ticket, expires) = try await tickets.issue(tokenHash: auth.tokenHash, now: accounts.now())
             return try JSON.response(TicketResponse(ticket: ticket, expiresAt: expires), status: .created)
         }
         router.ws(

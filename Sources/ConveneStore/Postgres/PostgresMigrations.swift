@@ -272,5 +272,12 @@ enum PostgresMigrations {
             "2026-11-23-message-search",
             ["CREATE INDEX messages_search ON messages USING GIN (to_tsvector('english', body))"]
         ),
+        (
+            "2026-11-23-stream-tickets",
+            [
+                "CREATE TABLE stream_tickets (ticket_hash TEXT PRIMARY KEY, token_hash TEXT NOT NULL, expires_at TIMESTAMPTZ NOT NULL)",
+                "CREATE INDEX stream_tickets_expiry ON stream_tickets(expires_at)",
+            ]
+        ),
     ]
 }

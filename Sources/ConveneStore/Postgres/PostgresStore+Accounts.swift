@@ -116,6 +116,16 @@ extension PostgresStore: AccountStore {
         try await execute("DELETE FROM sessions WHERE token_hash = \(tokenHash)")
     }
 
+    public func createStreamTicket(ticketHash: String, tokenHash: String, now: Date, expiresAt: Date) async throws {
+        try await execute("DELETE FROM stream_tickets WHERE expires_at <= \(now)")
+        try await execute("INSERT INTO stream_tickets (ticket_hash, token_hash, expires_at) VALUES (\(ticketHash), \(tokenHash), \(expiresAt))")
+    }
+
+    public func redeemStreamTicket(ticketHash: String, now: Date) async throws -> String? {
+        try await rows("DELETE FROM stream_tickets WHERE ticket_hash = \(ticketHash) AND expires_at > \(now) RETURNING token_hash")
+            .first.map { try $0["token_hash"].decode(String.self) }
+    }
+
     public func createInvite(codeHash: String, communityID: Int64?, createdBy: Int64?, email: String?, now: Date, expiresAt: Date)
         async throws -> Invite
     {

@@ -10,13 +10,22 @@ extension PostgresStore: EventBus {
         try await execute("SELECT pg_notify(\(Self.busChannel), \(note))")
     }
 
-    public func listen(_ handler: @escaping @Sendable (String) async -> Void) async throws {
+    public func listen(listening: @escaping @Sendable () async -> Void, handler: @escaping @Sendable (String) async -> Void) async throws {
         try await client.withConnection { connection in
             try await connection.listen(on: Self.busChannel) { notifications in
+                await listening()
                 for try await notification in notifications {
                     await handler(notification.payload)
                 }
             }
         }
+    }
+
+    public func lastSeqs(channelIDs: [Int64]) async throws -> [Int64: Int64] {
+        var seqs: [Int64: Int64] = [:]
+        for row in try await rows("SELECT id, last_seq FROM channels WHERE id = ANY(\(channelIDs))") {
+            seqs[try row["id"].decode(Int64.self)] = try row["last_seq"].decode(Int64.self)
+        }
+        return seqs
     }
 }

@@ -258,6 +258,17 @@ enum SQLiteMigrations {
                     END;
                     """)
         }
+        migrator.registerMigration("2026-11-23-stream-tickets") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE stream_tickets (
+                        ticket_hash TEXT PRIMARY KEY,
+                        token_hash TEXT NOT NULL,
+                        expires_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX stream_tickets_expiry ON stream_tickets(expires_at);
+                    """)
+        }
         return migrator
     }
 }

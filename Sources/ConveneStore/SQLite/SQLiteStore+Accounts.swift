@@ -122,6 +122,21 @@ extension SQLiteStore: AccountStore {
         try await write { db in try db.execute(sql: "DELETE FROM sessions WHERE token_hash = ?", arguments: [tokenHash]) }
     }
 
+    public func createStreamTicket(ticketHash: String, tokenHash: String, now: Date, expiresAt: Date) async throws {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM stream_tickets WHERE expires_at <= ?", arguments: [now])
+            try db.execute(
+                sql: "INSERT INTO stream_tickets (ticket_hash, token_hash, expires_at) VALUES (?, ?, ?)", arguments: [ticketHash, tokenHash, expiresAt])
+        }
+    }
+
+    public func redeemStreamTicket(ticketHash: String, now: Date) async throws -> String? {
+        try await write { db in
+            try String.fetchOne(
+                db, sql: "DELETE FROM stream_tickets WHERE ticket_hash = ? AND expires_at > ? RETURNING token_hash", arguments: [ticketHash, now])
+        }
+    }
+
     public func createInvite(codeHash: String, communityID: Int64?, createdBy: Int64?, email: String?, now: Date, expiresAt: Date)
         async throws -> Invite
     {

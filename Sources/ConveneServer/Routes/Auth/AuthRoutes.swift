@@ -9,6 +9,8 @@ struct AuthRoutes {
     let accounts: Accounts
     let directory: NetworkDirectory
     let settings: Settings
+    /// `security.trusted_proxies`, normalized.
+    var trustedProxies: Set<String> { Set(settings.trustedProxies.compactMap(ClientAddress.normalized)) }
 
     struct RegisterBody: Decodable {
         var email: String
@@ -70,7 +72,9 @@ struct AuthRoutes {
         }
         router.post("/api/v1/auth/login") { request, context in
             let body = try await request.decodeJSON(LoginBody.self, limit: settings.maxBodyBytes)
-            let (user, issued) = try await accounts.login(email: body.email, password: body.password, address: context.clientAddress)
+            let address = ClientAddress.resolve(
+                peer: context.peerAddress, forwardedFor: request.headers[values: HTTPField.Name("X-Forwarded-For")!], trusted: trustedProxies)
+            let (user, issued) = try await accounts.login(email: body.email, password: body.password, address: address)
             return try sessionResponse(user, issued, status: .ok, request: request)
         }
         router.post("/api/v1/auth/logout") { request, context in
