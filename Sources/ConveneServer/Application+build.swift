@@ -1,6 +1,8 @@
 public import Hummingbird
 import HummingbirdWebSocket
 import HummingbirdWSCompression
+import HummingbirdCore
+import HummingbirdTLS
 import ConveneRealtime
 public import Logging
 public import ConveneStore
@@ -83,8 +85,9 @@ func addRoutes(_ services: ConveneServices, to router: some RouterMethods<AppReq
     ).add(to: router)
 }
 
-/// The whole HTTP application for `services`, listening where the settings say.
-public func buildApplication(_ services: ConveneServices, logger: Logger) -> some ApplicationProtocol {
+/// The whole HTTP application for `services`, listening where the settings say, over TLS when
+/// they name a certificate and key.
+public func buildApplication(_ services: ConveneServices, logger: Logger) throws -> some ApplicationProtocol {
     let router = buildRouter(services)
     // The frame decoder's own cap sits above the message limit: a message over the limit but under
     // the cap is refused by the stream with a 1009 close handshake; only a frame past the cap meets
@@ -94,9 +97,11 @@ public func buildApplication(_ services: ConveneServices, logger: Logger) -> som
         maxFrameSize: frameCap,
         extensions: [.perMessageDeflate(maxDecompressedFrameSize: frameCap)],
         autoPing: .enabled(timePeriod: .seconds(30)))
+    let http = HTTPServerBuilder.http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: webSocket))
+    let server = try services.settings.tlsConfiguration().map { try HTTPServerBuilder.tls(http, tlsConfiguration: $0) } ?? http
     return Application(
         router: router,
-        server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: webSocket)),
+        server: server,
         configuration: .init(address: .hostname(services.settings.host, port: services.settings.port), serverName: "Convene"),
         logger: logger)
 }

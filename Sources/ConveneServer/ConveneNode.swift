@@ -70,7 +70,7 @@ public enum ConveneNode {
         try await withStore(settings, logger: logger) { store in
             try await seedIfEmpty(store, settings: settings, logger: logger)
             let services = try ConveneServices(settings: settings, store: store)
-            let app = buildApplication(services, logger: logger)
+            let app = try buildApplication(services, logger: logger)
             // The event bus runs beside the server and stops with it.
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await services.fanout.run() }

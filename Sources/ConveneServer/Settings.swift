@@ -14,6 +14,9 @@ public struct Settings: Sendable, Equatable {
 
     public var host = "127.0.0.1"
     public var port = 8080
+    /// PEM files for serving HTTPS (and wss) directly; both empty serves plain HTTP (behind a proxy that terminates TLS).
+    public var tlsCertificatePath = ""
+    public var tlsKeyPath = ""
     public var dataDir = "data"
     /// Empty: SQLite at `<data dir>/convene.sqlite`. `sqlite:PATH` names another file; `postgres://…` selects PostgreSQL.
     public var databaseURL = ""
@@ -55,6 +58,8 @@ public struct Settings: Sendable, Equatable {
         let d = Settings()
         host = reader.string(forKey: "server.host", default: d.host)
         port = reader.int(forKey: "server.port", default: d.port)
+        tlsCertificatePath = reader.string(forKey: "tls.certificate_path", default: d.tlsCertificatePath)
+        tlsKeyPath = reader.string(forKey: "tls.key_path", default: d.tlsKeyPath)
         dataDir = reader.string(forKey: "data.dir", default: d.dataDir)
         databaseURL = reader.string(forKey: "database.url", default: d.databaseURL)
         seedsPath = reader.string(forKey: "seeds.path", default: d.seedsPath)
@@ -89,6 +94,10 @@ public struct Settings: Sendable, Equatable {
 
     public func validate() throws(ConveneError) {
         guard (0...65_535).contains(port) else { throw .invalid("server.port", "server.port must be 0–65535.") }
+        guard tlsCertificatePath.isEmpty == tlsKeyPath.isEmpty else {
+            throw .invalid(
+                tlsCertificatePath.isEmpty ? "tls.certificate_path" : "tls.key_path", "tls.certificate_path and tls.key_path are set together or not at all.")
+        }
         guard (4...31).contains(bcryptCost) else { throw .invalid("security.bcrypt_cost", "security.bcrypt_cost must be 4–31.") }
         guard sessionIdleMinutes > 0 else { throw .invalid("sessions.idle_minutes", "sessions.idle_minutes must be positive.") }
         guard sessionAbsoluteDays > 0 else { throw .invalid("sessions.absolute_days", "sessions.absolute_days must be positive.") }
@@ -115,6 +124,9 @@ public struct Settings: Sendable, Equatable {
         }
         _ = try database()
     }
+
+    /// Whether the node serves HTTPS itself.
+    public var servesTLS: Bool { !tlsCertificatePath.isEmpty }
 
     public enum Database: Sendable, Equatable {
         case sqlite(path: String)

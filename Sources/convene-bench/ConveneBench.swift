@@ -27,7 +27,11 @@ struct Target: ParsableArguments {
     @Option(help: "Its password.") var password: String
     @Option(help: "The server's process id, to read its memory from /proc.") var pid: Int?
 
-    var wsURL: String { url.replacingOccurrences(of: "http://", with: "ws://").replacingOccurrences(of: "https://", with: "wss://") }
+    var wsURL: String { Self.webSocketBase(url) }
+
+    static func webSocketBase(_ url: String) -> String {
+        url.replacingOccurrences(of: "http://", with: "ws://").replacingOccurrences(of: "https://", with: "wss://")
+    }
 
     func post(_ path: String, _ body: [String: Any], token: String? = nil) async throws -> [String: Any] {
         var request = URLRequest(url: URL(string: url + path)!)
@@ -104,11 +108,14 @@ final class Tally: Sendable {
 }
 
 /// Opens one stream connection, optionally subscribed, and keeps it until `tally.stop()`.
-func holdConnection(_ target: Target, token: String, channel: Int?, tally: Tally, onFrame: (@Sendable (String) -> Void)? = nil) async {
+/// `on`: the base URL of the node to connect to (default: the target's).
+func holdConnection(
+    _ target: Target, on base: String? = nil, token: String, channel: Int?, tally: Tally, onFrame: (@Sendable (String) -> Void)? = nil
+) async {
     var configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20)
     configuration.additionalHeaders = [.authorization: "Bearer \(token)"]
     do {
-        _ = try await WebSocketClient.connect(url: target.wsURL + "/api/v1/stream", configuration: configuration, logger: Logger(label: "bench")) {
+        _ = try await WebSocketClient.connect(url: (base.map(Target.webSocketBase) ?? target.wsURL) + "/api/v1/stream", configuration: configuration, logger: Logger(label: "bench")) {
             inbound, outbound, _ in
             if let channel {
                 try await outbound.write(.text("{\"op\":\"subscribe\",\"channel\":\(channel)}"))
@@ -135,6 +142,12 @@ func holdConnection(_ target: Target, token: String, channel: Int?, tally: Tally
     }
 }
 
+/// Hands out 0, 1, 2, … to concurrent callers.
+final class Turns: Sendable {
+    private let next = Atomic<Int>(0)
+    func take() -> Int { next.add(1, ordering: .relaxed).oldValue }
+}
+
 /// Opens `count` connections, `batch` at a time, and waits until they are all ready or failed.
 func openConnections(_ count: Int, batch: Int, into group: inout TaskGroup<Void>, tally: Tally, _ open: @escaping @Sendable () async -> Void)
     async
@@ -159,9 +172,15 @@ struct Fanout: AsyncParsableCommand {
     @Option(help: "Messages per second.") var rate = 20.0
     @Option(help: "Seconds of sending.") var duration = 10.0
     @Option(help: "Community to make the bench channel in.") var community = "national"
+    @Option(
+        name: .customLong("subscribe-url"),
+        help: "Base URL of a node to hold subscribers on; repeat it for several nodes (subscribers take them in turn). Default: --url, where the sender posts.")
+    var subscribeURLs: [String] = []
 
     func run() async throws {
         let token = try await target.login()
+        let bases = subscribeURLs.isEmpty ? [target.url] : subscribeURLs
+        let turn = Turns()
         let name = "bench-\(UInt32.random(in: 0...UInt32.max))"
         let channel = try await target.post("/api/v1/communities/\(community)/channels", ["name": name, "topic": "convene-bench"], token: token)
         guard let channelID = channel["id"] as? Int else { throw ValidationError("Could not create the bench channel.") }
@@ -169,7 +188,8 @@ struct Fanout: AsyncParsableCommand {
         let rssBefore = target.serverRSS()
         await withTaskGroup(of: Void.self) { group in
             await openConnections(subscribers, batch: 200, into: &group, tally: tally) { [target] in
-                await holdConnection(target, token: token, channel: channelID, tally: tally) { text in
+                let base = bases[turn.take() % bases.count]
+                await holdConnection(target, on: base, token: token, channel: channelID, tally: tally) { text in
                     guard let range = text.range(of: "bench-at-") else { return }
                     let digits = text[range.upperBound...].prefix { $0.isNumber }
                     guard let sent = UInt64(digits) else { return }
@@ -177,7 +197,9 @@ struct Fanout: AsyncParsableCommand {
                     tally.record(micros: (now &- sent) / 1_000)
                 }
             }
-            print("subscribers ready: \(tally.ready.load(ordering: .relaxed)) of \(subscribers) (failed \(tally.failed.load(ordering: .relaxed)))")
+            print(
+                "subscribers ready: \(tally.ready.load(ordering: .relaxed)) of \(subscribers) (failed \(tally.failed.load(ordering: .relaxed))), "
+                    + "over \(bases.joined(separator: " and ")); sender posts to \(target.url)")
             let rssConnected = target.serverRSS()
             let sent = Atomic<Int>(0)
             // One sender posts over HTTP (the 201 comes after the commit): each body carries its send time.

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdWSClient
 import Logging
+import NIOSSL
 import NIOWebSocket
 import Synchronization
 
@@ -13,7 +14,8 @@ final class StreamClient: @unchecked Sendable {
     private var iterator: AsyncStream<String>.AsyncIterator
     let connection: Task<WebSocketCloseFrame?, any Error>
 
-    init(port: Int, path: String = "/api/v1/stream", headers: HTTPFields = [:], maxFrame: Int = 1 << 16) {
+    /// - Parameter tls: connect with `wss` and this client configuration.
+    init(port: Int, path: String = "/api/v1/stream", headers: HTTPFields = [:], maxFrame: Int = 1 << 16, tls: TLSConfiguration? = nil) {
         let (inbound, incoming) = AsyncStream<String>.makeStream()
         let (outbound, outgoing) = AsyncStream<String>.makeStream()
         self.incoming = incoming
@@ -22,7 +24,8 @@ final class StreamClient: @unchecked Sendable {
         connection = Task {
             defer { incoming.finish() }
             return try await WebSocketClient.connect(
-                url: "ws://127.0.0.1:\(port)\(path)", configuration: .init(maxFrameSize: maxFrame, additionalHeaders: headers),
+                url: tls == nil ? "ws://127.0.0.1:\(port)\(path)" : "wss://localhost:\(port)\(path)", configuration: .init(maxFrameSize: maxFrame, additionalHeaders: headers),
+                tlsConfiguration: tls,
                 logger: Logger(label: "stream-test")
             ) { inboundFrames, outboundWriter, _ in
                 try await withThrowingTaskGroup(of: Void.self) { group in

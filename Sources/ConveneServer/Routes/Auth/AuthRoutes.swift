@@ -126,6 +126,6 @@ struct AuthRoutes {
 
     /// Secure cookies when the client reached us over TLS (directly or through a proxy that says so).
     private func isSecure(_ request: Request) -> Bool {
-        request.uri.scheme == .https || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+        settings.servesTLS || request.uri.scheme == .https || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
     }
 }
