@@ -66,7 +66,7 @@ final class ServerMetrics: Sendable {
                 (reason, registry.makeCounter(name: "convene_bus_notes_dropped_total", labels: [("reason", reason.rawValue)], help: "Notes for the other nodes not sent, by reason."))
             })
         busRecovered = registry.makeCounter(
-            name: "convene_bus_events_recovered_total", help: "Channel events this node found in the store that no note had announced to it (a missed notification).")
+            name: "convene_bus_events_recovered_total", help: "Channel events a bus sweep published before any note announced them to this node: a missed note, or (under load) one still on its way.")
         streamsOpenGauge.set(Int64(0))
     }
 
