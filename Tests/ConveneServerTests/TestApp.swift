@@ -33,6 +33,38 @@ struct TestApp {
         return try await make(store: store, private: privateCommunity, configure)
     }
 
+    /// Which store a test runs on: SQLite always, PostgreSQL too when `POSTGRES_URL` names a server.
+    enum StoreKind: String, CaseIterable, CustomStringConvertible, Sendable {
+        case sqlite, postgres
+        var description: String { rawValue }
+
+        static var allCases: [StoreKind] {
+            ProcessInfo.processInfo.environment["POSTGRES_URL"].map { _ in [.sqlite, .postgres] } ?? [.sqlite]
+        }
+    }
+
+    /// A seeded node on a fresh store of `kind` for the duration of `body` (a PostgreSQL store gets
+    /// a new database, and its connection pool runs until `body` returns).
+    static func with<T: Sendable>(
+        _ kind: StoreKind, _ configure: @escaping @Sendable (inout Settings) -> Void = { _ in }, _ body: @Sendable (TestApp) async throws -> T
+    ) async throws -> T {
+        switch kind {
+        case .sqlite:
+            return try await body(try await make(configure))
+        case .postgres:
+            let base = try #require(ProcessInfo.processInfo.environment["POSTGRES_URL"])
+            var components = try #require(URLComponents(string: base))
+            let name = "convene_app_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
+            try await PostgresStore.createDatabase(named: name, serverURL: base, logger: logger)
+            components.path = "/\(name)"
+            let store = try PostgresStore(url: try #require(components.string), logger: logger)
+            return try await store.whileRunning {
+                try await store.waitUntilReachable()
+                return try await body(try await make(store: store, configure))
+            }
+        }
+    }
+
     /// A node over `store` (migrated and seeded here unless it already was).
     static func make(store: any ConveneStore, private privateCommunity: Bool = false, _ configure: (inout Settings) -> Void = { _ in }) async throws
         -> TestApp
