@@ -16,6 +16,10 @@ public struct ConveneError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let conflict = Code(name: "conflict", status: 409)
         public static let payloadTooLarge = Code(name: "payload_too_large", status: 413)
         public static let unsupportedMediaType = Code(name: "unsupported_media_type", status: 415)
+        /// A silenced member tried to write.
+        public static let silenced = Code(name: "silenced", status: 403)
+        /// A suspended member tried anything.
+        public static let suspended = Code(name: "suspended", status: 403)
         public static let rateLimited = Code(name: "rate_limited", status: 429)
         public static let internalError = Code(name: "internal_error", status: 500)
         public static let unavailable = Code(name: "unavailable", status: 503)

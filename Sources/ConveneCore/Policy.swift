@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything a user can ask to do that needs permission. Each case names the scope it is asked in.
 public enum Action: String, Sendable, CaseIterable, Codable {
     case readCommunity = "community.read"
@@ -23,6 +25,10 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case reactMessage = "message.react"
     /// Pinning a message to its channel, and unpinning it.
     case pinMessage = "message.pin"
+    /// Warning, silencing and suspending members, and lifting it.
+    case sanctionMember = "moderation.sanction"
+    /// Reading (and exporting) the audit log.
+    case readAudit = "moderation.audit.read"
 
     /// The lowest role that may take the action, for a public community and a private one.
     public var minimumRole: (public: Role, private: Role) {
@@ -44,6 +50,16 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         case .sendUnpaced: (.moderator, .moderator)
         case .reactMessage: (.member, .member)
         case .pinMessage: (.moderator, .moderator)
+        case .sanctionMember: (.moderator, .moderator)
+        case .readAudit: (.lead, .lead)
+        }
+    }
+
+    /// Whether the action changes something: a silence refuses these.
+    public var isWrite: Bool {
+        switch self {
+        case .readCommunity, .listMembers, .readChannel, .readRevisions, .readAudit, .sendUnpaced: false
+        default: true
         }
     }
 
@@ -132,6 +148,12 @@ public enum Policy {
         if action.requiresAccount && !principal.isAuthenticated {
             return .failure(ConveneError(.unauthenticated, "Sign in to do that."))
         }
+        if let sanction = principal.sanctions.first(where: { $0.kind == .suspend && $0.reaches(target.scope) }) {
+            return .failure(ConveneError(.suspended, "You are suspended \(sanction.communityID == nil ? "from the network" : "in this community")\(Self.until(sanction))."))
+        }
+        if action.isWrite, let sanction = principal.sanctions.first(where: { $0.kind == .silence && $0.reaches(target.scope) }) {
+            return .failure(ConveneError(.silenced, "You are silenced \(sanction.communityID == nil ? "on the network" : "in this community")\(Self.until(sanction)): you may read but not write."))
+        }
         if action == .editMessage && !target.callerIsOwner {
             return .failure(.forbidden("Only its author can edit a message."))
         }
@@ -163,6 +185,10 @@ public enum Policy {
             needed = .member
         }
         return needed
+    }
+
+    private static func until(_ sanction: Sanction) -> String {
+        sanction.endsAt.map { " until \($0.formatted(.iso8601))" } ?? ""
     }
 
     public static func require(_ action: Action, by principal: Principal, on target: PolicyTarget) throws(ConveneError) {

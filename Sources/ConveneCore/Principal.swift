@@ -6,17 +6,23 @@ public struct Principal: Sendable, Hashable {
     public var memberships: Set<Int64>
     /// For each committee the user sits on, the roles it confers in its community.
     public var committeeRoles: [Int64: [Role]]
+    /// The silences and suspensions restricting the user now.
+    public var sanctions: [Sanction]
 
     /// - Parameters:
     ///   - userID: the user, or nil for an anonymous caller.
     ///   - grants: every grant the user holds.
     ///   - memberships: ids of the communities the user joined.
     ///   - committeeRoles: committee id → roles that committee confers in its community.
-    public init(userID: Int64?, grants: [Grant] = [], memberships: Set<Int64> = [], committeeRoles: [Int64: [Role]] = [:]) {
+    ///   - sanctions: the silences and suspensions in force.
+    public init(
+        userID: Int64?, grants: [Grant] = [], memberships: Set<Int64> = [], committeeRoles: [Int64: [Role]] = [:], sanctions: [Sanction] = []
+    ) {
         self.userID = userID
         self.grants = grants
         self.memberships = memberships
         self.committeeRoles = committeeRoles
+        self.sanctions = sanctions
     }
 
     public static let anonymous = Principal(userID: nil)

@@ -18,6 +18,7 @@ public struct ConveneServices: Sendable {
     let directory: NetworkDirectory
     let messaging: Messaging
     let notifications: Notifications
+    let moderation: Moderation
     let hub: Hub
     /// The hub, and the other nodes through the store's event bus.
     let fanout: Fanout
@@ -49,6 +50,7 @@ public struct ConveneServices: Sendable {
         presence = fanout.presence
         tickets = StreamTickets(store: store)
         notifications = Notifications(store: store, fanout: fanout, now: now)
+        moderation = Moderation(store: store, directory: directory, now: now)
         messaging = Messaging(
             store: store, directory: directory, fanout: fanout, notifications: notifications, metrics: metrics,
             limits: SendLimits(messagesPerMinute: settings.messagesPerMinute), now: now)
@@ -78,6 +80,7 @@ func addRoutes(_ services: ConveneServices, to router: some RouterMethods<AppReq
     ChannelRoutes(accounts: services.accounts, messaging: services.messaging, settings: services.settings).add(to: router)
     SearchRoutes(accounts: services.accounts, messaging: services.messaging).add(to: router)
     NotificationRoutes(accounts: services.accounts, notifications: services.notifications, settings: services.settings).add(to: router)
+    ModerationRoutes(accounts: services.accounts, moderation: services.moderation, settings: services.settings).add(to: router)
     StreamRoutes(
         accounts: services.accounts, messaging: services.messaging, store: services.store, hub: services.hub, presence: services.presence, metrics: services.metrics,
         tickets: services.tickets,

@@ -109,3 +109,29 @@ extension ConveneNode {
         return user
     }
 }
+
+extension ConveneNode {
+    public enum AuditCheck: Sendable, Equatable {
+        case intact(rows: Int)
+        case broken(row: Int64, reason: String)
+    }
+
+    /// The CLI's `audit verify`: reads the whole log in id order, a page at a time, and checks
+    /// that every row follows the one before and matches its own hash.
+    public static func verifyAudit(_ store: any ConveneStore) async throws -> AuditCheck {
+        var previous = AuditEntry.genesisHash
+        var after: Int64 = 0
+        var rows = 0
+        while true {
+            let page = try await store.auditEntries(communityID: nil, afterID: after, limit: 1_000)
+            guard let last = page.last else { return .intact(rows: rows) }
+            do {
+                previous = try AuditChain.verify(page, after: previous)
+            } catch {
+                return .broken(row: error.id, reason: error.reason)
+            }
+            rows += page.count
+            after = last.id
+        }
+    }
+}

@@ -184,6 +184,11 @@ public protocol NotificationStore: Sendable {
 
 /// How the nodes sharing a store tell each other what they committed. Only a store that several
 /// nodes can share has one (PostgreSQL); a SQLite file serves a single node.
+/// What an event bus throws once its store has stopped: nothing more will come through it.
+public struct EventBusStopped: Error, Sendable {
+    public init() {}
+}
+
 public protocol EventBus: Sendable {
     /// Sends a short note (under 8 000 bytes) to every node listening on this store.
     func announce(_ note: String) async throws
@@ -195,7 +200,34 @@ public protocol EventBus: Sendable {
     func lastSeqs(channelIDs: [Int64]) async throws -> [Int64: Int64]
 }
 
-public typealias ConveneStore = AccountStore & NetworkStore & MessageStore & NotificationStore & StoreMaintenance
+extension AccountStore {
+    /// The principal as it stands at `now`: sanctions that ended by then no longer restrict, so a
+    /// silence or suspension lifts itself at its end time.
+    public func principal(userID: Int64, now: Date) async throws -> Principal {
+        var principal = try await principal(userID: userID)
+        principal.sanctions.removeAll { !$0.restricts(at: now) }
+        return principal
+    }
+}
+
+/// Sanctions and the audit log. Every change here is audited in the same transaction, and the
+/// log has no update or delete.
+public protocol ModerationStore: Sendable {
+    /// Imposes a sanction and appends `audit` (its `after` set to the sanction) in one transaction.
+    func addSanction(_ sanction: NewSanction, audit: NewAuditEntry, now: Date) async throws -> (Sanction, AuditEntry)
+    /// Lifts a sanction and appends `audit` (`before` and `after` set); nil when there is no such
+    /// sanction or it was lifted already.
+    func liftSanction(id: Int64, by actorID: Int64, audit: NewAuditEntry, now: Date) async throws -> (Sanction, AuditEntry)?
+    func sanction(id: Int64) async throws -> Sanction?
+    /// Every sanction of a user, newest first.
+    func sanctions(userID: Int64) async throws -> [Sanction]
+    /// Appends a staff action to the audit log.
+    func appendAudit(_ entry: NewAuditEntry, now: Date) async throws -> AuditEntry
+    /// Audit rows in id order after `afterID`: one community's, or (nil) every row.
+    func auditEntries(communityID: Int64?, afterID: Int64?, limit: Int) async throws -> [AuditEntry]
+}
+
+public typealias ConveneStore = AccountStore & NetworkStore & MessageStore & NotificationStore & ModerationStore & StoreMaintenance
 
 /// Opening, migrating and checking a store.
 public protocol StoreMaintenance: Sendable {

@@ -6,13 +6,13 @@ import ConveneStore
 import Foundation
 import Logging
 
-/// `convene serve · migrate · seed · user create`.
+/// `convene serve · migrate · seed · user create · audit verify`.
 @main
 struct Convene: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convene",
         abstract: "A collaboration server for networks of SEL learning communities.",
-        subcommands: [Serve.self, Migrate.self, Seed.self, UserCommand.self],
+        subcommands: [Serve.self, Migrate.self, Seed.self, UserCommand.self, Audit.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -135,3 +135,29 @@ struct UserCommand: AsyncParsableCommand {
     }
 }
 
+
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The moderation audit log.", subcommands: [Verify.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the audit log's hash chain; names the first broken row and exits 1 when it is broken.")
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            let settings = try await options.settings()
+            try await reportingErrors {
+                let outcome = try await ConveneNode.withStore(settings, logger: Logger(label: "convene")) { store in
+                    try await ConveneNode.verifyAudit(store)
+                }
+                switch outcome {
+                case .intact(let rows):
+                    print("The audit log is intact: \(rows) rows, each chained to the one before.")
+                case .broken(let row, let reason):
+                    FileHandle.standardError.write(Data("The audit log is broken at row \(row): \(reason).\n".utf8))
+                    throw ExitCode(1)
+                }
+            }
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import ConveneCore
+import Foundation
 import Testing
 
 /// The Policy matrix: every role × scope against every action.
@@ -140,6 +141,61 @@ struct PolicyTests {
         #expect(!Policy.mayGrant(.member, in: here, by: moderator))
         #expect(!Policy.mayGrant(.member, in: .community(Self.otherCommunity), by: lead))
     }
+
+    static func sanction(_ kind: SanctionKind, in community: Int64?, endsAt: Date? = nil) -> Sanction {
+        Sanction(id: 1, userID: 7, kind: kind, communityID: community, reason: "r", createdBy: 1, createdAt: Date(timeIntervalSince1970: 0), endsAt: endsAt)
+    }
+
+    @Test("a silenced member reads but every write is refused with silenced, in the sanction's community only", arguments: Action.allCases)
+    func silenced(action: Action) {
+        var principal = Caller.moderator.principal
+        principal.sanctions = [Self.sanction(.silence, in: Self.community)]
+        let here = PolicyTarget(scope: .community(Self.community), visibility: .public)
+        let outcome = Policy.check(action, by: principal, on: here)
+        if action.isWrite {
+            var code: ConveneError.Code?
+            if case .failure(let error) = outcome { code = error.code }
+            #expect(code == .silenced, "\(action)")
+        } else {
+            #expect(Policy.check(action, by: Caller.moderator.principal, on: here).isAllowed == outcome.isAllowed, "\(action)")
+        }
+        var elsewhere = principal
+        elsewhere.memberships.insert(Self.otherCommunity)
+        let there = PolicyTarget(scope: .community(Self.otherCommunity), visibility: .public)
+        var codeThere: ConveneError.Code?
+        if case .failure(let error) = Policy.check(action, by: elsewhere, on: there) { codeThere = error.code }
+        #expect(codeThere != .silenced)
+    }
+
+    @Test("a suspended member is refused everything in scope with suspended; a network suspension reaches every community")
+    func suspended() {
+        var principal = Caller.lead.principal
+        principal.sanctions = [Self.sanction(.suspend, in: Self.community)]
+        let here = PolicyTarget(scope: .community(Self.community), visibility: .public)
+        for action in [Action.readCommunity, .readChannel, .postMessage, .manageGrants] {
+            var code: ConveneError.Code?
+            if case .failure(let error) = Policy.check(action, by: principal, on: here) { code = error.code }
+            #expect(code == .suspended, "\(action)")
+        }
+        principal.sanctions = [Self.sanction(.suspend, in: nil)]
+        let there = PolicyTarget(scope: .community(Self.otherCommunity), visibility: .public)
+        var codeThere: ConveneError.Code?
+        if case .failure(let error) = Policy.check(.readCommunity, by: principal, on: there) { codeThere = error.code }
+        #expect(codeThere == .suspended, "a network suspension did not reach another community")
+    }
+
+    @Test("a sanction restricts until its end time or its lifting; a warning never does")
+    func sanctionTimes() {
+        let start = Date(timeIntervalSince1970: 1_000)
+        let timed = Self.sanction(.silence, in: Self.community, endsAt: start.addingTimeInterval(60))
+        #expect(timed.restricts(at: start))
+        #expect(!timed.restricts(at: start.addingTimeInterval(60)))
+        var lifted = Self.sanction(.suspend, in: nil)
+        #expect(lifted.restricts(at: start))
+        lifted.liftedAt = start
+        #expect(!lifted.restricts(at: start))
+        #expect(!Self.sanction(.warn, in: nil).restricts(at: start))
+    }
 }
 
 @Suite("Policy for channels")
@@ -209,4 +265,5 @@ extension Result {
         if case .success = self { return true }
         return false
     }
+
 }

@@ -1,4 +1,6 @@
+import ConveneCore
 import ConveneStore
+import GRDB
 import Foundation
 import Logging
 import NIOWebSocket
@@ -73,6 +75,42 @@ struct CLITests {
         let weak = try Self.run(["user", "create", "--data-dir", data, "--email", "b@example.org", "--password", "short", "--name", "B"])
         #expect(weak.status != 0)
         #expect(weak.errors.contains("10 characters"))
+    }
+
+    @Test("audit verify passes an intact log and names the first row of an altered one, exiting 1")
+    func auditVerify() async throws {
+        let data = try Self.scratch()
+        let path = (data as NSString).appendingPathComponent("convene.sqlite")
+        let store = try SQLiteStore(path: path)
+        try await store.migrate()
+        let now = Date(timeIntervalSince1970: 1_790_000_000)
+        var users: [Int64] = []
+        for name in ["ann", "bob", "cy"] {
+            users.append(try await store.createUser(NewUser(email: "\(name)@example.org", passwordHash: "x", displayName: name), now: now).id)
+        }
+        for (index, kind) in [SanctionKind.warn, .silence, .suspend].enumerated() {
+            _ = try await store.addSanction(
+                NewSanction(userID: users[1], kind: kind, communityID: nil, reason: "reason \(index)", createdBy: users[0], endsAt: nil),
+                audit: NewAuditEntry(communityID: nil, actorID: users[0], action: kind.rawValue, targetType: "user", targetID: users[1], reason: "reason \(index)"),
+                now: now.addingTimeInterval(Double(index)))
+        }
+        let intact = try Self.run(["audit", "verify", "--data-dir", data])
+        #expect(intact.status == 0, "\(intact.errors)")
+        #expect(intact.output.contains("intact: 3 rows"))
+
+        let tamper = try DatabaseQueue(path: path)
+        try await tamper.write { db in try db.execute(sql: "UPDATE audit_log SET reason = 'nothing happened' WHERE id = 2") }
+        let altered = try Self.run(["audit", "verify", "--data-dir", data])
+        #expect(altered.status == 1)
+        #expect(altered.errors.contains("broken at row 2"), "\(altered.errors)")
+
+        try await tamper.write { db in
+            try db.execute(sql: "UPDATE audit_log SET reason = 'reason 1' WHERE id = 2")
+            try db.execute(sql: "DELETE FROM audit_log WHERE id = 2")
+        }
+        let removed = try Self.run(["audit", "verify", "--data-dir", data])
+        #expect(removed.status == 1)
+        #expect(removed.errors.contains("broken at row 3"), "a removed row goes unnoticed: \(removed.errors)")
     }
 
     @Test("bad configuration stops a command with a message naming what is wrong")

@@ -93,7 +93,7 @@ struct Accounts: Sendable {
 
     func principal(_ auth: Authenticated?) async throws -> Principal {
         guard let auth else { return .anonymous }
-        return try await store.principal(userID: auth.user.id)
+        return try await store.principal(userID: auth.user.id, now: now())
     }
 
     private func issueSession(for user: User) async throws -> IssuedSession {

@@ -120,7 +120,7 @@ struct Messaging: Sendable {
         let (channel, community) = try await access(.readChannel, channelID: channelID, by: principal)
         try Policy.require(.manageChannelMembers, by: principal, on: directory.target(community))
         guard channel.isPrivate else { throw ConveneError(.conflict, "Everyone in the community can already read this public channel.") }
-        let member = try await store.principal(userID: userID)
+        let member = try await store.principal(userID: userID, now: now())
         guard try await store.user(id: userID) != nil, member.memberships.contains(community.id) else {
             throw ConveneError.invalid("user_id", "User \(userID) is not a member of \(community.slug).")
         }
@@ -167,7 +167,7 @@ struct Messaging: Sendable {
         guard !keys.isEmpty else { return [] }
         var readers: [Int64] = []
         for userID in try await store.members(communityID: community.id, nameKeys: Set(keys)).prefix(50) where userID != authorID {
-            let principal = try await store.principal(userID: userID)
+            let principal = try await store.principal(userID: userID, now: now())
             let isMember = channel.isPrivate ? try await store.isChannelMember(channelID: channel.id, userID: userID) : false
             if Policy.check(.readChannel, by: principal, on: target(community, channel, isMember: isMember)).isSuccess {
                 readers.append(userID)

@@ -139,6 +139,8 @@ final class Fanout: Sendable {
                 for await note in queue {
                     do {
                         try await bus.announce(note)
+                    } catch is EventBusStopped {
+                        return
                     } catch {
                         logger.error("event bus: announce failed", metadata: ["error": "\(error)"])
                     }
@@ -154,6 +156,8 @@ final class Fanout: Sendable {
                         } handler: { [weak self] text in
                             await self?.receive(text)
                         }
+                    } catch is EventBusStopped {
+                        return
                     } catch {
                         if Task.isCancelled { return }
                         logger.error("event bus: listening failed; listening again in 1 s", metadata: ["error": "\(error)"])
@@ -165,8 +169,7 @@ final class Fanout: Sendable {
                 var lastBeat = ContinuousClock.now
                 while !Task.isCancelled {
                     try? await Task.sleep(for: Self.sweepInterval)
-                    guard let self, !Task.isCancelled else { return }
-                    await self.sweep()
+                    guard let self, !Task.isCancelled, await self.sweep() else { return }
                     if ContinuousClock.now - lastBeat >= Self.heartbeat {
                         lastBeat = .now
                         self.send(Note(origin: self.node, alive: true))
@@ -180,14 +183,15 @@ final class Fanout: Sendable {
 
     /// Publishes, for each channel with subscribers here, the store's last event when this node
     /// has not published it (the subscribers' cursors read back any gap before it).
-    func sweep() async {
-        guard let bus else { return }
+    /// Returns false once the bus has stopped.
+    @discardableResult func sweep() async -> Bool {
+        guard let bus else { return false }
         let channels = hub.subscribedChannels()
         published.withLock { published in
             let live = Set(channels)
             published = published.filter { live.contains($0.key) }
         }
-        guard !channels.isEmpty else { return }
+        guard !channels.isEmpty else { return true }
         do {
             let last = try await bus.lastSeqs(channelIDs: channels)
             for (channel, seq) in last where seq > 0 {
@@ -196,9 +200,12 @@ final class Fanout: Sendable {
                 // A channel first swept here may just have had no note yet; past that, a note was missed.
                 if try await publishStored(channel: channel, seq: seq), mine != nil { metrics.busEventRecovered() }
             }
+        } catch is EventBusStopped {
+            return false
         } catch {
             logger.error("event bus: sweep failed", metadata: ["error": "\(error)"])
         }
+        return true
     }
 
     /// Reads event `seq` of `channel` from the store and publishes it here; false when it is not there.

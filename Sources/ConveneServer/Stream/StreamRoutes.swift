@@ -66,7 +66,7 @@ struct StreamRoutes {
         connection.send(ServerFrame.ready(user: auth.user.id, session: String(connection.subscriberID)))
         let memberships: Set<Int64>
         do {
-            memberships = try await store.principal(userID: auth.user.id).memberships
+            memberships = try await store.principal(userID: auth.user.id, now: accounts.now()).memberships
         } catch {
             connection.close()
             throw error
@@ -138,7 +138,7 @@ struct StreamRoutes {
                 connection.send(ServerFrame.pong(ref: ref))
             case "subscribe":
                 let channelID = try frame.require(frame.channel, "channel")
-                let principal = try await store.principal(userID: auth.user.id)
+                let principal = try await store.principal(userID: auth.user.id, now: accounts.now())
                 let (channel, _) = try await messaging.access(.readChannel, channelID: channelID, by: principal)
                 let since = frame.since ?? channel.lastSeq
                 guard since >= 0 else { throw ConveneError.invalid("since", "since must be 0 or more.") }
@@ -155,12 +155,12 @@ struct StreamRoutes {
                 let channelID = try frame.require(frame.channel, "channel")
                 let body = try frame.require(frame.body, "body")
                 let nonce = try frame.require(frame.nonce, "nonce")
-                let principal = try await store.principal(userID: auth.user.id)
+                let principal = try await store.principal(userID: auth.user.id, now: accounts.now())
                 let (message, _) = try await messaging.post(channelID: channelID, body: body, threadID: frame.thread, nonce: nonce, by: principal)
                 connection.send(ServerFrame.ack(ref: ref, message: message.id, seq: message.seq))
             case "typing":
                 let channelID = try frame.require(frame.channel, "channel")
-                let principal = try await store.principal(userID: auth.user.id)
+                let principal = try await store.principal(userID: auth.user.id, now: accounts.now())
                 _ = try await messaging.access(.postMessage, channelID: channelID, by: principal)
                 if connection.shouldAnnounceTyping(in: channelID, now: Date()) {
                     messaging.fanout.ephemeral(
@@ -170,23 +170,23 @@ struct StreamRoutes {
             case "edit":
                 let messageID = try frame.require(frame.message, "message")
                 let body = try frame.require(frame.body, "body")
-                let principal = try await store.principal(userID: auth.user.id)
+                let principal = try await store.principal(userID: auth.user.id, now: accounts.now())
                 let (message, seq) = try await messaging.edit(messageID: messageID, body: body, by: principal)
                 connection.send(ServerFrame.ack(ref: ref, message: message.id, seq: seq ?? message.seq))
             case "delete":
                 let messageID = try frame.require(frame.message, "message")
-                let principal = try await store.principal(userID: auth.user.id)
+                let principal = try await store.principal(userID: auth.user.id, now: accounts.now())
                 let (message, seq) = try await messaging.delete(messageID: messageID, by: principal)
                 connection.send(ServerFrame.ack(ref: ref, message: message.id, seq: seq))
             case "read":
                 let channelID = try frame.require(frame.channel, "channel")
                 let seq = try frame.require(frame.seq, "seq")
-                let principal = try await store.principal(userID: auth.user.id)
+                let principal = try await store.principal(userID: auth.user.id, now: accounts.now())
                 let state = try await messaging.markRead(channelID: channelID, seq: seq, by: principal, except: connection.subscriberID)
                 connection.send(ServerFrame.read(ref: ref, channel: channelID, state: state))
             case "watch_presence":
                 let communityID = try frame.require(frame.community, "community")
-                let principal = try await store.principal(userID: auth.user.id)
+                let principal = try await store.principal(userID: auth.user.id, now: accounts.now())
                 let community = try await messaging.directory.readable(id: communityID, by: principal)
                 try Policy.require(.listMembers, by: principal, on: messaging.directory.target(community))
                 connection.watchPresence(community: communityID, true)
@@ -205,7 +205,7 @@ struct StreamRoutes {
             case "react":
                 let messageID = try frame.require(frame.message, "message")
                 let emoji = try frame.require(frame.emoji, "emoji")
-                let principal = try await store.principal(userID: auth.user.id)
+                let principal = try await store.principal(userID: auth.user.id, now: accounts.now())
                 let (message, seq) = try await messaging.react(messageID: messageID, emoji: emoji, on: frame.on ?? true, by: principal)
                 connection.send(ServerFrame.ack(ref: ref, message: message.id, seq: seq ?? message.seq))
             default:

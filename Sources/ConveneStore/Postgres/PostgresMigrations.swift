@@ -279,5 +279,42 @@ enum PostgresMigrations {
                 "CREATE INDEX stream_tickets_expiry ON stream_tickets(expires_at)",
             ]
         ),
+        (
+            "2026-11-23-sanctions-and-audit",
+            [
+                """
+                CREATE TABLE sanctions (
+                    id BIGSERIAL PRIMARY KEY,
+                    user_id BIGINT NOT NULL REFERENCES users(id),
+                    kind TEXT NOT NULL,
+                    community_id BIGINT REFERENCES communities(id),
+                    reason TEXT NOT NULL,
+                    created_by BIGINT NOT NULL REFERENCES users(id),
+                    created_at TIMESTAMPTZ NOT NULL,
+                    ends_at TIMESTAMPTZ,
+                    lifted_at TIMESTAMPTZ,
+                    lifted_by BIGINT REFERENCES users(id)
+                )
+                """,
+                "CREATE INDEX sanctions_user ON sanctions(user_id)",
+                """
+                CREATE TABLE audit_log (
+                    id BIGINT PRIMARY KEY,
+                    community_id BIGINT,
+                    actor_id BIGINT NOT NULL,
+                    action TEXT NOT NULL,
+                    target_type TEXT NOT NULL,
+                    target_id BIGINT NOT NULL,
+                    reason TEXT NOT NULL,
+                    before_json TEXT,
+                    after_json TEXT,
+                    created_at_ms BIGINT NOT NULL,
+                    previous_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX audit_log_community ON audit_log(community_id, id)",
+            ]
+        ),
     ]
 }

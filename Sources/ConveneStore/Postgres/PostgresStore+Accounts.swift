@@ -149,6 +149,7 @@ extension PostgresStore: AccountStore {
                 committeeRoles[try row["id"].decode(Int64.self)] = StoreEncoding.roles(fromList: try row["confers"].decode(String.self))
             }
         }
-        return Principal(userID: userID, grants: grants, memberships: memberships, committeeRoles: committeeRoles)
+        let sanctions = try await rows("SELECT * FROM sanctions WHERE user_id = \(userID) AND lifted_at IS NULL AND kind <> 'warn'").map { try $0.sanction() }
+        return Principal(userID: userID, grants: grants, memberships: memberships, committeeRoles: committeeRoles, sanctions: sanctions)
     }
 }

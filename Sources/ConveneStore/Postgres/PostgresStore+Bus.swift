@@ -1,31 +1,47 @@
 public import ConveneCore
 import Foundation
 import PostgresNIO
+import Synchronization
 
 /// LISTEN/NOTIFY on one channel: every node of a PostgreSQL store hears what the others commit.
 extension PostgresStore: EventBus {
     static let busChannel = "convene_bus"
 
     public func announce(_ note: String) async throws {
-        try await execute("SELECT pg_notify(\(Self.busChannel), \(note))")
+        try await whileBusOpen { try await self.execute("SELECT pg_notify(\(Self.busChannel), \(note))") }
+    }
+
+    /// Runs a bus call; once the store has stopped, any failure is `EventBusStopped`.
+    private func whileBusOpen<T>(_ body: () async throws -> T) async throws -> T {
+        guard !stopped.load(ordering: .acquiring) else { throw EventBusStopped() }
+        do {
+            return try await body()
+        } catch {
+            if stopped.load(ordering: .acquiring) { throw EventBusStopped() }
+            throw error
+        }
     }
 
     public func listen(listening: @escaping @Sendable () async -> Void, handler: @escaping @Sendable (String) async -> Void) async throws {
-        try await client.withConnection { connection in
-            try await connection.listen(on: Self.busChannel) { notifications in
-                await listening()
-                for try await notification in notifications {
-                    await handler(notification.payload)
+        try await whileBusOpen {
+            try await client.withConnection { connection in
+                try await connection.listen(on: Self.busChannel) { notifications in
+                    await listening()
+                    for try await notification in notifications {
+                        await handler(notification.payload)
+                    }
                 }
             }
         }
     }
 
     public func lastSeqs(channelIDs: [Int64]) async throws -> [Int64: Int64] {
-        var seqs: [Int64: Int64] = [:]
-        for row in try await rows("SELECT id, last_seq FROM channels WHERE id = ANY(\(channelIDs))") {
-            seqs[try row["id"].decode(Int64.self)] = try row["last_seq"].decode(Int64.self)
+        try await whileBusOpen {
+            var seqs: [Int64: Int64] = [:]
+            for row in try await rows("SELECT id, last_seq FROM channels WHERE id = ANY(\(channelIDs))") {
+                seqs[try row["id"].decode(Int64.self)] = try row["last_seq"].decode(Int64.self)
+            }
+            return seqs
         }
-        return seqs
     }
 }

@@ -3,6 +3,7 @@ public import Logging
 public import ConveneCore
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// The multi-node store: PostgreSQL through postgres-nio's connection pool. The client only serves
 /// queries while its pool runs: `whileRunning` keeps it running around a body.
@@ -11,6 +12,8 @@ public final class PostgresStore: StoreMaintenance {
     let logger: Logger
     /// host:port, for messages.
     let endpoint: String
+    /// Set once `whileRunning` has returned: the pool is gone for good.
+    let stopped = Atomic(false)
 
     /// - Parameters:
     ///   - url: `postgres://user:password@host:port/database?sslmode=disable|prefer|require`.
@@ -29,7 +32,10 @@ public final class PostgresStore: StoreMaintenance {
                 await self.client.run()
                 return nil
             }
-            defer { group.cancelAll() }
+            defer {
+                stopped.store(true, ordering: .releasing)
+                group.cancelAll()
+            }
             return try await body()
         }
     }

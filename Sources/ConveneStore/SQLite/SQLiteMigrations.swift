@@ -269,6 +269,39 @@ enum SQLiteMigrations {
                     CREATE INDEX stream_tickets_expiry ON stream_tickets(expires_at);
                     """)
         }
+        migrator.registerMigration("2026-11-23-sanctions-and-audit") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE sanctions (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        user_id INTEGER NOT NULL REFERENCES users(id),
+                        kind TEXT NOT NULL,
+                        community_id INTEGER REFERENCES communities(id),
+                        reason TEXT NOT NULL,
+                        created_by INTEGER NOT NULL REFERENCES users(id),
+                        created_at DATETIME NOT NULL,
+                        ends_at DATETIME,
+                        lifted_at DATETIME,
+                        lifted_by INTEGER REFERENCES users(id)
+                    );
+                    CREATE INDEX sanctions_user ON sanctions(user_id);
+                    CREATE TABLE audit_log (
+                        id INTEGER PRIMARY KEY,
+                        community_id INTEGER,
+                        actor_id INTEGER NOT NULL,
+                        action TEXT NOT NULL,
+                        target_type TEXT NOT NULL,
+                        target_id INTEGER NOT NULL,
+                        reason TEXT NOT NULL,
+                        before_json TEXT,
+                        after_json TEXT,
+                        created_at_ms INTEGER NOT NULL,
+                        previous_hash TEXT NOT NULL,
+                        hash TEXT NOT NULL
+                    );
+                    CREATE INDEX audit_log_community ON audit_log(community_id, id);
+                    """)
+        }
         return migrator
     }
 }

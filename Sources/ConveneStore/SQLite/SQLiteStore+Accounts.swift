@@ -163,7 +163,10 @@ extension SQLiteStore: AccountStore {
                     committeeRoles[row["id"]] = StoreEncoding.roles(fromList: row["confers"])
                 }
             }
-            return Principal(userID: userID, grants: grants, memberships: memberships, committeeRoles: committeeRoles)
+            let sanctions = try Row.fetchAll(
+                db, sql: "SELECT * FROM sanctions WHERE user_id = ? AND lifted_at IS NULL AND kind <> 'warn'", arguments: [userID]
+            ).map(Self.sanction)
+            return Principal(userID: userID, grants: grants, memberships: memberships, committeeRoles: committeeRoles, sanctions: sanctions)
         }
     }
 

@@ -1,0 +1,157 @@
+public import Foundation
+
+/// What a sanction does to its member within its scope.
+public enum SanctionKind: String, Sendable, Codable, CaseIterable {
+    /// Recorded and shown to the member; restricts nothing.
+    case warn
+    /// Read-only: every write is refused with `silenced`.
+    case silence
+    /// Shut out: every action is refused with `suspended`.
+    case suspend
+}
+
+/// A warning, silence or suspension of one member, in one community or the whole network.
+public struct Sanction: Sendable, Hashable, Codable {
+    public var id: Int64
+    public var userID: Int64
+    public var kind: SanctionKind
+    /// The community it holds in; nil for the whole network.
+    public var communityID: Int64?
+    public var reason: String
+    public var createdBy: Int64
+    public var createdAt: Date
+    /// When it ends by itself; nil holds until lifted.
+    public var endsAt: Date?
+    public var liftedAt: Date?
+    public var liftedBy: Int64?
+
+    public init(
+        id: Int64, userID: Int64, kind: SanctionKind, communityID: Int64?, reason: String, createdBy: Int64, createdAt: Date, endsAt: Date?,
+        liftedAt: Date? = nil, liftedBy: Int64? = nil
+    ) {
+        self.id = id
+        self.userID = userID
+        self.kind = kind
+        self.communityID = communityID
+        self.reason = reason
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+        self.endsAt = endsAt
+        self.liftedAt = liftedAt
+        self.liftedBy = liftedBy
+    }
+
+    /// Whether it restricts anything at `now`: a silence or suspension not lifted and not ended.
+    public func restricts(at now: Date) -> Bool {
+        kind != .warn && liftedAt == nil && (endsAt.map { $0 > now } ?? true)
+    }
+
+    /// Whether it holds in `scope`: a network sanction everywhere, a community's in that community
+    /// and its committees.
+    public func reaches(_ scope: Scope) -> Bool {
+        communityID == nil || communityID == scope.communityID
+    }
+}
+
+/// A sanction about to be imposed.
+public struct NewSanction: Sendable, Hashable, Codable {
+    public var userID: Int64
+    public var kind: SanctionKind
+    public var communityID: Int64?
+    public var reason: String
+    public var createdBy: Int64
+    public var endsAt: Date?
+
+    public init(userID: Int64, kind: SanctionKind, communityID: Int64?, reason: String, createdBy: Int64, endsAt: Date?) {
+        self.userID = userID
+        self.kind = kind
+        self.communityID = communityID
+        self.reason = reason
+        self.createdBy = createdBy
+        self.endsAt = endsAt
+    }
+}
+
+/// One staff action as the audit log keeps it. Rows are only ever appended; each carries the
+/// hash of the one before, so an altered or removed row breaks the chain from there on.
+public struct AuditEntry: Sendable, Hashable, Codable {
+    public var id: Int64
+    /// The community acted in; nil for the network.
+    public var communityID: Int64?
+    public var actorID: Int64
+    /// What was done: `silence`, `suspend`, `lift`, `warn`, …
+    public var action: String
+    public var targetType: String
+    public var targetID: Int64
+    public var reason: String
+    /// JSON of the target before and after, when there is one.
+    public var before: String?
+    public var after: String?
+    /// Whole milliseconds, so the hash survives every store's time precision.
+    public var createdAt: Date
+    public var previousHash: String
+    public var hash: String
+
+    public init(
+        id: Int64, communityID: Int64?, actorID: Int64, action: String, targetType: String, targetID: Int64, reason: String, before: String?,
+        after: String?, createdAt: Date, previousHash: String, hash: String
+    ) {
+        self.id = id
+        self.communityID = communityID
+        self.actorID = actorID
+        self.action = action
+        self.targetType = targetType
+        self.targetID = targetID
+        self.reason = reason
+        self.before = before
+        self.after = after
+        self.createdAt = createdAt
+        self.previousHash = previousHash
+        self.hash = hash
+    }
+
+    /// The text the row's hash is taken over: every field but the hash, the previous hash first,
+    /// separated by a character no field may hold unescaped.
+    public var chainedText: String {
+        let millis = Int64((createdAt.timeIntervalSince1970 * 1000).rounded())
+        return [
+            previousHash, "\(id)", communityID.map { "\($0)" } ?? "", "\(actorID)", action, targetType, "\(targetID)", reason, before ?? "",
+            after ?? "", "\(millis)",
+        ].map { $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\u{1F}", with: "\\u001f") }
+            .joined(separator: "\u{1F}")
+    }
+
+    /// The hash of the row before the first.
+    public static let genesisHash = String(repeating: "0", count: 64)
+
+    /// `date` cut to whole milliseconds, as audit rows keep it.
+    public static func millisecondTime(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+    }
+}
+
+/// A staff action about to be audited.
+public struct NewAuditEntry: Sendable, Hashable {
+    public var communityID: Int64?
+    public var actorID: Int64
+    public var action: String
+    public var targetType: String
+    public var targetID: Int64
+    public var reason: String
+    public var before: String?
+    public var after: String?
+
+    public init(
+        communityID: Int64?, actorID: Int64, action: String, targetType: String, targetID: Int64, reason: String, before: String? = nil,
+        after: String? = nil
+    ) {
+        self.communityID = communityID
+        self.actorID = actorID
+        self.action = action
+        self.targetType = targetType
+        self.targetID = targetID
+        self.reason = reason
+        self.before = before
+        self.after = after
+    }
+}

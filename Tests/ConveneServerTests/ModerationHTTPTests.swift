@@ -1,0 +1,148 @@
+import ConveneCore
+import ConveneStore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+@testable import ConveneServer
+
+/// Sanctions and the audit log over HTTP and the stream, on every store.
+@Suite("Moderation", .timeLimit(.minutes(2)))
+struct ModerationHTTPTests {
+    static func action(_ action: String, _ type: String, _ id: Int, community: String? = "ohio", reason: String = "Off-topic again", until: Date? = nil)
+        -> [String: Any]
+    {
+        var body: [String: Any] = ["action": action, "target": ["type": type, "id": id], "reason": reason]
+        if let community { body["community"] = community }
+        if let until { body["until"] = until.formatted(.iso8601) }
+        return body
+    }
+
+    @Test("a moderator silences a member until a time: writes are refused with silenced on HTTP and the stream, reads go on, and it ends by itself",
+        arguments: TestApp.StoreKind.allCases)
+    func silence(store: TestApp.StoreKind) async throws {
+        try await TestApp.with(store) { app in
+            try await app.live { client, port async throws in
+                let (general, ann, bob, _) = try await StreamTests.setUp(app, client)
+                let (mod, modToken) = try await app.user(client, "Mo")
+                let ohio = try #require(try await app.store.community(slug: "ohio"))
+                _ = try await app.store.createGrant(userID: mod.id, role: .moderator, scope: .community(ohio.id), grantedBy: nil, now: app.clock.now())
+                let bobID = try #require(try await app.store.user(email: "bob@example.org")?.id)
+
+                let silenced = try await client.call(
+                    .post, "/api/v1/moderation/actions", json: Self.action("silence", "user", Int(bobID), until: app.clock.now().addingTimeInterval(3600)),
+                    token: modToken)
+                #expect(silenced.status == .created, "\(silenced.body)")
+                let sanction = try #require(silenced.object["sanction"] as? [String: Any])
+                #expect(sanction["kind"] as? String == "silence")
+                #expect(sanction["in_force"] as? Bool == true)
+                #expect((silenced.object["audit"] as? [String: Any])?["action"] as? String == "silence")
+
+                let post = try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "still here"], token: bob)
+                #expect(post.status == .forbidden)
+                #expect(post.errorCode == "silenced")
+                #expect(try await client.call(.get, "/api/v1/channels/\(general)/messages", token: bob).status == .ok, "a silenced member can read")
+                #expect(try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "hi"], token: ann).status == .created)
+
+                let stream = StreamClient(port: port, headers: StreamClient.bearer(bob))
+                _ = await stream.next()
+                try stream.send(["op": "send", "ref": "s", "channel": general, "body": "from the stream", "nonce": "n-1"])
+                let refused = await stream.next()
+                #expect(refused?["op"] as? String == "error")
+                #expect(refused?["code"] as? String == "silenced")
+                #expect(refused?["ref"] as? String == "s")
+                _ = await stream.close()
+
+                app.clock.advance(3601)
+                #expect(try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "back"], token: bob).status == .created)
+                let mine = try await client.call(.get, "/api/v1/me/sanctions", token: bob).array("sanctions")
+                #expect(mine.map { $0["in_force"] as? Bool } == [false])
+            }
+        }
+    }
+
+    @Test("a suspension shuts a member out of the community until lifted; lifting twice conflicts; every step is in the chained audit log",
+        arguments: TestApp.StoreKind.allCases)
+    func suspendLiftAudit(store: TestApp.StoreKind) async throws {
+        try await TestApp.with(store) { app in
+            try await app.test { client async throws in
+                let (general, ann, bob, _) = try await StreamTests.setUp(app, client)
+                let (lead, leadToken) = try await app.user(client, "Lee")
+                let ohio = try #require(try await app.store.community(slug: "ohio"))
+                _ = try await app.store.createGrant(userID: lead.id, role: .lead, scope: .community(ohio.id), grantedBy: nil, now: app.clock.now())
+                let bobID = Int(try #require(try await app.store.user(email: "bob@example.org")?.id))
+
+                _ = try await client.call(.post, "/api/v1/moderation/actions", json: Self.action("warn", "user", bobID, reason: "Please stay on topic"), token: leadToken)
+                let suspended = try await client.call(.post, "/api/v1/moderation/actions", json: Self.action("suspend", "user", bobID), token: leadToken)
+                #expect(suspended.status == .created)
+                let sanctionID = try #require((suspended.object["sanction"] as? [String: Any])?["id"] as? Int)
+                let shut = try await client.call(.get, "/api/v1/channels/\(general)/messages", token: bob)
+                #expect(shut.status == .forbidden)
+                #expect(shut.errorCode == "suspended")
+
+                let lifted = try await client.call(.post, "/api/v1/moderation/actions", json: Self.action("lift", "sanction", sanctionID), token: leadToken)
+                #expect(lifted.status == .created, "\(lifted.body)")
+                #expect((lifted.object["sanction"] as? [String: Any])?["in_force"] as? Bool == false)
+                #expect(try await client.call(.get, "/api/v1/channels/\(general)/messages", token: bob).status == .ok)
+                let again = try await client.call(.post, "/api/v1/moderation/actions", json: Self.action("lift", "sanction", sanctionID), token: leadToken)
+                #expect(again.status == .conflict)
+
+                let audit = try await client.call(.get, "/api/v1/moderation/audit?community=ohio", token: leadToken)
+                #expect(audit.status == .ok)
+                let entries = audit.array("entries")
+                #expect(entries.map { $0["action"] as? String } == ["warn", "suspend", "lift"])
+                #expect(entries.map { $0["actor_id"] as? Int } == [Int(lead.id), Int(lead.id), Int(lead.id)])
+                #expect(entries[1]["previous_hash"] as? String == entries[0]["hash"] as? String)
+                #expect(entries[2]["previous_hash"] as? String == entries[1]["hash"] as? String)
+                #expect((entries[2]["before"] as? String)?.contains("lifted_at") == false, "before the lift")
+                #expect((entries[2]["after"] as? String)?.contains("lifted_at") == true, "after the lift")
+                #expect(try await ConveneNode.verifyAudit(app.store) == .intact(rows: 3))
+
+                let csv = try await client.call(.get, "/api/v1/moderation/audit?community=ohio&format=csv", token: leadToken)
+                #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
+                let lines = csv.body.split(separator: "\r\n")
+                #expect(lines.count == 4)
+                #expect(lines.first?.hasPrefix("id,created_at,community_id,actor_id,action") == true)
+
+                #expect(try await client.call(.get, "/api/v1/moderation/audit?community=ohio", token: ann).status == .forbidden)
+                #expect(try await client.call(.get, "/api/v1/moderation/audit", token: leadToken).status == .forbidden, "a community lead read the network's log")
+                let (_, admin) = try await app.user(client, "Ada", admin: true)
+                #expect(try await client.call(.get, "/api/v1/moderation/audit", token: admin).array("entries").count == 3)
+            }
+        }
+    }
+
+    @Test("who may sanction whom: not members, not in another community, not a higher role, not oneself; bad input names its field")
+    func refusals() async throws {
+        let app = try await TestApp.make()
+        try await app.test { client async throws in
+            let (_, ann, _, tex) = try await StreamTests.setUp(app, client)
+            let (mod, modToken) = try await app.user(client, "Mo")
+            let (lead, _) = try await app.user(client, "Lee")
+            let ohio = try #require(try await app.store.community(slug: "ohio"))
+            _ = try await app.store.createGrant(userID: mod.id, role: .moderator, scope: .community(ohio.id), grantedBy: nil, now: app.clock.now())
+            _ = try await app.store.createGrant(userID: lead.id, role: .lead, scope: .community(ohio.id), grantedBy: nil, now: app.clock.now())
+            let bobID = Int(try #require(try await app.store.user(email: "bob@example.org")?.id))
+            func act(_ body: [String: Any], _ token: String) async throws -> Reply {
+                try await client.call(.post, "/api/v1/moderation/actions", json: body, token: token)
+            }
+            #expect(try await act(Self.action("silence", "user", bobID), ann).status == .forbidden, "a member silenced a member")
+            #expect(try await act(Self.action("silence", "user", bobID, community: "texas"), modToken).status == .forbidden, "another community")
+            #expect(try await act(Self.action("silence", "user", bobID, community: nil), modToken).status == .forbidden, "the network")
+            #expect(try await act(Self.action("silence", "user", Int(lead.id)), modToken).status == .forbidden, "a lead, by a moderator")
+            #expect(try await act(Self.action("silence", "user", Int(mod.id)), modToken).errorField == "target.id")
+            #expect(try await act(Self.action("silence", "user", 999_999), modToken).status == .notFound)
+            #expect(try await act(Self.action("silence", "user", bobID, reason: "  "), modToken).errorField == "reason")
+            #expect(
+                try await act(Self.action("silence", "user", bobID, until: app.clock.now().addingTimeInterval(-5)), modToken).errorField == "until")
+            #expect(try await act(Self.action("warn", "user", bobID, until: app.clock.now().addingTimeInterval(60)), modToken).errorField == "until")
+            #expect(try await act(Self.action("silence", "message", bobID), modToken).errorField == "target.type")
+            #expect(try await act(Self.action("hide", "message", 1), modToken).errorField == "action")
+            #expect(try await act(Self.action("banish", "user", bobID), modToken).errorField == "action")
+            #expect(try await act(Self.action("lift", "sanction", 424_242), modToken).status == .notFound)
+            #expect(try await client.call(.post, "/api/v1/moderation/actions", json: Self.action("silence", "user", bobID)).status == .unauthorized)
+            #expect(try await client.call(.get, "/api/v1/moderation/audit?community=ohio&format=xml", token: tex).errorField == "format")
+            #expect(try await app.store.auditEntries(communityID: nil, afterID: nil, limit: 10).isEmpty, "a refused action was audited")
+        }
+    }
+}
