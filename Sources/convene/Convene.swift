@@ -12,7 +12,7 @@ struct Convene: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convene",
         abstract: "A collaboration server for networks of SEL learning communities.",
-        subcommands: [Serve.self, Migrate.self, Seed.self, UserCommand.self, Audit.self],
+        subcommands: [Serve.self, Migrate.self, Seed.self, UserCommand.self, Audit.self, PolicyCommand.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -159,5 +159,14 @@ struct Audit: AsyncParsableCommand {
                 }
             }
         }
+    }
+}
+
+struct PolicyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "policy", abstract: "Print the role × action table of the Policy (docs/POLICY.md is this output).")
+
+    func run() async throws {
+        print(Policy.markdownTable(), terminator: "")
     }
 }

@@ -142,6 +142,13 @@ struct PolicyTests {
         #expect(!Policy.mayGrant(.member, in: .community(Self.otherCommunity), by: lead))
     }
 
+    @Test("docs/POLICY.md is the table the Policy generates (regenerate with: swift run convene policy > docs/POLICY.md)")
+    func generatedTable() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let file = try String(contentsOf: root.appendingPathComponent("docs/POLICY.md"), encoding: .utf8)
+        #expect(file == Policy.markdownTable())
+    }
+
     static func sanction(_ kind: SanctionKind, in community: Int64?, endsAt: Date? = nil) -> Sanction {
         Sanction(id: 1, userID: 7, kind: kind, communityID: community, reason: "r", createdBy: 1, createdAt: Date(timeIntervalSince1970: 0), endsAt: endsAt)
     }
