@@ -155,3 +155,41 @@ public struct NewAuditEntry: Sendable, Hashable {
         self.after = after
     }
 }
+
+/// How an appeal was decided.
+public enum AppealOutcome: String, Sendable, Codable, CaseIterable {
+    /// The action stands.
+    case upheld
+    /// The action is undone: a sanction is lifted.
+    case overturned
+}
+
+/// A member's appeal against a staff action taken against them: one per action, decided by a
+/// moderator who did not take the action.
+public struct Appeal: Sendable, Hashable, Codable {
+    public var id: Int64
+    /// The audit row of the action appealed.
+    public var actionID: Int64
+    public var userID: Int64
+    public var text: String
+    public var createdAt: Date
+    public var outcome: AppealOutcome?
+    public var note: String?
+    public var decidedBy: Int64?
+    public var decidedAt: Date?
+
+    public init(
+        id: Int64, actionID: Int64, userID: Int64, text: String, createdAt: Date, outcome: AppealOutcome? = nil, note: String? = nil,
+        decidedBy: Int64? = nil, decidedAt: Date? = nil
+    ) {
+        self.id = id
+        self.actionID = actionID
+        self.userID = userID
+        self.text = text
+        self.createdAt = createdAt
+        self.outcome = outcome
+        self.note = note
+        self.decidedBy = decidedBy
+        self.decidedAt = decidedAt
+    }
+}

@@ -38,12 +38,12 @@ public enum AuditChain {
         return previous
     }
 
-    /// A sanction as audit rows show it.
-    static func json(_ sanction: Sanction) -> String {
+    /// A sanction or an appeal as audit rows show it.
+    static func json(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        return String(decoding: (try? encoder.encode(sanction)) ?? Data("{}".utf8), as: UTF8.self)
+        return String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
     }
 }

@@ -225,6 +225,16 @@ public protocol ModerationStore: Sendable {
     func appendAudit(_ entry: NewAuditEntry, now: Date) async throws -> AuditEntry
     /// Audit rows in id order after `afterID`: one community's, or (nil) every row.
     func auditEntries(communityID: Int64?, afterID: Int64?, limit: Int) async throws -> [AuditEntry]
+    func auditEntry(id: Int64) async throws -> AuditEntry?
+    /// Files an appeal; `conflict` when the action was appealed already.
+    func createAppeal(actionID: Int64, userID: Int64, text: String, now: Date) async throws -> Appeal
+    func appeal(id: Int64) async throws -> Appeal?
+    /// Decides an undecided appeal, lifts `liftingSanction` (when given and still in place) and
+    /// appends `audit` (its `before`/`after` set to the appeal), in one transaction; nil when the
+    /// appeal was decided already.
+    func decideAppeal(
+        id: Int64, outcome: AppealOutcome, note: String?, by deciderID: Int64, liftingSanction: Int64?, audit: NewAuditEntry, now: Date
+    ) async throws -> (Appeal, AuditEntry)?
 }
 
 public typealias ConveneStore = AccountStore & NetworkStore & MessageStore & NotificationStore & ModerationStore & StoreMaintenance

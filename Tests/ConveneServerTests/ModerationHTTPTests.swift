@@ -145,4 +145,56 @@ struct ModerationHTTPTests {
             #expect(try await app.store.auditEntries(communityID: nil, afterID: nil, limit: 10).isEmpty, "a refused action was audited")
         }
     }
+
+    @Test("the member appeals an action once; a moderator who did not take it decides; overturning lifts the sanction, is audited and reaches the member live",
+        arguments: TestApp.StoreKind.allCases)
+    func appeals(store: TestApp.StoreKind) async throws {
+        try await TestApp.with(store) { app in
+            try await app.live { client, port async throws in
+                let (general, ann, bob, _) = try await StreamTests.setUp(app, client)
+                let (lead, leadToken) = try await app.user(client, "Lee")
+                let (other, otherToken) = try await app.user(client, "Mo")
+                let ohio = try #require(try await app.store.community(slug: "ohio"))
+                for (user, role) in [(lead, Role.lead), (other, .moderator)] {
+                    _ = try await app.store.createGrant(userID: user.id, role: role, scope: .community(ohio.id), grantedBy: nil, now: app.clock.now())
+                }
+                let bobID = Int(try #require(try await app.store.user(email: "bob@example.org")?.id))
+                let silenced = try await client.call(.post, "/api/v1/moderation/actions", json: Self.action("silence", "user", bobID), token: leadToken)
+                let actionID = try #require((silenced.object["audit"] as? [String: Any])?["id"] as? Int)
+
+                #expect(try await client.call(.post, "/api/v1/appeals", json: ["action_id": actionID, "text": "I was on topic"], token: ann).status == .forbidden)
+                #expect(try await client.call(.post, "/api/v1/appeals", json: ["action_id": actionID, "text": " "], token: bob).errorField == "text")
+                #expect(try await client.call(.post, "/api/v1/appeals", json: ["action_id": 987_654, "text": "x"], token: bob).status == .notFound)
+                let filed = try await client.call(.post, "/api/v1/appeals", json: ["action_id": actionID, "text": "I was on topic"], token: bob)
+                #expect(filed.status == .created, "\(filed.body)")
+                let appealID = try #require((filed.object["appeal"] as? [String: Any])?["id"] as? Int)
+                #expect(try await client.call(.post, "/api/v1/appeals", json: ["action_id": actionID, "text": "again"], token: bob).status == .conflict)
+
+                #expect(try await client.call(.get, "/api/v1/appeals/\(appealID)", token: bob).status == .ok)
+                #expect(try await client.call(.get, "/api/v1/appeals/\(appealID)", token: ann).status == .forbidden)
+
+                let byActor = try await client.call(.post, "/api/v1/appeals/\(appealID)/decide", json: ["outcome": "upheld"], token: leadToken)
+                #expect(byActor.status == .forbidden, "the moderator who acted decided the appeal")
+                #expect(try await client.call(.post, "/api/v1/appeals/\(appealID)/decide", json: ["outcome": "maybe"], token: otherToken).errorField == "outcome")
+                #expect(try await client.call(.post, "/api/v1/appeals/\(appealID)/decide", json: ["outcome": "upheld"], token: ann).status == .forbidden)
+
+                let stream = StreamClient(port: port, headers: StreamClient.bearer(bob))
+                _ = await stream.next()
+                let decided = try await client.call(
+                    .post, "/api/v1/appeals/\(appealID)/decide", json: ["outcome": "overturned", "note": "Reviewed: on topic"], token: otherToken)
+                #expect(decided.status == .ok, "\(decided.body)")
+                #expect((decided.object["appeal"] as? [String: Any])?["outcome"] as? String == "overturned")
+                let told = await stream.next(timeout: 10)
+                #expect(told?["op"] as? String == "appeal_decided")
+                #expect((told?["appeal"] as? [String: Any])?["outcome"] as? String == "overturned")
+                _ = await stream.close()
+
+                #expect(try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "thanks"], token: bob).status == .created)
+                #expect(try await client.call(.post, "/api/v1/appeals/\(appealID)/decide", json: ["outcome": "upheld"], token: otherToken).status == .conflict)
+                let actions = try await client.call(.get, "/api/v1/moderation/audit?community=ohio", token: leadToken).array("entries").map { $0["action"] as? String }
+                #expect(actions == ["silence", "appeal.overturned"])
+                #expect(try await ConveneNode.verifyAudit(app.store) == .intact(rows: 2))
+            }
+        }
+    }
 }

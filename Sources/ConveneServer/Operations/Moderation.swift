@@ -7,6 +7,7 @@ import Foundation
 struct Moderation: Sendable {
     let store: any ConveneStore
     let directory: NetworkDirectory
+    let fanout: Fanout
     let now: @Sendable () -> Date
 
     /// Every action of the API; those on content come with the flags and review queue.
@@ -83,6 +84,85 @@ struct Moderation: Sendable {
         return try await store.auditEntries(communityID: communityID, afterID: afterID, limit: limit)
     }
 
+    static let appealLength = 2_000
+    /// The actions a member may appeal: those taken against them.
+    static let appealable: Set<String> = ["warn", "silence", "suspend"]
+
+    struct AppealRequest: Decodable, Sendable {
+        var actionId: Int64
+        var text: String
+    }
+
+    struct DecideRequest: Decodable, Sendable {
+        var outcome: String
+        var note: String?
+    }
+
+    /// The member an action was taken against appeals it, once.
+    func appeal(_ request: AppealRequest, by principal: Principal) async throws -> Appeal {
+        guard let userID = principal.userID else { throw ConveneError(.unauthenticated, "Sign in to do that.") }
+        let text = request.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty, text.count <= Self.appealLength else { throw ConveneError.invalid("text", "Give your appeal in 1–\(Self.appealLength) characters.") }
+        guard let action = try await store.auditEntry(id: request.actionId) else { throw ConveneError.notFound("The action") }
+        guard action.targetType == "user", action.targetID == userID else {
+            throw ConveneError.forbidden("Only the member an action was taken against may appeal it.")
+        }
+        guard Self.appealable.contains(action.action) else {
+            throw ConveneError.invalid("action_id", "Only warnings, silences and suspensions can be appealed.")
+        }
+        do {
+            return try await store.createAppeal(actionID: action.id, userID: userID, text: text, now: now())
+        } catch let error as ConveneError where error.code == .conflict {
+            throw ConveneError(.conflict, "This action was appealed already; an action is appealed once.")
+        }
+    }
+
+    /// An appeal, for its member and for the moderators of its scope.
+    func appeal(id: Int64, by principal: Principal) async throws -> Appeal {
+        guard let appeal = try await store.appeal(id: id) else { throw ConveneError.notFound("The appeal") }
+        if appeal.userID == principal.userID { return appeal }
+        guard let action = try await store.auditEntry(id: appeal.actionID) else { throw ConveneError.notFound("The appeal") }
+        try Policy.require(.sanctionMember, by: principal, on: try await scope(communityID: action.communityID, by: principal))
+        return appeal
+    }
+
+    /// A moderator of the action's scope who did not take it decides; overturning lifts the
+    /// sanction. Audited, and told to the member's open connections.
+    func decide(appealID: Int64, _ request: DecideRequest, by principal: Principal) async throws -> (Appeal, AuditEntry) {
+        guard let deciderID = principal.userID else { throw ConveneError(.unauthenticated, "Sign in to do that.") }
+        guard let outcome = AppealOutcome(rawValue: request.outcome) else { throw ConveneError.invalid("outcome", "outcome must be upheld or overturned.") }
+        let note = request.note?.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (note?.count ?? 0) <= Self.appealLength else { throw ConveneError.invalid("note", "A note is at most \(Self.appealLength) characters.") }
+        guard let appeal = try await store.appeal(id: appealID), let action = try await store.auditEntry(id: appeal.actionID) else {
+            throw ConveneError.notFound("The appeal")
+        }
+        try Policy.require(.sanctionMember, by: principal, on: try await scope(communityID: action.communityID, by: principal))
+        guard action.actorID != deciderID else { throw ConveneError.forbidden("An appeal is decided by a moderator who did not take the action.") }
+        guard appeal.userID != deciderID else { throw ConveneError.forbidden("Nobody decides their own appeal.") }
+        guard
+            let decided = try await store.decideAppeal(
+                id: appeal.id, outcome: outcome, note: note?.isEmpty == false ? note : nil, by: deciderID,
+                liftingSanction: outcome == .overturned ? Self.sanctionID(of: action) : nil,
+                audit: NewAuditEntry(
+                    communityID: action.communityID, actorID: deciderID, action: "appeal.\(outcome.rawValue)", targetType: "appeal", targetID: appeal.id,
+                    reason: note?.isEmpty == false ? note! : "Appeal \(outcome.rawValue)."),
+                now: now())
+        else { throw ConveneError(.conflict, "This appeal was decided already.") }
+        fanout.toUser(appeal.userID, frame: ServerFrame.appealDecided(decided.0))
+        return decided
+    }
+
+    /// The sanction an action imposed, read from the action's audit row (its `after`).
+    static func sanctionID(of action: AuditEntry) -> Int64? {
+        struct Imposed: Decodable { var id: Int64 }
+        return action.after.flatMap { try? JSONDecoder().decode(Imposed.self, from: Data($0.utf8)).id }
+    }
+
+    private func scope(communityID: Int64?, by principal: Principal) async throws -> PolicyTarget {
+        guard let communityID else { return .network }
+        return directory.target(try await directory.readable(id: communityID, by: principal))
+    }
+
     /// The caller's own sanctions, newest first.
     func sanctions(of userID: Int64) async throws -> [Sanction] {
         try await store.sanctions(userID: userID)
@@ -95,7 +175,6 @@ struct Moderation: Sendable {
     }
 
     private func sanctionScope(_ sanction: Sanction, by principal: Principal) async throws -> PolicyTarget {
-        guard let communityID = sanction.communityID else { return .network }
-        return directory.target(try await directory.readable(id: communityID, by: principal))
+        try await scope(communityID: sanction.communityID, by: principal)
     }
 }

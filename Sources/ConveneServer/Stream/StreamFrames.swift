@@ -133,6 +133,16 @@ enum ServerFrame {
         encode(NotificationFrame(notification: NotificationView(notification), unreadCount: unread))
     }
 
+    /// An appeal of the user's was decided.
+    static func appealDecided(_ appeal: Appeal) -> String {
+        encode(AppealDecidedFrame(appeal: appeal))
+    }
+
+    struct AppealDecidedFrame: Encodable {
+        var op = "appeal_decided"
+        var appeal: Appeal
+    }
+
     /// Some of the user's notifications (`ids`, or all when nil) were marked read.
     static func notificationsRead(ids: [Int64]?, unread: Int) -> String {
         encode(NotificationsReadFrame(ids: ids, unreadCount: unread))

@@ -316,5 +316,23 @@ enum PostgresMigrations {
                 "CREATE INDEX audit_log_community ON audit_log(community_id, id)",
             ]
         ),
+        (
+            "2026-11-23-appeals",
+            [
+                """
+                CREATE TABLE appeals (
+                    id BIGSERIAL PRIMARY KEY,
+                    action_id BIGINT NOT NULL UNIQUE REFERENCES audit_log(id),
+                    user_id BIGINT NOT NULL REFERENCES users(id),
+                    text TEXT NOT NULL,
+                    created_at TIMESTAMPTZ NOT NULL,
+                    outcome TEXT,
+                    note TEXT,
+                    decided_by BIGINT REFERENCES users(id),
+                    decided_at TIMESTAMPTZ
+                )
+                """
+            ]
+        ),
     ]
 }

@@ -57,6 +57,44 @@ extension PostgresStore: ModerationStore {
         return try rows.map { try $0.auditEntry() }
     }
 
+    public func auditEntry(id: Int64) async throws -> AuditEntry? {
+        try await rows("SELECT * FROM audit_log WHERE id = \(id)").first?.auditEntry()
+    }
+
+    public func createAppeal(actionID: Int64, userID: Int64, text: String, now: Date) async throws -> Appeal {
+        try await rows(
+            "INSERT INTO appeals (action_id, user_id, text, created_at) VALUES (\(actionID), \(userID), \(text), \(now)) RETURNING *"
+        )[0].appeal()
+    }
+
+    public func appeal(id: Int64) async throws -> Appeal? {
+        try await rows("SELECT * FROM appeals WHERE id = \(id)").first?.appeal()
+    }
+
+    public func decideAppeal(
+        id: Int64, outcome: AppealOutcome, note: String?, by deciderID: Int64, liftingSanction: Int64?, audit: NewAuditEntry, now: Date
+    ) async throws -> (Appeal, AuditEntry)? {
+        try await transaction { connection in
+            guard let before = try await connection.rows("SELECT * FROM appeals WHERE id = \(id) FOR UPDATE", self.logger).first?.appeal(),
+                before.outcome == nil
+            else { return nil }
+            let after = try await connection.rows(
+                """
+                UPDATE appeals SET outcome = \(outcome.rawValue), note = \(note), decided_by = \(deciderID), decided_at = \(now)
+                WHERE id = \(id) RETURNING *
+                """, self.logger)[0].appeal()
+            if let liftingSanction {
+                try await connection.query(
+                    "UPDATE sanctions SET lifted_at = \(now), lifted_by = \(deciderID) WHERE id = \(liftingSanction) AND lifted_at IS NULL",
+                    logger: self.logger)
+            }
+            var audit = audit
+            audit.before = AuditChain.json(before)
+            audit.after = AuditChain.json(after)
+            return (after, try await self.appendAudit(connection, audit, now: now))
+        }
+    }
+
     /// Appends after the last row, holding the audit lock until the transaction ends.
     func appendAudit(_ connection: PostgresConnection, _ new: NewAuditEntry, now: Date) async throws -> AuditEntry {
         _ = try await connection.rows("SELECT pg_advisory_xact_lock(\(Self.auditLock))", logger)
@@ -84,6 +122,14 @@ extension PostgresRandomAccessRow {
             reason: try self["reason"].decode(String.self), createdBy: try self["created_by"].decode(Int64.self),
             createdAt: try self["created_at"].decode(Date.self), endsAt: try self["ends_at"].decode(Date?.self),
             liftedAt: try self["lifted_at"].decode(Date?.self), liftedBy: try self["lifted_by"].decode(Int64?.self))
+    }
+
+    func appeal() throws -> Appeal {
+        Appeal(
+            id: try self["id"].decode(Int64.self), actionID: try self["action_id"].decode(Int64.self), userID: try self["user_id"].decode(Int64.self),
+            text: try self["text"].decode(String.self), createdAt: try self["created_at"].decode(Date.self),
+            outcome: try self["outcome"].decode(String?.self).flatMap(AppealOutcome.init), note: try self["note"].decode(String?.self),
+            decidedBy: try self["decided_by"].decode(Int64?.self), decidedAt: try self["decided_at"].decode(Date?.self))
     }
 
     func auditEntry() throws -> AuditEntry {

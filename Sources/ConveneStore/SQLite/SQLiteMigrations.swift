@@ -302,6 +302,22 @@ enum SQLiteMigrations {
                     CREATE INDEX audit_log_community ON audit_log(community_id, id);
                     """)
         }
+        migrator.registerMigration("2026-11-23-appeals") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE appeals (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        action_id INTEGER NOT NULL UNIQUE REFERENCES audit_log(id),
+                        user_id INTEGER NOT NULL REFERENCES users(id),
+                        text TEXT NOT NULL,
+                        created_at DATETIME NOT NULL,
+                        outcome TEXT,
+                        note TEXT,
+                        decided_by INTEGER REFERENCES users(id),
+                        decided_at DATETIME
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -58,6 +58,52 @@ extension SQLiteStore: ModerationStore {
         }
     }
 
+    public func auditEntry(id: Int64) async throws -> AuditEntry? {
+        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM audit_log WHERE id = ?", arguments: [id]).map(Self.auditEntry) }
+    }
+
+    public func createAppeal(actionID: Int64, userID: Int64, text: String, now: Date) async throws -> Appeal {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO appeals (action_id, user_id, text, created_at) VALUES (?, ?, ?, ?)", arguments: [actionID, userID, text, now])
+            return try Self.appeal(db, id: db.lastInsertedRowID)!
+        }
+    }
+
+    public func appeal(id: Int64) async throws -> Appeal? {
+        try await read { db in try Self.appeal(db, id: id) }
+    }
+
+    public func decideAppeal(
+        id: Int64, outcome: AppealOutcome, note: String?, by deciderID: Int64, liftingSanction: Int64?, audit: NewAuditEntry, now: Date
+    ) async throws -> (Appeal, AuditEntry)? {
+        try await write { db in
+            guard let before = try Self.appeal(db, id: id), before.outcome == nil else { return nil }
+            try db.execute(
+                sql: "UPDATE appeals SET outcome = ?, note = ?, decided_by = ?, decided_at = ? WHERE id = ?",
+                arguments: [outcome.rawValue, note, deciderID, now, id])
+            if let liftingSanction {
+                try db.execute(
+                    sql: "UPDATE sanctions SET lifted_at = ?, lifted_by = ? WHERE id = ? AND lifted_at IS NULL",
+                    arguments: [now, deciderID, liftingSanction])
+            }
+            let after = try Self.appeal(db, id: id)!
+            var audit = audit
+            audit.before = AuditChain.json(before)
+            audit.after = AuditChain.json(after)
+            return (after, try Self.appendAudit(db, audit, now: now))
+        }
+    }
+
+    static func appeal(_ db: Database, id: Int64) throws -> Appeal? {
+        try Row.fetchOne(db, sql: "SELECT * FROM appeals WHERE id = ?", arguments: [id]).map { row in
+            Appeal(
+                id: row["id"], actionID: row["action_id"], userID: row["user_id"], text: row["text"], createdAt: row["created_at"],
+                outcome: (row["outcome"] as String?).flatMap(AppealOutcome.init), note: row["note"], decidedBy: row["decided_by"],
+                decidedAt: row["decided_at"])
+        }
+    }
+
     /// Appends after the last row; the single writer keeps the chain in order.
     static func appendAudit(_ db: Database, _ new: NewAuditEntry, now: Date) throws -> AuditEntry {
         let last = try Row.fetchOne(db, sql: "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")

@@ -36,6 +36,11 @@ struct ModerationRoutes {
         var audit: AuditEntry
     }
 
+    struct DecisionResponse: Encodable {
+        var appeal: Appeal
+        var audit: AuditEntry
+    }
+
     struct AuditResponse: Encodable {
         var entries: [AuditEntry]
         /// Pass as `after_id` for the next page; nil on the last.
@@ -65,6 +70,23 @@ struct ModerationRoutes {
                     body: .init(byteBuffer: ByteBuffer(string: AuditCSV.render(entries))))
             }
             return try JSON.response(AuditResponse(entries: entries, nextAfterId: entries.count == limit ? entries.last?.id : nil))
+        }
+        router.post("/api/v1/appeals") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            let body = try await request.decodeJSON(Moderation.AppealRequest.self, limit: settings.maxBodyBytes)
+            return try JSON.response(["appeal": try await moderation.appeal(body, by: principal)], status: .created)
+        }
+        router.get("/api/v1/appeals/{id}") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            let id = try request.id("id", context: context, what: "The appeal")
+            return try JSON.response(["appeal": try await moderation.appeal(id: id, by: principal)])
+        }
+        router.post("/api/v1/appeals/{id}/decide") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            let id = try request.id("id", context: context, what: "The appeal")
+            let body = try await request.decodeJSON(Moderation.DecideRequest.self, limit: settings.maxBodyBytes)
+            let (appeal, audit) = try await moderation.decide(appealID: id, body, by: principal)
+            return try JSON.response(DecisionResponse(appeal: appeal, audit: audit))
         }
         router.get("/api/v1/me/sanctions") { _, context in
             let auth = try context.requireAuth()
