@@ -123,9 +123,11 @@ final class StreamClient: @unchecked Sendable {
         return timedOut.withLock { $0 } ? nil : result
     }
 
-    /// Closes from the client side and returns the server's close frame.
-    func close() async -> WebSocketCloseFrame? {
+    /// Closes from the client side and returns the server's close frame; a server that has not
+    /// answered within `timeout` seconds has the connection cancelled, so a test never waits forever.
+    func close(timeout: Double = 15) async -> WebSocketCloseFrame? {
         outgoing.finish()
-        return try? await connection.value
+        if case .some(.success(let frame)) = await outcome(timeout: timeout) { return frame }
+        return nil
     }
 }

@@ -12,7 +12,8 @@ public final class PostgresStore: StoreMaintenance {
     let logger: Logger
     /// host:port, for messages.
     let endpoint: String
-    /// Set once `whileRunning` has returned: the pool is gone for good.
+    /// Set once the pool has stopped (`whileRunning` returned, or its task was cancelled): it is
+    /// gone for good, and the event bus's loops end instead of retrying.
     let stopped = Atomic(false)
 
     /// - Parameters:
@@ -30,6 +31,7 @@ public final class PostgresStore: StoreMaintenance {
         try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 await self.client.run()
+                self.stopped.store(true, ordering: .releasing)
                 return nil
             }
             defer {
