@@ -20,6 +20,9 @@ public struct Message: Sendable, Hashable, Codable {
     public var reactions: [Reaction]
     /// When a moderator pinned it to its channel (nil when not pinned).
     public var pinnedAt: Date?
+    /// Hidden pending review (by members' flags or a moderator): it keeps its place, and readers see
+    /// that it is hidden but not its text. The store keeps the text for the reviewers.
+    public var hidden: Bool
 
     /// - Parameters:
     ///   - id: row id.
@@ -37,9 +40,11 @@ public struct Message: Sendable, Hashable, Codable {
     ///   - deleted: whether it was deleted.
     ///   - reactions: its reactions.
     ///   - pinnedAt: when it was pinned.
+    ///   - hidden: whether it is hidden pending review.
     public init(
         id: Int64, channelID: Int64, communityID: Int64, seq: Int64, authorID: Int64, authorName: String, body: String, bodyHTML: String,
-        threadID: Int64?, replyCount: Int, createdAt: Date, editedAt: Date?, deleted: Bool, reactions: [Reaction] = [], pinnedAt: Date? = nil
+        threadID: Int64?, replyCount: Int, createdAt: Date, editedAt: Date?, deleted: Bool, reactions: [Reaction] = [], pinnedAt: Date? = nil,
+        hidden: Bool = false
     ) {
         self.id = id
         self.channelID = channelID
@@ -56,6 +61,7 @@ public struct Message: Sendable, Hashable, Codable {
         self.deleted = deleted
         self.reactions = reactions
         self.pinnedAt = pinnedAt
+        self.hidden = hidden
     }
 }
 
@@ -199,10 +205,12 @@ public enum MessageChange: Sendable, Hashable {
     case react(messageID: Int64, userID: Int64, emoji: String, on: Bool)
     /// Pins or unpins a message in its channel.
     case pin(messageID: Int64, by: Int64, pinned: Bool)
+    /// Hides a message pending review, or shows it again; `by` is nil when members' flags hid it.
+    case hide(messageID: Int64, by: Int64?, hidden: Bool)
 
     public var messageID: Int64 {
         switch self {
-        case .edit(let id, _, _, _), .delete(let id, _), .react(let id, _, _, _), .pin(let id, _, _): id
+        case .edit(let id, _, _, _), .delete(let id, _), .react(let id, _, _, _), .pin(let id, _, _), .hide(let id, _, _): id
         }
     }
 }
@@ -233,6 +241,8 @@ public struct ChannelEvent: Sendable, Hashable {
         case reactionChanged = "reaction.changed"
         case messagePinned = "message.pinned"
         case messageUnpinned = "message.unpinned"
+        case messageHidden = "message.hidden"
+        case messageUnhidden = "message.unhidden"
     }
 
     public var channelID: Int64

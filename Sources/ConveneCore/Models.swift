@@ -181,6 +181,8 @@ public struct Channel: Sendable, Hashable, Codable {
     /// The seq of the channel's latest event; 0 before the first.
     public var lastSeq: Int64
     public var createdAt: Date
+    /// Locked by a moderator: only moderators and leads may post until it is unlocked.
+    public var locked: Bool
 
     /// - Parameters:
     ///   - id: row id.
@@ -192,9 +194,10 @@ public struct Channel: Sendable, Hashable, Codable {
     ///   - slowModeSeconds: seconds between a member's messages.
     ///   - lastSeq: the latest event's seq.
     ///   - createdAt: creation time.
+    ///   - locked: whether only moderators and leads may post.
     public init(
         id: Int64, communityID: Int64, name: String, topic: String, isPrivate: Bool, announcementOnly: Bool, slowModeSeconds: Int = 0,
-        lastSeq: Int64 = 0, createdAt: Date
+        lastSeq: Int64 = 0, createdAt: Date, locked: Bool = false
     ) {
         self.id = id
         self.communityID = communityID
@@ -205,6 +208,7 @@ public struct Channel: Sendable, Hashable, Codable {
         self.slowModeSeconds = slowModeSeconds
         self.lastSeq = lastSeq
         self.createdAt = createdAt
+        self.locked = locked
     }
 }
 

@@ -193,3 +193,105 @@ public struct Appeal: Sendable, Hashable, Codable {
         self.decidedAt = decidedAt
     }
 }
+
+/// Why a member flags something.
+public enum FlagReason: String, Sendable, Codable, CaseIterable {
+    case spam
+    case harassment
+    case offTopic = "off_topic"
+    /// Personal data that must not be shared — a student's, above all. Escalated to the community's leads.
+    case privacy
+    case other
+
+    /// Whether the review item goes to the community's leads at once.
+    public var escalates: Bool { self == .privacy }
+}
+
+/// What a flag or review item is about.
+public enum ReviewTargetType: String, Sendable, Codable, CaseIterable {
+    case message
+    case user
+}
+
+/// Where a review item stands: open until a moderator settles it — resolved (the flags were right;
+/// what they pointed at stays hidden or was dealt with) or rejected (they were not; a message the
+/// flags hid is shown again).
+public enum ReviewState: String, Sendable, Codable, CaseIterable {
+    case open
+    case resolved
+    case rejected
+}
+
+/// One member's flag on one target, filed with the open review item of that target.
+public struct Flag: Sendable, Hashable, Codable {
+    public var id: Int64
+    public var reviewItemID: Int64
+    public var userID: Int64
+    public var userName: String
+    public var reason: FlagReason
+    public var note: String?
+    public var createdAt: Date
+
+    public init(id: Int64, reviewItemID: Int64, userID: Int64, userName: String, reason: FlagReason, note: String?, createdAt: Date) {
+        self.id = id
+        self.reviewItemID = reviewItemID
+        self.userID = userID
+        self.userName = userName
+        self.reason = reason
+        self.note = note
+        self.createdAt = createdAt
+    }
+}
+
+/// A flag about to be filed.
+public struct NewFlag: Sendable, Hashable {
+    public var communityID: Int64
+    public var targetType: ReviewTargetType
+    public var targetID: Int64
+    public var userID: Int64
+    public var reason: FlagReason
+    public var note: String?
+
+    public init(communityID: Int64, targetType: ReviewTargetType, targetID: Int64, userID: Int64, reason: FlagReason, note: String?) {
+        self.communityID = communityID
+        self.targetType = targetType
+        self.targetID = targetID
+        self.userID = userID
+        self.reason = reason
+        self.note = note
+    }
+}
+
+/// One entry of a community's review queue: everything flagged about one target while it is open.
+/// A target has at most one open item; flags on it after the item was settled open a new one.
+public struct ReviewItem: Sendable, Hashable, Codable {
+    public var id: Int64
+    public var communityID: Int64
+    public var targetType: ReviewTargetType
+    public var targetID: Int64
+    public var state: ReviewState
+    /// A privacy flag sends the item to the community's leads.
+    public var escalated: Bool
+    public var assigneeID: Int64?
+    public var flagCount: Int
+    public var createdAt: Date
+    public var settledBy: Int64?
+    public var settledAt: Date?
+
+    public init(
+        id: Int64, communityID: Int64, targetType: ReviewTargetType, targetID: Int64, state: ReviewState, escalated: Bool, assigneeID: Int64?,
+        flagCount: Int, createdAt: Date, settledBy: Int64? = nil, settledAt: Date? = nil
+    ) {
+        self.id = id
+        self.communityID = communityID
+        self.targetType = targetType
+        self.targetID = targetID
+        self.state = state
+        self.escalated = escalated
+        self.assigneeID = assigneeID
+        self.flagCount = flagCount
+        self.createdAt = createdAt
+        self.settledBy = settledBy
+        self.settledAt = settledAt
+    }
+}

@@ -29,6 +29,12 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case sanctionMember = "moderation.sanction"
     /// Reading (and exporting) the audit log.
     case readAudit = "moderation.audit.read"
+    /// Flagging a message or a member for the moderators.
+    case flagContent = "moderation.flag"
+    /// Reading the review queue, with the flagged content in full.
+    case readReviewQueue = "moderation.queue.read"
+    /// Hiding and unhiding messages, locking channels, settling and assigning review items.
+    case moderateContent = "moderation.content"
 
     /// The lowest role that may take the action, for a public community and a private one.
     public var minimumRole: (public: Role, private: Role) {
@@ -52,13 +58,16 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         case .pinMessage: (.moderator, .moderator)
         case .sanctionMember: (.moderator, .moderator)
         case .readAudit: (.lead, .lead)
+        case .flagContent: (.member, .member)
+        case .readReviewQueue: (.moderator, .moderator)
+        case .moderateContent: (.moderator, .moderator)
         }
     }
 
     /// Whether the action changes something: a silence refuses these.
     public var isWrite: Bool {
         switch self {
-        case .readCommunity, .listMembers, .readChannel, .readRevisions, .readAudit, .sendUnpaced: false
+        case .readCommunity, .listMembers, .readChannel, .readRevisions, .readAudit, .sendUnpaced, .readReviewQueue: false
         default: true
         }
     }
@@ -78,15 +87,19 @@ public struct ChannelAccess: Sendable, Hashable {
     public var announcementOnly: Bool
     /// Whether the caller was added to this (private) channel.
     public var callerIsMember: Bool
+    /// Locked by a moderator: only moderators and leads may post.
+    public var locked: Bool
 
     /// - Parameters:
     ///   - isPrivate: only added members (and moderators) may read and post.
     ///   - announcementOnly: only moderators and leads may post.
     ///   - callerIsMember: the caller was added to the channel.
-    public init(isPrivate: Bool, announcementOnly: Bool, callerIsMember: Bool) {
+    ///   - locked: only moderators and leads may post.
+    public init(isPrivate: Bool, announcementOnly: Bool, callerIsMember: Bool, locked: Bool = false) {
         self.isPrivate = isPrivate
         self.announcementOnly = announcementOnly
         self.callerIsMember = callerIsMember
+        self.locked = locked
     }
 }
 
@@ -170,6 +183,9 @@ public enum Policy {
         if !principal.isAuthenticated {
             return .failure(ConveneError(.unauthenticated, "Sign in to do that."))
         }
+        if action == .postMessage, target.channel?.locked == true {
+            return .failure(.forbidden("This channel is locked: only its moderators may post until it is unlocked."))
+        }
         return .failure(.forbidden("This needs the \(needed.rawValue) role here; you have \(held.rawValue)."))
     }
 
@@ -179,7 +195,7 @@ public enum Policy {
         var needed = target.visibility == .public ? action.minimumRole.public : action.minimumRole.private
         if let channel = target.channel, action == .readChannel || action == .postMessage {
             if channel.isPrivate && !channel.callerIsMember { needed = max(needed, .moderator) }
-            if action == .postMessage && channel.announcementOnly { needed = max(needed, .moderator) }
+            if action == .postMessage && (channel.announcementOnly || channel.locked) { needed = max(needed, .moderator) }
         }
         if target.callerIsOwner && (action == .deleteMessage || action == .readRevisions) {
             needed = .member

@@ -28,7 +28,7 @@ extension Policy {
             "",
             "Own objects: the author of a message may delete it and read its revisions as a member; only the",
             "author edits it. Private channels: reading and posting need being added to the channel, or the",
-            "moderator role. Announcement-only channels: posting needs the moderator role. Sanctions: nobody",
+            "moderator role. Announcement-only and locked channels: posting needs the moderator role. Sanctions: nobody",
             "sanctions themselves or a member whose role in the scope is as high as theirs.",
             "",
         ]

@@ -50,10 +50,11 @@ public struct ConveneServices: Sendable {
         presence = fanout.presence
         tickets = StreamTickets(store: store)
         notifications = Notifications(store: store, fanout: fanout, now: now)
-        moderation = Moderation(store: store, directory: directory, fanout: fanout, now: now)
         messaging = Messaging(
             store: store, directory: directory, fanout: fanout, notifications: notifications, metrics: metrics,
             limits: SendLimits(messagesPerMinute: settings.messagesPerMinute), now: now)
+        moderation = Moderation(
+            store: store, directory: directory, messaging: messaging, fanout: fanout, flagHideThreshold: settings.flagHideThreshold, now: now)
     }
 }
 

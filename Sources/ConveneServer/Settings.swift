@@ -46,6 +46,8 @@ public struct Settings: Sendable, Equatable {
     public var presenceGraceSeconds = 10
     /// Stream connections the node accepts at once; 0 takes the open-file limit less a reserve.
     public var streamConnections = 0
+    /// Flags from distinct members that hide a message until a moderator reviews it.
+    public var flagHideThreshold = 3
     public var logLevel = "info"
     public var logFormat = LogFormat.text
 
@@ -85,6 +87,7 @@ public struct Settings: Sendable, Equatable {
         presenceGraceSeconds = reader.int(forKey: "limits.presence_grace_seconds", default: d.presenceGraceSeconds)
         streamConnections = reader.int(forKey: "limits.stream_connections", default: d.streamConnections)
         messagesPerMinute = reader.int(forKey: "limits.messages_per_minute", default: d.messagesPerMinute)
+        flagHideThreshold = reader.int(forKey: "moderation.flag_hide_threshold", default: d.flagHideThreshold)
         logLevel = reader.string(forKey: "log.level", default: d.logLevel)
         let format = reader.string(forKey: "log.format", default: d.logFormat.rawValue)
         guard let logFormat = LogFormat(rawValue: format) else { throw .invalid("log.format", "log.format must be text or json, not \(format).") }
@@ -118,6 +121,9 @@ public struct Settings: Sendable, Equatable {
         }
         guard (0...3600).contains(presenceGraceSeconds) else {
             throw .invalid("limits.presence_grace_seconds", "limits.presence_grace_seconds must be 0–3600.")
+        }
+        guard (1...100).contains(flagHideThreshold) else {
+            throw .invalid("moderation.flag_hide_threshold", "moderation.flag_hide_threshold must be 1–100.")
         }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw .invalid("log.level", "log.level must be one of trace, debug, info, notice, warning, error, critical.")

@@ -145,8 +145,10 @@ public protocol MessageStore: Sendable {
     /// edit or delete keeps the old text as a revision; a delete also unpins. A change that changes
     /// nothing (same text, a reaction already given or not there, a pin already so) returns nil
     /// and takes no seq. Throws `conflict` for a deleted message or a channel at its pin limit, and
-    /// `validation_failed` for a new emoji past the per-message limit.
-    func change(_ change: MessageChange, now: Date) async throws -> ChannelEvent?
+    /// `validation_failed` for a new emoji past the per-message limit. A staff change carries its
+    /// `audit` row, appended in the same transaction (its `before`/`after` set to the message); a
+    /// staff hide or delete also settles the message's open review item as resolved.
+    func change(_ change: MessageChange, audit: NewAuditEntry?, now: Date) async throws -> (event: ChannelEvent, audit: AuditEntry?)?
     /// The channel's pinned messages, the latest pin first.
     func pinnedMessages(channelID: Int64) async throws -> [Message]
     /// Earlier texts of a message, oldest first.
@@ -237,7 +239,53 @@ public protocol ModerationStore: Sendable {
     ) async throws -> (Appeal, AuditEntry)?
 }
 
-public typealias ConveneStore = AccountStore & NetworkStore & MessageStore & NotificationStore & ModerationStore & StoreMaintenance
+extension MessageStore {
+    /// A member's change, with nothing to audit.
+    public func change(_ change: MessageChange, now: Date) async throws -> ChannelEvent? {
+        try await self.change(change, audit: nil, now: now)?.event
+    }
+}
+
+/// What filing a flag came to.
+public struct FiledFlag: Sendable, Hashable {
+    public var flag: Flag
+    /// The target's open review item, the flag counted.
+    public var item: ReviewItem
+    /// The `message.hidden` event, when this flag brought the message to the hiding threshold.
+    public var hidden: ChannelEvent?
+
+    public init(flag: Flag, item: ReviewItem, hidden: ChannelEvent?) {
+        self.flag = flag
+        self.item = item
+        self.hidden = hidden
+    }
+}
+
+/// Flags, the review queue, and locking channels.
+public protocol ReviewStore: Sendable {
+    /// Files a flag in one transaction: opens the target's review item when none is open, counts
+    /// the flag on it (an escalating reason escalates the item) and — when the item then holds
+    /// `hideThreshold` flags and the target is a message neither deleted nor hidden — hides the
+    /// message at its channel's next seq. Throws `conflict` when the member flagged it before.
+    func fileFlag(_ flag: NewFlag, hideThreshold: Int, now: Date) async throws -> FiledFlag
+    /// Items in `state` of these communities (nil: all), escalated first, then oldest first.
+    func reviewItems(communityIDs: [Int64]?, state: ReviewState, offset: Int, limit: Int) async throws -> [ReviewItem]
+    func reviewItem(id: Int64) async throws -> ReviewItem?
+    /// The item's flags, oldest first.
+    func flags(reviewItemID: Int64) async throws -> [Flag]
+    /// Settles an open item as `resolved` or `rejected` and appends `audit` (its `before`/`after`
+    /// set to the item) in one transaction; rejecting an item whose message is hidden shows the
+    /// message again at its channel's next seq. nil when the item is not open.
+    func settleReviewItem(id: Int64, as state: ReviewState, by actorID: Int64, audit: NewAuditEntry, now: Date) async throws
+        -> (item: ReviewItem, audit: AuditEntry, event: ChannelEvent?)?
+    /// Assigns an open item to a moderator, or to nobody; nil when the item is not open.
+    func assignReviewItem(id: Int64, to assigneeID: Int64?) async throws -> ReviewItem?
+    /// Locks or unlocks a channel and appends `audit` (`before`/`after` set to the channel) in one
+    /// transaction; nil when it was so already.
+    func setChannelLocked(id: Int64, locked: Bool, audit: NewAuditEntry, now: Date) async throws -> (channel: Channel, audit: AuditEntry)?
+}
+
+public typealias ConveneStore = AccountStore & NetworkStore & MessageStore & NotificationStore & ModerationStore & ReviewStore & StoreMaintenance
 
 /// Opening, migrating and checking a store.
 public protocol StoreMaintenance: Sendable {

@@ -120,7 +120,7 @@ struct UserCommand: AsyncParsableCommand {
         @Option var email: String
         @Option var password: String
         @Option var name: String
-        @Flag(help: "Make the user a network admin.") var admin = false
+        @ArgumentParser.Flag(help: "Make the user a network admin.") var admin = false
 
         func run() async throws {
             let settings = try await options.settings()

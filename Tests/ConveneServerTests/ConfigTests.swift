@@ -50,6 +50,7 @@ struct ConfigTests {
         ("CONVENE_SECURITY_BCRYPT_COST", "2", "security.bcrypt_cost"),
         ("CONVENE_DATABASE_URL", "mysql://x", "database.url"),
         ("CONVENE_SECURITY_TRUSTED_PROXIES", "nginx", "security.trusted_proxies"),
+        ("CONVENE_MODERATION_FLAG_HIDE_THRESHOLD", "0", "moderation.flag_hide_threshold"),
     ])
     func badValues(variable: String, value: String, key: String) async throws {
         let reader = try await ConfigReader.convene(configFile: Self.file, environment: [variable: value])

@@ -182,7 +182,9 @@ struct Messaging: Sendable {
         let (message, community, channel) = try await messageAccess(messageID, by: principal)
         try Policy.require(.editMessage, by: principal, on: target(community, channel, owner: message.authorID == principal.userID))
         let body = try Validation.messageBody(rawBody)
-        let edited = try await apply(.edit(messageID: messageID, editorID: principal.userID!, body: body, bodyHTML: Markdown.html(body)), to: message)
+        let (editedMessage, editedSeq, _) = try await apply(
+            .edit(messageID: messageID, editorID: principal.userID!, body: body, bodyHTML: Markdown.html(body)), to: message)
+        let edited = (editedMessage, seq: editedSeq)
         // Whoever the edit newly mentions is told, once per message, as a new message would tell them.
         if edited.seq != nil, !Mentions.keys(in: body).isEmpty {
             let readers = try await readers(mentionedIn: body, channel: channel, community: community, authorID: message.authorID)
@@ -198,15 +200,39 @@ struct Messaging: Sendable {
         let (message, community, channel) = try await messageAccess(messageID, by: principal)
         try Policy.require(.reactMessage, by: principal, on: target(community, channel, owner: message.authorID == principal.userID))
         let emoji = try Validation.emoji(rawEmoji)
-        return try await apply(.react(messageID: messageID, userID: principal.userID!, emoji: emoji, on: on), to: message)
+        let (reacted, seq, _) = try await apply(.react(messageID: messageID, userID: principal.userID!, emoji: emoji, on: on), to: message)
+        return (reacted, seq)
     }
 
     /// Pins or unpins a message in its channel (moderators and leads); subscribers get a
-    /// `message.pinned` / `message.unpinned` event. Returns the message and the event's seq.
-    func pin(messageID: Int64, pinned: Bool, by principal: Principal) async throws -> (Message, seq: Int64?) {
+    /// `message.pinned` / `message.unpinned` event, and the audit log a row. Returns the message,
+    /// the event's seq and the audit row (nil both when it was so already).
+    func pin(messageID: Int64, pinned: Bool, reason: String? = nil, by principal: Principal) async throws -> StaffChange {
         let (message, community, channel) = try await messageAccess(messageID, by: principal)
         try Policy.require(.pinMessage, by: principal, on: target(community, channel, owner: message.authorID == principal.userID))
-        return try await apply(.pin(messageID: messageID, by: principal.userID!, pinned: pinned), to: message)
+        let action = pinned ? "pin" : "unpin"
+        return try await apply(
+            .pin(messageID: messageID, by: principal.userID!, pinned: pinned), to: message,
+            audit: audit(action, message, reason: reason ?? (pinned ? "Pinned in the channel." : "Unpinned in the channel."), by: principal))
+    }
+
+    /// Hides a message pending review, or shows it again (moderators and leads): readers keep its
+    /// place but not its text. Subscribers get a `message.hidden` / `message.unhidden` event, the
+    /// audit log a row; hiding settles the message's open review item.
+    func hide(messageID: Int64, hidden: Bool, reason: String, by principal: Principal) async throws -> StaffChange {
+        let (message, community, channel) = try await messageAccess(messageID, by: principal)
+        try Policy.require(.moderateContent, by: principal, on: target(community, channel, owner: message.authorID == principal.userID))
+        return try await apply(
+            .hide(messageID: messageID, by: principal.userID!, hidden: hidden), to: message,
+            audit: audit(hidden ? "hide" : "unhide", message, reason: reason, by: principal))
+    }
+
+    /// What a staff change to a message came to; `seq` and `audit` are nil when it changed nothing.
+    typealias StaffChange = (message: Message, seq: Int64?, audit: AuditEntry?)
+
+    private func audit(_ action: String, _ message: Message, reason: String, by principal: Principal) -> NewAuditEntry {
+        NewAuditEntry(
+            communityID: message.communityID, actorID: principal.userID!, action: action, targetType: "message", targetID: message.id, reason: reason)
     }
 
     /// The channel's pinned messages, the latest pin first.
@@ -215,21 +241,25 @@ struct Messaging: Sendable {
         return try await store.pinnedMessages(channelID: channelID)
     }
 
-    /// Stores a change and publishes its event; a change that changes nothing returns the message as it was.
-    private func apply(_ change: MessageChange, to message: Message) async throws -> (Message, seq: Int64?) {
-        guard let event = try await store.change(change, now: now()) else { return (message, nil) }
+    /// Stores a change (with its audit row, for a staff change) and publishes its event; a change
+    /// that changes nothing returns the message as it was.
+    private func apply(_ change: MessageChange, to message: Message, audit: NewAuditEntry? = nil) async throws -> StaffChange {
+        guard let (event, audited) = try await store.change(change, audit: audit, now: now()) else { return (message, nil, nil) }
         fanout.event(channel: event.channelID, seq: event.seq, frame: ServerFrame.event(event))
-        return (event.message, event.seq)
+        return (event.message, event.seq, audited)
     }
 
     /// Deletes a message (its author, or a moderator): a tombstone stays at its seq, and subscribers
-    /// get a `message.deleted` event. Returns the event's seq.
-    func delete(messageID: Int64, by principal: Principal) async throws -> (Message, seq: Int64) {
+    /// get a `message.deleted` event. A moderator's delete of another's message is audited and
+    /// settles its open review item. Returns the event's seq.
+    func delete(messageID: Int64, reason: String? = nil, by principal: Principal) async throws -> (message: Message, seq: Int64, audit: AuditEntry?) {
         let (message, community, channel) = try await messageAccess(messageID, by: principal)
-        try Policy.require(.deleteMessage, by: principal, on: target(community, channel, owner: message.authorID == principal.userID))
-        let (deleted, seq) = try await apply(.delete(messageID: messageID, deletedBy: principal.userID!), to: message)
+        let own = message.authorID == principal.userID
+        try Policy.require(.deleteMessage, by: principal, on: target(community, channel, owner: own))
+        let staff = own ? nil : audit("delete", message, reason: reason ?? "Deleted in the channel.", by: principal)
+        let (deleted, seq, audited) = try await apply(.delete(messageID: messageID, deletedBy: principal.userID!), to: message, audit: staff)
         guard let seq else { throw ConveneError(.conflict, "That message was deleted.") }
-        return (deleted, seq)
+        return (deleted, seq, audited)
     }
 
     /// Earlier texts of a message, for moderators and its author.
@@ -239,7 +269,8 @@ struct Messaging: Sendable {
         return try await store.revisions(messageID: messageID)
     }
 
-    private func messageAccess(_ messageID: Int64, by principal: Principal) async throws -> (Message, Community, Channel) {
+    /// The message, its community and channel, after the Policy let the caller read the channel; 404 otherwise.
+    func messageAccess(_ messageID: Int64, by principal: Principal) async throws -> (Message, Community, Channel) {
         guard let message = try await store.message(id: messageID) else { throw ConveneError.notFound("The message") }
         let (channel, community) = try await access(.readChannel, channelID: message.channelID, by: principal)
         return (message, community, channel)
@@ -283,7 +314,7 @@ struct Messaging: Sendable {
     func target(_ community: Community, _ channel: Channel, isMember: Bool) -> PolicyTarget {
         PolicyTarget(
             scope: .community(community.id), visibility: community.visibility,
-            channel: ChannelAccess(isPrivate: channel.isPrivate, announcementOnly: channel.announcementOnly, callerIsMember: isMember))
+            channel: ChannelAccess(isPrivate: channel.isPrivate, announcementOnly: channel.announcementOnly, callerIsMember: isMember, locked: channel.locked))
     }
 }
 

@@ -2,17 +2,31 @@ import ConveneCore
 import ConveneStore
 import Foundation
 
-/// Staff actions on members — warn, silence, suspend, lift — each checked by Policy in its scope
-/// and audited in the same transaction, and the audit log for those who may read it.
+/// Staff actions — on members (warn, silence, suspend, lift), on messages (hide, unhide, pin,
+/// unpin, delete), on channels (lock, unlock) and on review items (resolve_flag) — each checked by
+/// Policy in its scope and audited in the same transaction; the audit log for those who may read
+/// it; flags and the review queue (Moderation+Review.swift).
 struct Moderation: Sendable {
     let store: any ConveneStore
     let directory: NetworkDirectory
+    let messaging: Messaging
     let fanout: Fanout
+    /// Flags from distinct members that hide a message pending review.
+    let flagHideThreshold: Int
     let now: @Sendable () -> Date
 
-    /// Every action of the API; those on content come with the flags and review queue.
+    /// Every action of the API.
     static let actions = ["hide", "unhide", "lock", "unlock", "pin", "unpin", "delete", "warn", "silence", "suspend", "lift", "resolve_flag"]
     static let reasonLength = 1_000
+
+    /// What a staff action changed, and its audit row.
+    struct Outcome: Sendable {
+        var sanction: Sanction?
+        var message: Message?
+        var channel: Channel?
+        var reviewItem: ReviewItem?
+        var audit: AuditEntry
+    }
 
     struct Target: Decodable, Sendable {
         var type: String
@@ -26,15 +40,84 @@ struct Moderation: Sendable {
         var community: String?
         var reason: String
         var until: Date?
+        /// For `resolve_flag`: `resolved` (the flags were right; the default) or `rejected`.
+        var outcome: String?
     }
 
-    /// Takes a staff action; returns the sanction it made or lifted and its audit row.
-    func act(_ request: ActionRequest, by principal: Principal) async throws -> (Sanction, AuditEntry) {
-        guard let actorID = principal.userID else { throw ConveneError(.unauthenticated, "Sign in to do that.") }
+    /// Takes a staff action; returns what it changed and its audit row.
+    func act(_ request: ActionRequest, by principal: Principal) async throws -> Outcome {
+        guard principal.userID != nil else { throw ConveneError(.unauthenticated, "Sign in to do that.") }
         let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !reason.isEmpty, reason.count <= Self.reasonLength else {
             throw ConveneError.invalid("reason", "Give a reason of 1–\(Self.reasonLength) characters.")
         }
+        if request.action != "resolve_flag", request.outcome != nil {
+            throw ConveneError.invalid("outcome", "Only resolve_flag takes an outcome.")
+        }
+        switch request.action {
+        case "warn", "silence", "suspend", "lift":
+            let (sanction, audit) = try await sanction(request, by: principal)
+            return Outcome(sanction: sanction, audit: audit)
+        case "hide", "unhide", "pin", "unpin", "delete":
+            return try await moderateMessage(request, reason: reason, by: principal)
+        case "lock", "unlock":
+            return try await lockChannel(request, reason: reason, by: principal)
+        case "resolve_flag":
+            return try await settle(request, reason: reason, by: principal)
+        default:
+            throw ConveneError.invalid("action", "action must be one of \(Self.actions.joined(separator: ", ")).")
+        }
+    }
+
+    /// Hides, unhides, pins, unpins or deletes another member's message, through the channel's
+    /// own operations, so subscribers get the event as from any other door.
+    private func moderateMessage(_ request: ActionRequest, reason: String, by principal: Principal) async throws -> Outcome {
+        guard request.target.type == "message" else { throw ConveneError.invalid("target.type", "\(request.action) takes a message target.") }
+        guard request.until == nil else { throw ConveneError.invalid("until", "\(request.action) takes no end time.") }
+        let (message, community, _) = try await messaging.messageAccess(request.target.id, by: principal)
+        try Policy.require(.moderateContent, by: principal, on: directory.target(community))
+        let change: Messaging.StaffChange
+        switch request.action {
+        case "hide", "unhide":
+            change = try await messaging.hide(messageID: message.id, hidden: request.action == "hide", reason: reason, by: principal)
+        case "pin", "unpin":
+            change = try await messaging.pin(messageID: message.id, pinned: request.action == "pin", reason: reason, by: principal)
+        default:
+            guard message.authorID != principal.userID else {
+                throw ConveneError.invalid("target.id", "That is your own message: delete it in the channel.")
+            }
+            let deleted = try await messaging.delete(messageID: message.id, reason: reason, by: principal)
+            change = (deleted.message, deleted.seq, deleted.audit)
+        }
+        guard let audit = change.audit else {
+            let state = ["hide": "hidden", "unhide": "shown", "pin": "pinned", "unpin": "not pinned"][request.action] ?? "so"
+            throw ConveneError(.conflict, "That message is \(state) already.")
+        }
+        return Outcome(message: change.message, audit: audit)
+    }
+
+    /// Locks a channel (only moderators and leads may post in it) or unlocks it.
+    private func lockChannel(_ request: ActionRequest, reason: String, by principal: Principal) async throws -> Outcome {
+        guard request.target.type == "channel" else { throw ConveneError.invalid("target.type", "\(request.action) takes a channel target.") }
+        guard request.until == nil else { throw ConveneError.invalid("until", "\(request.action) takes no end time.") }
+        let (channel, community) = try await messaging.access(.readChannel, channelID: request.target.id, by: principal)
+        try Policy.require(.moderateContent, by: principal, on: directory.target(community))
+        let locked = request.action == "lock"
+        guard
+            let (changed, audit) = try await store.setChannelLocked(
+                id: channel.id, locked: locked,
+                audit: NewAuditEntry(
+                    communityID: community.id, actorID: principal.userID!, action: request.action, targetType: "channel", targetID: channel.id,
+                    reason: reason),
+                now: now())
+        else { throw ConveneError(.conflict, "That channel is \(locked ? "locked" : "unlocked") already.") }
+        return Outcome(channel: changed, audit: audit)
+    }
+
+    /// Warns, silences, suspends, or lifts a sanction; returns the sanction and its audit row.
+    private func sanction(_ request: ActionRequest, by principal: Principal) async throws -> (Sanction, AuditEntry) {
+        let actorID = principal.userID!
+        let reason = request.reason.trimmingCharacters(in: .whitespacesAndNewlines)
         switch request.action {
         case "warn", "silence", "suspend":
             let kind = SanctionKind(rawValue: request.action)!
@@ -70,8 +153,6 @@ struct Moderation: Sendable {
                     now: now())
             else { throw ConveneError(.conflict, "That sanction was lifted already.") }
             return lifted
-        case let other where Self.actions.contains(other):
-            throw ConveneError.invalid("action", "\(other) is not available yet; this server takes warn, silence, suspend and lift.")
         default:
             throw ConveneError.invalid("action", "action must be one of \(Self.actions.joined(separator: ", ")).")
         }
@@ -158,7 +239,7 @@ struct Moderation: Sendable {
         return action.after.flatMap { try? JSONDecoder().decode(Imposed.self, from: Data($0.utf8)).id }
     }
 
-    private func scope(communityID: Int64?, by principal: Principal) async throws -> PolicyTarget {
+    func scope(communityID: Int64?, by principal: Principal) async throws -> PolicyTarget {
         guard let communityID else { return .network }
         return directory.target(try await directory.readable(id: communityID, by: principal))
     }
@@ -168,7 +249,7 @@ struct Moderation: Sendable {
         try await store.sanctions(userID: userID)
     }
 
-    private func scope(slug: String?, by principal: Principal) async throws -> (PolicyTarget, Int64?) {
+    func scope(slug: String?, by principal: Principal) async throws -> (PolicyTarget, Int64?) {
         guard let slug else { return (.network, nil) }
         let community = try await directory.readable(slug: slug, by: principal)
         return (directory.target(community), community.id)

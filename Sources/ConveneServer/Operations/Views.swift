@@ -72,6 +72,8 @@ struct ChannelView: Encodable {
     var announcementOnly: Bool
     var slowModeSeconds: Int
     var lastSeq: Int64
+    /// Only moderators and leads may post while it is locked.
+    var locked: Bool
     /// The caller's read marker and unread count, for members.
     var readSeq: Int64?
     var unreadCount: Int?
@@ -84,6 +86,7 @@ struct ChannelView: Encodable {
         announcementOnly = channel.announcementOnly
         slowModeSeconds = channel.slowModeSeconds
         lastSeq = channel.lastSeq
+        locked = channel.locked
         readSeq = read?.readSeq
         unreadCount = read?.unread
     }
@@ -109,15 +112,26 @@ struct MessageView: Encodable {
     var reactions: [ReactionView]
     var pinned: Bool
     var pinnedAt: Date?
+    /// Hidden pending review: its text is withheld from readers (reviewers see it in the queue).
+    var hidden: Bool
 
+    /// A message as its readers see it: a hidden one without its text.
     init(_ message: Message) {
+        self.init(message, reveal: false)
+    }
+
+    /// - Parameters:
+    ///   - message: the message.
+    ///   - reveal: show a hidden message's text (the review queue, for its moderators).
+    init(_ message: Message, reveal: Bool) {
         id = message.id
         channelId = message.channelID
         communityId = message.communityID
         seq = message.seq
         author = Author(id: message.authorID, displayName: message.authorName)
-        body = message.body
-        bodyHtml = message.bodyHTML
+        let withheld = message.hidden && !reveal
+        body = withheld ? "" : message.body
+        bodyHtml = withheld ? "" : message.bodyHTML
         threadId = message.threadID
         replyCount = message.replyCount
         createdAt = message.createdAt
@@ -126,6 +140,7 @@ struct MessageView: Encodable {
         reactions = message.reactions.map { ReactionView(emoji: $0.emoji, count: $0.count, users: $0.users) }
         pinned = message.pinnedAt != nil
         pinnedAt = message.pinnedAt
+        hidden = message.hidden
     }
 }
 

@@ -138,6 +138,16 @@ enum ServerFrame {
         encode(AppealDecidedFrame(appeal: appeal))
     }
 
+    /// An escalated review item, to the community's leads.
+    static func reviewItem(_ item: ReviewItem) -> String {
+        encode(ReviewItemFrame(item: item))
+    }
+
+    struct ReviewItemFrame: Encodable {
+        var op = "review_item"
+        var item: ReviewItem
+    }
+
     struct AppealDecidedFrame: Encodable {
         var op = "appeal_decided"
         var appeal: Appeal

@@ -176,7 +176,7 @@ struct StreamRoutes {
             case "delete":
                 let messageID = try frame.require(frame.message, "message")
                 let principal = try await store.principal(userID: auth.user.id, now: accounts.now())
-                let (message, seq) = try await messaging.delete(messageID: messageID, by: principal)
+                let (message, seq, _) = try await messaging.delete(messageID: messageID, by: principal)
                 connection.send(ServerFrame.ack(ref: ref, message: message.id, seq: seq))
             case "read":
                 let channelID = try frame.require(frame.channel, "channel")

@@ -334,5 +334,45 @@ enum PostgresMigrations {
                 """
             ]
         ),
+        (
+            "2026-11-30-flags-review-locks",
+            [
+                "ALTER TABLE messages ADD COLUMN hidden_at TIMESTAMPTZ",
+                "ALTER TABLE messages ADD COLUMN hidden_by BIGINT REFERENCES users(id)",
+                "ALTER TABLE channels ADD COLUMN locked BOOLEAN NOT NULL DEFAULT FALSE",
+                """
+                CREATE TABLE review_items (
+                    id BIGSERIAL PRIMARY KEY,
+                    community_id BIGINT NOT NULL REFERENCES communities(id),
+                    target_type TEXT NOT NULL,
+                    target_id BIGINT NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'open',
+                    escalated BOOLEAN NOT NULL DEFAULT FALSE,
+                    assignee_id BIGINT REFERENCES users(id),
+                    flag_count INTEGER NOT NULL DEFAULT 0,
+                    created_at TIMESTAMPTZ NOT NULL,
+                    settled_by BIGINT REFERENCES users(id),
+                    settled_at TIMESTAMPTZ
+                )
+                """,
+                "CREATE UNIQUE INDEX review_items_open_target ON review_items(target_type, target_id) WHERE state = 'open'",
+                "CREATE INDEX review_items_queue ON review_items(community_id, state, escalated, id)",
+                """
+                CREATE TABLE flags (
+                    id BIGSERIAL PRIMARY KEY,
+                    review_item_id BIGINT NOT NULL REFERENCES review_items(id),
+                    community_id BIGINT NOT NULL REFERENCES communities(id),
+                    target_type TEXT NOT NULL,
+                    target_id BIGINT NOT NULL,
+                    user_id BIGINT NOT NULL REFERENCES users(id),
+                    reason TEXT NOT NULL,
+                    note TEXT,
+                    created_at TIMESTAMPTZ NOT NULL,
+                    UNIQUE (target_type, target_id, user_id)
+                )
+                """,
+                "CREATE INDEX flags_item ON flags(review_item_id)",
+            ]
+        ),
     ]
 }

@@ -137,84 +137,114 @@ extension PostgresStore: MessageStore {
         try await rows(Self.messageQuery(id: id)).first?.message()
     }
 
-    public func change(_ change: MessageChange, now: Date) async throws -> ConveneCore.ChannelEvent? {
+    public func change(_ change: MessageChange, audit: NewAuditEntry?, now: Date) async throws
+        -> (event: ConveneCore.ChannelEvent, audit: AuditEntry?)?
+    {
         try await transaction { connection in
-            let logger = self.logger
-            guard let row = try await connection.rows("SELECT * FROM messages WHERE id = \(change.messageID) FOR UPDATE", logger).first else {
-                throw ConveneError.notFound("The message")
-            }
-            guard try !row["deleted"].decode(Bool.self) else { throw ConveneError(.conflict, "That message was deleted.") }
-            let channelID = try row["channel_id"].decode(Int64.self)
-            func keepRevision(by: Int64) async throws {
-                try await connection.query(
-                    """
-                    INSERT INTO message_revisions (message_id, community_id, body, replaced_at, replaced_by)
-                    VALUES (\(change.messageID), \(try row["community_id"].decode(Int64.self)), \(try row["body"].decode(String.self)), \(now), \(by))
-                    """, logger: logger)
-            }
-            let kind: ConveneCore.ChannelEvent.Kind
+            let before = try await connection.rows(Self.messageQuery(id: change.messageID), self.logger).first?.message()
+            guard let event = try await self.change(connection, change, now: now) else { return nil }
+            guard var audit else { return (event, nil) }
             switch change {
-            case .edit(let id, let editor, let body, let html):
-                if try row["body"].decode(String.self) == body { return nil }
-                try await keepRevision(by: editor)
-                try await connection.query("UPDATE messages SET body = \(body), body_html = \(html), edited_at = \(now) WHERE id = \(id)", logger: logger)
-                kind = .messageEdited
-            case .delete(let id, let deletedBy):
-                try await keepRevision(by: deletedBy)
-                try await connection.query("UPDATE messages SET deleted = TRUE, pinned_at = NULL, pinned_by = NULL WHERE id = \(id)", logger: logger)
-                if let root = try row["thread_id"].decode(Int64?.self) {
-                    try await connection.query("UPDATE messages SET reply_count = reply_count - 1 WHERE id = \(root)", logger: logger)
-                }
-                kind = .messageDeleted
-            case .react(let id, let userID, let emoji, let on):
-                let changed: Int
-                if on {
-                    let emojis = Set(
-                        try await connection.rows("SELECT DISTINCT emoji FROM message_reactions WHERE message_id = \(id)", logger)
-                            .map { try $0["emoji"].decode(String.self) })
-                    if !emojis.contains(emoji) && emojis.count >= Reaction.distinctLimit {
-                        throw ConveneError.invalid("emoji", "A message has at most \(Reaction.distinctLimit) different reactions.")
-                    }
-                    changed = try await connection.count(
-                        """
-                        INSERT INTO message_reactions (message_id, user_id, emoji, created_at) VALUES (\(id), \(userID), \(emoji), \(now))
-                        ON CONFLICT DO NOTHING RETURNING 1
-                        """, logger)
-                } else {
-                    changed = try await connection.count(
-                        "DELETE FROM message_reactions WHERE message_id = \(id) AND user_id = \(userID) AND emoji = \(emoji) RETURNING 1", logger)
-                }
-                if changed == 0 { return nil }
-                let given = try await connection.rows("SELECT emoji, user_id FROM message_reactions WHERE message_id = \(id) ORDER BY id", logger)
-                    .map { (emoji: try $0["emoji"].decode(String.self), userID: try $0["user_id"].decode(Int64.self)) }
-                try await connection.query(
-                    "UPDATE messages SET reactions = \(StoreEncoding.json(Reaction.summarize(given))) WHERE id = \(id)", logger: logger)
-                kind = .reactionChanged
-            case .pin(let id, let by, let pinned):
-                if (try row["pinned_at"].decode(Date?.self) != nil) == pinned { return nil }
-                if pinned {
-                    // The channel row lock serialises pins, so the limit holds under concurrent pins.
-                    try await connection.query("SELECT 1 FROM channels WHERE id = \(channelID) FOR UPDATE", logger: logger)
-                    let count = try await connection.count("SELECT 1 FROM messages WHERE channel_id = \(channelID) AND pinned_at IS NOT NULL", logger)
-                    if count >= StoreEncoding.pinLimit {
-                        throw ConveneError(.conflict, "This channel has \(StoreEncoding.pinLimit) pinned messages; unpin one first.")
-                    }
-                    try await connection.query("UPDATE messages SET pinned_at = \(now), pinned_by = \(by) WHERE id = \(id)", logger: logger)
-                } else {
-                    try await connection.query("UPDATE messages SET pinned_at = NULL, pinned_by = NULL WHERE id = \(id)", logger: logger)
-                }
-                kind = pinned ? .messagePinned : .messageUnpinned
+            case .delete, .hide(_, _, true): try await self.settleOpenItem(connection, message: change.messageID, by: audit.actorID, now: now)
+            default: break
             }
-            let seq = try await connection.rows(
-                "UPDATE channels SET last_seq = last_seq + 1 WHERE id = \(channelID) RETURNING last_seq", logger)[0]["last_seq"].decode(Int64.self)
+            audit.before = before.map(AuditChain.json)
+            audit.after = AuditChain.json(event.message)
+            return (event, try await self.appendAudit(connection, audit, now: now))
+        }
+    }
+
+    /// A staff hide or delete settles what members flagged about the message.
+    func settleOpenItem(_ connection: PostgresConnection, message: Int64, by actorID: Int64, now: Date) async throws {
+        try await connection.query(
+            """
+            UPDATE review_items SET state = 'resolved', settled_by = \(actorID), settled_at = \(now)
+            WHERE target_type = 'message' AND target_id = \(message) AND state = 'open'
+            """, logger: logger)
+    }
+
+    /// Applies a change inside a transaction and gives its event the channel's next seq; nil when it changes nothing.
+    func change(_ connection: PostgresConnection, _ change: MessageChange, now: Date) async throws -> ConveneCore.ChannelEvent? {
+        let logger = self.logger
+        guard let row = try await connection.rows("SELECT * FROM messages WHERE id = \(change.messageID) FOR UPDATE", logger).first else {
+            throw ConveneError.notFound("The message")
+        }
+        guard try !row["deleted"].decode(Bool.self) else { throw ConveneError(.conflict, "That message was deleted.") }
+        let channelID = try row["channel_id"].decode(Int64.self)
+        func keepRevision(by: Int64) async throws {
             try await connection.query(
                 """
-                INSERT INTO channel_events (channel_id, seq, type, message_id, created_at)
-                VALUES (\(channelID), \(seq), \(kind.rawValue), \(change.messageID), \(now))
+                INSERT INTO message_revisions (message_id, community_id, body, replaced_at, replaced_by)
+                VALUES (\(change.messageID), \(try row["community_id"].decode(Int64.self)), \(try row["body"].decode(String.self)), \(now), \(by))
                 """, logger: logger)
-            let message = try await connection.rows(Self.messageQuery(id: change.messageID), logger)[0].message()
-            return ConveneCore.ChannelEvent(channelID: channelID, seq: seq, kind: kind, message: message, createdAt: now)
         }
+        let kind: ConveneCore.ChannelEvent.Kind
+        switch change {
+        case .edit(let id, let editor, let body, let html):
+            if try row["body"].decode(String.self) == body { return nil }
+            try await keepRevision(by: editor)
+            try await connection.query("UPDATE messages SET body = \(body), body_html = \(html), edited_at = \(now) WHERE id = \(id)", logger: logger)
+            kind = .messageEdited
+        case .delete(let id, let deletedBy):
+            try await keepRevision(by: deletedBy)
+            try await connection.query("UPDATE messages SET deleted = TRUE, pinned_at = NULL, pinned_by = NULL WHERE id = \(id)", logger: logger)
+            if let root = try row["thread_id"].decode(Int64?.self) {
+                try await connection.query("UPDATE messages SET reply_count = reply_count - 1 WHERE id = \(root)", logger: logger)
+            }
+            kind = .messageDeleted
+        case .react(let id, let userID, let emoji, let on):
+            let changed: Int
+            if on {
+                let emojis = Set(
+                    try await connection.rows("SELECT DISTINCT emoji FROM message_reactions WHERE message_id = \(id)", logger)
+                        .map { try $0["emoji"].decode(String.self) })
+                if !emojis.contains(emoji) && emojis.count >= Reaction.distinctLimit {
+                    throw ConveneError.invalid("emoji", "A message has at most \(Reaction.distinctLimit) different reactions.")
+                }
+                changed = try await connection.count(
+                    """
+                    INSERT INTO message_reactions (message_id, user_id, emoji, created_at) VALUES (\(id), \(userID), \(emoji), \(now))
+                    ON CONFLICT DO NOTHING RETURNING 1
+                    """, logger)
+            } else {
+                changed = try await connection.count(
+                    "DELETE FROM message_reactions WHERE message_id = \(id) AND user_id = \(userID) AND emoji = \(emoji) RETURNING 1", logger)
+            }
+            if changed == 0 { return nil }
+            let given = try await connection.rows("SELECT emoji, user_id FROM message_reactions WHERE message_id = \(id) ORDER BY id", logger)
+                .map { (emoji: try $0["emoji"].decode(String.self), userID: try $0["user_id"].decode(Int64.self)) }
+            try await connection.query(
+                "UPDATE messages SET reactions = \(StoreEncoding.json(Reaction.summarize(given))) WHERE id = \(id)", logger: logger)
+            kind = .reactionChanged
+        case .pin(let id, let by, let pinned):
+            if (try row["pinned_at"].decode(Date?.self) != nil) == pinned { return nil }
+            if pinned {
+                // The channel row lock serialises pins, so the limit holds under concurrent pins.
+                try await connection.query("SELECT 1 FROM channels WHERE id = \(channelID) FOR UPDATE", logger: logger)
+                let count = try await connection.count("SELECT 1 FROM messages WHERE channel_id = \(channelID) AND pinned_at IS NOT NULL", logger)
+                if count >= StoreEncoding.pinLimit {
+                    throw ConveneError(.conflict, "This channel has \(StoreEncoding.pinLimit) pinned messages; unpin one first.")
+                }
+                try await connection.query("UPDATE messages SET pinned_at = \(now), pinned_by = \(by) WHERE id = \(id)", logger: logger)
+            } else {
+                try await connection.query("UPDATE messages SET pinned_at = NULL, pinned_by = NULL WHERE id = \(id)", logger: logger)
+            }
+            kind = pinned ? .messagePinned : .messageUnpinned
+        case .hide(let id, let by, let hidden):
+            if (try row["hidden_at"].decode(Date?.self) != nil) == hidden { return nil }
+            try await connection.query(
+                "UPDATE messages SET hidden_at = \(hidden ? now : nil), hidden_by = \(hidden ? by : nil) WHERE id = \(id)", logger: logger)
+            kind = hidden ? .messageHidden : .messageUnhidden
+        }
+        let seq = try await connection.rows(
+            "UPDATE channels SET last_seq = last_seq + 1 WHERE id = \(channelID) RETURNING last_seq", logger)[0]["last_seq"].decode(Int64.self)
+        try await connection.query(
+            """
+            INSERT INTO channel_events (channel_id, seq, type, message_id, created_at)
+            VALUES (\(channelID), \(seq), \(kind.rawValue), \(change.messageID), \(now))
+            """, logger: logger)
+        let message = try await connection.rows(Self.messageQuery(id: change.messageID), logger)[0].message()
+        return ConveneCore.ChannelEvent(channelID: channelID, seq: seq, kind: kind, message: message, createdAt: now)
     }
 
     public func pinnedMessages(channelID: Int64) async throws -> [Message] {
@@ -240,7 +270,7 @@ extension PostgresStore: MessageStore {
             PostgresQuery(
                 unsafeSQL: """
                     \(Self.messageSelect), to_tsquery('english', $1) AS q
-                    WHERE to_tsvector('english', m.body) @@ q AND NOT m.deleted AND m.channel_id = ANY($2)
+                    WHERE to_tsvector('english', m.body) @@ q AND NOT m.deleted AND m.hidden_at IS NULL AND m.channel_id = ANY($2)
                     ORDER BY ts_rank(to_tsvector('english', m.body), q) DESC, m.id DESC LIMIT $3 OFFSET $4
                     """, binds: bindings)
         ).map { try $0.message() }
@@ -335,7 +365,7 @@ extension PostgresRandomAccessRow {
             threadID: try self["thread_id"].decode(Int64?.self), replyCount: Int(try self["reply_count"].decode(Int32.self)),
             createdAt: try self["created_at"].decode(Date.self), editedAt: try self["edited_at"].decode(Date?.self), deleted: deleted,
             reactions: deleted ? [] : StoreEncoding.reactions(fromJSON: try self["reactions"].decode(String.self)),
-            pinnedAt: try self["pinned_at"].decode(Date?.self))
+            pinnedAt: try self["pinned_at"].decode(Date?.self), hidden: try self["hidden_at"].decode(Date?.self) != nil)
     }
 
     func channel() throws -> ConveneCore.Channel {
@@ -343,6 +373,7 @@ extension PostgresRandomAccessRow {
             id: try self["id"].decode(Int64.self), communityID: try self["community_id"].decode(Int64.self), name: try self["name"].decode(String.self),
             topic: try self["topic"].decode(String.self), isPrivate: try self["private"].decode(Bool.self),
             announcementOnly: try self["announcement_only"].decode(Bool.self), slowModeSeconds: Int(try self["slow_mode_seconds"].decode(Int32.self)),
-            lastSeq: try self["last_seq"].decode(Int64.self), createdAt: try self["created_at"].decode(Date.self))
+            lastSeq: try self["last_seq"].decode(Int64.self), createdAt: try self["created_at"].decode(Date.self),
+            locked: try self["locked"].decode(Bool.self))
     }
 }

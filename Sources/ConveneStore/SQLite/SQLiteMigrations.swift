@@ -318,6 +318,42 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("2026-11-30-flags-review-locks") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE messages ADD COLUMN hidden_at DATETIME;
+                    ALTER TABLE messages ADD COLUMN hidden_by INTEGER REFERENCES users(id);
+                    ALTER TABLE channels ADD COLUMN locked BOOLEAN NOT NULL DEFAULT 0;
+                    CREATE TABLE review_items (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        community_id INTEGER NOT NULL REFERENCES communities(id),
+                        target_type TEXT NOT NULL,
+                        target_id INTEGER NOT NULL,
+                        state TEXT NOT NULL DEFAULT 'open',
+                        escalated BOOLEAN NOT NULL DEFAULT 0,
+                        assignee_id INTEGER REFERENCES users(id),
+                        flag_count INTEGER NOT NULL DEFAULT 0,
+                        created_at DATETIME NOT NULL,
+                        settled_by INTEGER REFERENCES users(id),
+                        settled_at DATETIME
+                    );
+                    CREATE UNIQUE INDEX review_items_open_target ON review_items(target_type, target_id) WHERE state = 'open';
+                    CREATE INDEX review_items_queue ON review_items(community_id, state, escalated, id);
+                    CREATE TABLE flags (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        review_item_id INTEGER NOT NULL REFERENCES review_items(id),
+                        community_id INTEGER NOT NULL REFERENCES communities(id),
+                        target_type TEXT NOT NULL,
+                        target_id INTEGER NOT NULL,
+                        user_id INTEGER NOT NULL REFERENCES users(id),
+                        reason TEXT NOT NULL,
+                        note TEXT,
+                        created_at DATETIME NOT NULL,
+                        UNIQUE (target_type, target_id, user_id)
+                    );
+                    CREATE INDEX flags_item ON flags(review_item_id);
+                    """)
+        }
         return migrator
     }
 }

@@ -118,71 +118,94 @@ extension SQLiteStore: MessageStore {
         try await read { db in try Row.fetchOne(db, sql: "\(Self.messageSelect) WHERE m.id = ?", arguments: [id]).map(Self.message) }
     }
 
-    public func change(_ change: MessageChange, now: Date) async throws -> ChannelEvent? {
+    public func change(_ change: MessageChange, audit: NewAuditEntry?, now: Date) async throws -> (event: ChannelEvent, audit: AuditEntry?)? {
         try await write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE id = ?", arguments: [change.messageID]) else {
-                throw ConveneError.notFound("The message")
-            }
-            guard !(row["deleted"] as Bool) else { throw ConveneError(.conflict, "That message was deleted.") }
-            let channelID: Int64 = row["channel_id"]
-            func keepRevision(by: Int64) throws {
-                try db.execute(
-                    sql: "INSERT INTO message_revisions (message_id, community_id, body, replaced_at, replaced_by) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [change.messageID, row["community_id"] as Int64, row["body"] as String, now, by])
-            }
-            let kind: ChannelEvent.Kind
-            switch change {
-            case .edit(let id, let editor, let body, let html):
-                if row["body"] as String == body { return nil }
-                try keepRevision(by: editor)
-                try db.execute(sql: "UPDATE messages SET body = ?, body_html = ?, edited_at = ? WHERE id = ?", arguments: [body, html, now, id])
-                kind = .messageEdited
-            case .delete(let id, let deletedBy):
-                try keepRevision(by: deletedBy)
-                try db.execute(sql: "UPDATE messages SET deleted = 1, pinned_at = NULL, pinned_by = NULL WHERE id = ?", arguments: [id])
-                if let root = row["thread_id"] as Int64? {
-                    try db.execute(sql: "UPDATE messages SET reply_count = reply_count - 1 WHERE id = ?", arguments: [root])
-                }
-                kind = .messageDeleted
-            case .react(let id, let userID, let emoji, let on):
-                if on {
-                    let emojis = try String.fetchSet(db, sql: "SELECT emoji FROM message_reactions WHERE message_id = ?", arguments: [id])
-                    if !emojis.contains(emoji) && emojis.count >= Reaction.distinctLimit {
-                        throw ConveneError.invalid("emoji", "A message has at most \(Reaction.distinctLimit) different reactions.")
-                    }
-                    try db.execute(
-                        sql: "INSERT INTO message_reactions (message_id, user_id, emoji, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                        arguments: [id, userID, emoji, now])
-                } else {
-                    try db.execute(sql: "DELETE FROM message_reactions WHERE message_id = ? AND user_id = ? AND emoji = ?", arguments: [id, userID, emoji])
-                }
-                if db.changesCount == 0 { return nil }
-                let given = try Row.fetchAll(db, sql: "SELECT emoji, user_id FROM message_reactions WHERE message_id = ? ORDER BY id", arguments: [id])
-                    .map { (emoji: $0["emoji"] as String, userID: $0["user_id"] as Int64) }
-                try db.execute(
-                    sql: "UPDATE messages SET reactions = ? WHERE id = ?", arguments: [StoreEncoding.json(Reaction.summarize(given)), id])
-                kind = .reactionChanged
-            case .pin(let id, let by, let pinned):
-                if ((row["pinned_at"] as Date?) != nil) == pinned { return nil }
-                if pinned {
-                    let count = try Int.fetchOne(
-                        db, sql: "SELECT COUNT(*) FROM messages WHERE channel_id = ? AND pinned_at IS NOT NULL", arguments: [channelID]) ?? 0
-                    if count >= StoreEncoding.pinLimit {
-                        throw ConveneError(.conflict, "This channel has \(StoreEncoding.pinLimit) pinned messages; unpin one first.")
-                    }
-                }
-                try db.execute(
-                    sql: "UPDATE messages SET pinned_at = ?, pinned_by = ? WHERE id = ?", arguments: [pinned ? now : nil, pinned ? by : nil, id])
-                kind = pinned ? .messagePinned : .messageUnpinned
-            }
-            let seq = try Int64.fetchOne(db, sql: "SELECT last_seq FROM channels WHERE id = ?", arguments: [channelID])! + 1
-            try db.execute(sql: "UPDATE channels SET last_seq = ? WHERE id = ?", arguments: [seq, channelID])
-            try db.execute(
-                sql: "INSERT INTO channel_events (channel_id, seq, type, message_id, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [channelID, seq, kind.rawValue, change.messageID, now])
-            let message = Self.message(try Row.fetchOne(db, sql: "\(Self.messageSelect) WHERE m.id = ?", arguments: [change.messageID])!)
-            return ChannelEvent(channelID: channelID, seq: seq, kind: kind, message: message, createdAt: now)
+            let before = try Row.fetchOne(db, sql: "\(Self.messageSelect) WHERE m.id = ?", arguments: [change.messageID]).map(Self.message)
+            guard let event = try Self.change(db, change, now: now) else { return nil }
+            guard var audit else { return (event, nil) }
+            if case .delete = change { try Self.settleOpenItem(db, message: change.messageID, by: audit.actorID, now: now) }
+            if case .hide(_, _, true) = change { try Self.settleOpenItem(db, message: change.messageID, by: audit.actorID, now: now) }
+            audit.before = before.map(AuditChain.json)
+            audit.after = AuditChain.json(event.message)
+            return (event, try Self.appendAudit(db, audit, now: now))
         }
+    }
+
+    /// A staff hide or delete settles what members flagged about the message.
+    static func settleOpenItem(_ db: Database, message: Int64, by actorID: Int64, now: Date) throws {
+        try db.execute(
+            sql: "UPDATE review_items SET state = 'resolved', settled_by = ?, settled_at = ? WHERE target_type = 'message' AND target_id = ? AND state = 'open'",
+            arguments: [actorID, now, message])
+    }
+
+    /// Applies a change inside a write and gives its event the channel's next seq; nil when it changes nothing.
+    static func change(_ db: Database, _ change: MessageChange, now: Date) throws -> ChannelEvent? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE id = ?", arguments: [change.messageID]) else {
+            throw ConveneError.notFound("The message")
+        }
+        guard !(row["deleted"] as Bool) else { throw ConveneError(.conflict, "That message was deleted.") }
+        let channelID: Int64 = row["channel_id"]
+        func keepRevision(by: Int64) throws {
+            try db.execute(
+                sql: "INSERT INTO message_revisions (message_id, community_id, body, replaced_at, replaced_by) VALUES (?, ?, ?, ?, ?)",
+                arguments: [change.messageID, row["community_id"] as Int64, row["body"] as String, now, by])
+        }
+        let kind: ChannelEvent.Kind
+        switch change {
+        case .edit(let id, let editor, let body, let html):
+            if row["body"] as String == body { return nil }
+            try keepRevision(by: editor)
+            try db.execute(sql: "UPDATE messages SET body = ?, body_html = ?, edited_at = ? WHERE id = ?", arguments: [body, html, now, id])
+            kind = .messageEdited
+        case .delete(let id, let deletedBy):
+            try keepRevision(by: deletedBy)
+            try db.execute(sql: "UPDATE messages SET deleted = 1, pinned_at = NULL, pinned_by = NULL WHERE id = ?", arguments: [id])
+            if let root = row["thread_id"] as Int64? {
+                try db.execute(sql: "UPDATE messages SET reply_count = reply_count - 1 WHERE id = ?", arguments: [root])
+            }
+            kind = .messageDeleted
+        case .react(let id, let userID, let emoji, let on):
+            if on {
+                let emojis = try String.fetchSet(db, sql: "SELECT emoji FROM message_reactions WHERE message_id = ?", arguments: [id])
+                if !emojis.contains(emoji) && emojis.count >= Reaction.distinctLimit {
+                    throw ConveneError.invalid("emoji", "A message has at most \(Reaction.distinctLimit) different reactions.")
+                }
+                try db.execute(
+                    sql: "INSERT INTO message_reactions (message_id, user_id, emoji, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    arguments: [id, userID, emoji, now])
+            } else {
+                try db.execute(sql: "DELETE FROM message_reactions WHERE message_id = ? AND user_id = ? AND emoji = ?", arguments: [id, userID, emoji])
+            }
+            if db.changesCount == 0 { return nil }
+            let given = try Row.fetchAll(db, sql: "SELECT emoji, user_id FROM message_reactions WHERE message_id = ? ORDER BY id", arguments: [id])
+                .map { (emoji: $0["emoji"] as String, userID: $0["user_id"] as Int64) }
+            try db.execute(
+                sql: "UPDATE messages SET reactions = ? WHERE id = ?", arguments: [StoreEncoding.json(Reaction.summarize(given)), id])
+            kind = .reactionChanged
+        case .pin(let id, let by, let pinned):
+            if ((row["pinned_at"] as Date?) != nil) == pinned { return nil }
+            if pinned {
+                let count = try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM messages WHERE channel_id = ? AND pinned_at IS NOT NULL", arguments: [channelID]) ?? 0
+                if count >= StoreEncoding.pinLimit {
+                    throw ConveneError(.conflict, "This channel has \(StoreEncoding.pinLimit) pinned messages; unpin one first.")
+                }
+            }
+            try db.execute(
+                sql: "UPDATE messages SET pinned_at = ?, pinned_by = ? WHERE id = ?", arguments: [pinned ? now : nil, pinned ? by : nil, id])
+            kind = pinned ? .messagePinned : .messageUnpinned
+        case .hide(let id, let by, let hidden):
+            if ((row["hidden_at"] as Date?) != nil) == hidden { return nil }
+            try db.execute(sql: "UPDATE messages SET hidden_at = ?, hidden_by = ? WHERE id = ?", arguments: [hidden ? now : nil, hidden ? by : nil, id])
+            kind = hidden ? .messageHidden : .messageUnhidden
+        }
+        let seq = try Int64.fetchOne(db, sql: "SELECT last_seq FROM channels WHERE id = ?", arguments: [channelID])! + 1
+        try db.execute(sql: "UPDATE channels SET last_seq = ? WHERE id = ?", arguments: [seq, channelID])
+        try db.execute(
+            sql: "INSERT INTO channel_events (channel_id, seq, type, message_id, created_at) VALUES (?, ?, ?, ?, ?)",
+            arguments: [channelID, seq, kind.rawValue, change.messageID, now])
+        let message = Self.message(try Row.fetchOne(db, sql: "\(Self.messageSelect) WHERE m.id = ?", arguments: [change.messageID])!)
+        return ChannelEvent(channelID: channelID, seq: seq, kind: kind, message: message, createdAt: now)
     }
 
     public func pinnedMessages(channelID: Int64) async throws -> [Message] {
@@ -206,7 +229,7 @@ extension SQLiteStore: MessageStore {
                 sql: """
                     SELECT m.*, u.display_name AS author_name
                     FROM messages_fts f JOIN messages m ON m.id = f.rowid JOIN users u ON u.id = m.author_id
-                    WHERE messages_fts MATCH ? AND m.deleted = 0 AND m.channel_id IN (\(databaseQuestionMarks(count: channelIDs.count)))
+                    WHERE messages_fts MATCH ? AND m.deleted = 0 AND m.hidden_at IS NULL AND m.channel_id IN (\(databaseQuestionMarks(count: channelIDs.count)))
                     ORDER BY bm25(messages_fts), m.id DESC LIMIT ? OFFSET ?
                     """,
                 arguments: StatementArguments([match]) + StatementArguments(channelIDs) + StatementArguments([limit, offset])
@@ -290,13 +313,14 @@ extension SQLiteStore: MessageStore {
             id: row["id"], channelID: row["channel_id"], communityID: row["community_id"], seq: row["seq"], authorID: row["author_id"],
             authorName: row["author_name"], body: deleted ? "" : row["body"], bodyHTML: deleted ? "" : row["body_html"], threadID: row["thread_id"],
             replyCount: row["reply_count"], createdAt: row["created_at"], editedAt: row["edited_at"], deleted: deleted,
-            reactions: deleted ? [] : StoreEncoding.reactions(fromJSON: row["reactions"]), pinnedAt: row["pinned_at"])
+            reactions: deleted ? [] : StoreEncoding.reactions(fromJSON: row["reactions"]), pinnedAt: row["pinned_at"],
+            hidden: (row["hidden_at"] as Date?) != nil)
     }
 
     static func channel(_ row: Row) -> ConveneCore.Channel {
         ConveneCore.Channel(
             id: row["id"], communityID: row["community_id"], name: row["name"], topic: row["topic"], isPrivate: row["private"],
             announcementOnly: row["announcement_only"], slowModeSeconds: row["slow_mode_seconds"], lastSeq: row["last_seq"],
-            createdAt: row["created_at"])
+            createdAt: row["created_at"], locked: row["locked"])
     }
 }

@@ -76,7 +76,7 @@ extension SQLiteStore: NotificationStore {
     }
 
     static let notificationSelect = """
-        SELECT n.*, m.seq AS message_seq, m.body AS message_body, m.deleted AS message_deleted, u.display_name AS actor_name
+        SELECT n.*, m.seq AS message_seq, m.body AS message_body, (m.deleted OR m.hidden_at IS NOT NULL) AS message_deleted, u.display_name AS actor_name
         FROM notifications n JOIN messages m ON m.id = n.message_id JOIN users u ON u.id = n.actor_id
         """
 

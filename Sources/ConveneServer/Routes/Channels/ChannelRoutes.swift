@@ -117,13 +117,13 @@ struct ChannelRoutes {
         router.put("/api/v1/messages/{id}/pin") { request, context in
             _ = try context.requireAuth()
             let id = try request.id("id", context: context, what: "The message")
-            let (message, _) = try await messaging.pin(messageID: id, pinned: true, by: try await accounts.principal(context.auth))
+            let (message, _, _) = try await messaging.pin(messageID: id, pinned: true, by: try await accounts.principal(context.auth))
             return try JSON.response(MessageView(message))
         }
         router.delete("/api/v1/messages/{id}/pin") { request, context in
             _ = try context.requireAuth()
             let id = try request.id("id", context: context, what: "The message")
-            let (message, _) = try await messaging.pin(messageID: id, pinned: false, by: try await accounts.principal(context.auth))
+            let (message, _, _) = try await messaging.pin(messageID: id, pinned: false, by: try await accounts.principal(context.auth))
             return try JSON.response(MessageView(message))
         }
         router.post("/api/v1/channels/{id}/read") { request, context in

@@ -1,8 +1,10 @@
 import ConveneCore
+import ConveneStore
 import Foundation
 import Hummingbird
 
-/// `/api/v1/moderation/…`: staff actions on members and the audit log; `/api/v1/me/sanctions`.
+/// `/api/v1/moderation/…`: staff actions, the review queue and the audit log; `/api/v1/flags`,
+/// `/api/v1/appeals`, `/api/v1/me/sanctions`.
 struct ModerationRoutes {
     let accounts: Accounts
     let moderation: Moderation
@@ -31,9 +33,50 @@ struct ModerationRoutes {
         }
     }
 
+    /// What an action changed (one of sanction, message, channel, review_item) and its audit row.
     struct ActionResponse: Encodable {
-        var sanction: SanctionView
+        var sanction: SanctionView?
+        var message: MessageView?
+        var channel: ChannelView?
+        var reviewItem: ReviewItem?
         var audit: AuditEntry
+    }
+
+    struct FlagResponse: Encodable {
+        var flag: Flag
+        var reviewItem: ReviewItem
+        /// Whether this flag hid the message.
+        var hidden: Bool
+    }
+
+    /// A review item with its flags, how many of each reason, and what was flagged — for a
+    /// message its full text (even hidden) and the messages around it.
+    struct QueueEntryView: Encodable {
+        var item: ReviewItem
+        var reasons: [String: Int]
+        var flags: [Flag]
+        var message: MessageView?
+        var context: [MessageView]?
+        var user: PublicUserView?
+
+        init(_ entry: Moderation.QueueEntry) {
+            item = entry.item
+            reasons = Dictionary(entry.flags.map { ($0.reason.rawValue, 1) }, uniquingKeysWith: +)
+            flags = entry.flags
+            message = entry.message.map { MessageView($0, reveal: true) }
+            context = entry.message == nil ? nil : entry.context.map { MessageView($0, reveal: true) }
+            user = entry.user.map(PublicUserView.init)
+        }
+    }
+
+    struct QueueResponse: Encodable {
+        var items: [QueueEntryView]
+        /// Pass as `offset` for the next page; nil on the last.
+        var nextOffset: Int?
+    }
+
+    struct AssignRequest: Decodable {
+        var userId: Int64?
     }
 
     struct DecisionResponse: Encodable {
@@ -51,9 +94,40 @@ struct ModerationRoutes {
         router.post("/api/v1/moderation/actions") { request, context in
             let principal = try await accounts.principal(try context.requireAuth())
             let body = try await request.decodeJSON(Moderation.ActionRequest.self, limit: settings.maxBodyBytes)
-            let (sanction, audit) = try await moderation.act(body, by: principal)
+            let outcome = try await moderation.act(body, by: principal)
             return try JSON.response(
-                ActionResponse(sanction: SanctionView(sanction: sanction, inForce: sanction.restricts(at: accounts.now())), audit: audit), status: .created)
+                ActionResponse(
+                    sanction: outcome.sanction.map { SanctionView(sanction: $0, inForce: $0.restricts(at: accounts.now())) },
+                    message: outcome.message.map { MessageView($0) }, channel: outcome.channel.map { ChannelView($0) },
+                    reviewItem: outcome.reviewItem, audit: outcome.audit),
+                status: .created)
+        }
+        router.post("/api/v1/flags") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            let body = try await request.decodeJSON(Moderation.FlagRequest.self, limit: settings.maxBodyBytes)
+            let filed = try await moderation.flag(body, by: principal)
+            return try JSON.response(FlagResponse(flag: filed.flag, reviewItem: filed.item, hidden: filed.hidden != nil), status: .created)
+        }
+        router.get("/api/v1/moderation/queue") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            let limit = try Query.int(request, "limit", default: 20, range: 1...100)
+            let offset = try Query.int(request, "offset", default: 0, range: 0...1_000_000)
+            let rawState = request.uri.queryParameters.get("state") ?? "open"
+            guard let state = ReviewState(rawValue: rawState) else { throw ConveneError.invalid("state", "state must be open, resolved or rejected.") }
+            let entries = try await moderation.queue(
+                communitySlug: request.uri.queryParameters.get("community"), state: state, offset: offset, limit: limit, by: principal)
+            return try JSON.response(QueueResponse(items: entries.map(QueueEntryView.init), nextOffset: entries.count == limit ? offset + limit : nil))
+        }
+        router.get("/api/v1/moderation/queue/{id}") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            let id = try request.id("id", context: context, what: "The review item")
+            return try JSON.response(QueueEntryView(try await moderation.queueEntry(id: id, by: principal)))
+        }
+        router.post("/api/v1/moderation/queue/{id}/assign") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            let id = try request.id("id", context: context, what: "The review item")
+            let body = try await request.decodeJSON(AssignRequest.self, limit: settings.maxBodyBytes)
+            return try JSON.response(["review_item": try await moderation.assign(itemID: id, to: body.userId, by: principal)])
         }
         router.get("/api/v1/moderation/audit") { request, context in
             let principal = try await accounts.principal(try context.requireAuth())
