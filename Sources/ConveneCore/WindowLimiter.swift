@@ -21,12 +21,19 @@ public struct WindowLimiter: Sendable {
     }
 
     /// Seconds to wait before the next event, or nil when `key` may act now.
-    public mutating func retryAfter(_ key: String, now: Date) -> Int? {
+    /// - Parameters:
+    ///   - key: who acts.
+    ///   - now: the time.
+    ///   - limit: a lower limit for this key (new members), at most the limiter's own.
+    public mutating func retryAfter(_ key: String, now: Date, limit lower: Int? = nil) -> Int? {
         guard var times = events[key] else { return nil }
         times.removeAll { now.timeIntervalSince($0) >= window }
         events[key] = times.isEmpty ? nil : times
-        guard times.count >= limit, let oldest = times.first else { return nil }
-        return max(1, Int((window - now.timeIntervalSince(oldest)).rounded(.up)))
+        let limit = min(max(1, lower ?? self.limit), self.limit)
+        guard times.count >= limit else { return nil }
+        // The event whose leaving the window frees a place.
+        let blocking = times[times.count - limit]
+        return max(1, Int((window - now.timeIntervalSince(blocking)).rounded(.up)))
     }
 
     public mutating func record(_ key: String, now: Date) {

@@ -52,7 +52,7 @@ public struct ConveneServices: Sendable {
         notifications = Notifications(store: store, fanout: fanout, now: now)
         messaging = Messaging(
             store: store, directory: directory, fanout: fanout, notifications: notifications, metrics: metrics,
-            limits: SendLimits(messagesPerMinute: settings.messagesPerMinute), now: now)
+            limits: SendLimits(messagesPerMinute: settings.messagesPerMinute), newMembers: settings.newMemberLimits, now: now)
         moderation = Moderation(
             store: store, directory: directory, messaging: messaging, fanout: fanout, flagHideThreshold: settings.flagHideThreshold, now: now)
     }

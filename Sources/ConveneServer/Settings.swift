@@ -48,6 +48,17 @@ public struct Settings: Sendable, Equatable {
     public var streamConnections = 0
     /// Flags from distinct members that hide a message until a moderator reviews it.
     public var flagHideThreshold = 3
+    /// Days after joining a community that a member counts as new there; 0 for never.
+    public var newMemberDays = 3
+    /// Links a new member may put in one message.
+    public var newMemberLinks = 2
+    /// Messages a new member may send per minute.
+    public var newMemberMessagesPerMinute = 6
+
+    /// The rules for new members, as configured.
+    public var newMemberLimits: NewMemberLimits {
+        NewMemberLimits(days: newMemberDays, links: newMemberLinks, messagesPerMinute: newMemberMessagesPerMinute)
+    }
     public var logLevel = "info"
     public var logFormat = LogFormat.text
 
@@ -88,6 +99,9 @@ public struct Settings: Sendable, Equatable {
         streamConnections = reader.int(forKey: "limits.stream_connections", default: d.streamConnections)
         messagesPerMinute = reader.int(forKey: "limits.messages_per_minute", default: d.messagesPerMinute)
         flagHideThreshold = reader.int(forKey: "moderation.flag_hide_threshold", default: d.flagHideThreshold)
+        newMemberDays = reader.int(forKey: "moderation.new_member_days", default: d.newMemberDays)
+        newMemberLinks = reader.int(forKey: "moderation.new_member_links", default: d.newMemberLinks)
+        newMemberMessagesPerMinute = reader.int(forKey: "moderation.new_member_messages_per_minute", default: d.newMemberMessagesPerMinute)
         logLevel = reader.string(forKey: "log.level", default: d.logLevel)
         let format = reader.string(forKey: "log.format", default: d.logFormat.rawValue)
         guard let logFormat = LogFormat(rawValue: format) else { throw .invalid("log.format", "log.format must be text or json, not \(format).") }
@@ -121,6 +135,11 @@ public struct Settings: Sendable, Equatable {
         }
         guard (0...3600).contains(presenceGraceSeconds) else {
             throw .invalid("limits.presence_grace_seconds", "limits.presence_grace_seconds must be 0–3600.")
+        }
+        guard (0...365).contains(newMemberDays) else { throw .invalid("moderation.new_member_days", "moderation.new_member_days must be 0–365.") }
+        guard newMemberLinks >= 0 else { throw .invalid("moderation.new_member_links", "moderation.new_member_links must be 0 or more.") }
+        guard newMemberMessagesPerMinute >= 1 else {
+            throw .invalid("moderation.new_member_messages_per_minute", "moderation.new_member_messages_per_minute must be at least 1.")
         }
         guard (1...100).contains(flagHideThreshold) else {
             throw .invalid("moderation.flag_hide_threshold", "moderation.flag_hide_threshold must be 1–100.")

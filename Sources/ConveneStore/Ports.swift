@@ -108,6 +108,8 @@ public protocol NetworkStore: Sendable {
     func callSeries(communityID: Int64) async throws -> [CallSeries]
     /// Adds a membership; false when the user was already a member.
     func join(communityID: Int64, userID: Int64, now: Date) async throws -> Bool
+    /// When the user joined the community; nil when not a member.
+    func joinedAt(communityID: Int64, userID: Int64) async throws -> Date?
     /// Members, oldest first, with `role` left at `.member` (the caller computes roles with Policy).
     func members(communityID: Int64, after: Int64?, limit: Int) async throws -> [Member]
     /// Grants that reach into a community: network grants, its own, and its committees'.

@@ -38,3 +38,42 @@ struct WindowLimiterTests {
         #expect(limited.contains(99))
     }
 }
+
+@Suite("New-member limits")
+struct NewMemberLimitsTests {
+    @Test("links are counted by scheme and bare www., not by other text", arguments: [
+        ("no links here", 0),
+        ("see https://example.org and http://casel.org/guide", 2),
+        ("HTTPS://EXAMPLE.ORG twice https://example.org", 2),
+        ("www.casel.org and https://www.casel.org", 2),
+        ("ftp://files.example.org and mailto:someone", 0),
+        ("[the guide](https://casel.org) www.a.org www.b.org", 3),
+    ])
+    func linkCount(text: String, count: Int) {
+        #expect(NewMemberLimits.linkCount(text) == count)
+    }
+
+    @Test("a member is new for the configured days after joining; 0 days turns the rules off")
+    func newness() {
+        let joined = Date(timeIntervalSince1970: 1_000_000)
+        let limits = NewMemberLimits(days: 3, links: 1, messagesPerMinute: 2)
+        #expect(limits.isNew(joinedAt: joined, now: joined.addingTimeInterval(3 * 86_400 - 1)))
+        #expect(!limits.isNew(joinedAt: joined, now: joined.addingTimeInterval(3 * 86_400)))
+        #expect(!limits.isNew(joinedAt: nil, now: joined))
+        #expect(!NewMemberLimits(days: 0, links: 1, messagesPerMinute: 2).isNew(joinedAt: joined, now: joined))
+        #expect(throws: ConveneError.self) { try limits.check(body: "https://a.org https://b.org") }
+        #expect(throws: Never.self) { try limits.check(body: "https://a.org") }
+    }
+
+    @Test("a lower limit for one key counts the same events, and waits for the right one to leave the window")
+    func lowerLimit() {
+        var limiter = WindowLimiter(limit: 5, window: 60)
+        let start = Date(timeIntervalSince1970: 0)
+        for second in [0.0, 10, 20] { limiter.record("u", now: start.addingTimeInterval(second)) }
+        let now = start.addingTimeInterval(30)
+        #expect(limiter.retryAfter("u", now: now) == nil)
+        #expect(limiter.retryAfter("u", now: now, limit: 2) == 40, "the second-newest event (at 10 s) frees a place at 70 s")
+        #expect(limiter.retryAfter("u", now: now, limit: 4) == nil)
+        #expect(limiter.retryAfter("u", now: now, limit: 50) == nil, "a limit above the limiter's own is the limiter's own")
+    }
+}

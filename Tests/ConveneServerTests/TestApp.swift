@@ -71,6 +71,8 @@ struct TestApp {
     {
         var settings = Settings()
         settings.bcryptCost = 4
+        // Every test user joins "now"; the new-member rules are off unless a test is about them.
+        settings.newMemberDays = 0
         configure(&settings)
         try await store.migrate()
         var seeds = try ConveneNode.loadSeeds(path: root.appendingPathComponent("seeds/network.json").path)

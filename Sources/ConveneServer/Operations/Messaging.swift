@@ -10,6 +10,8 @@ struct Messaging: Sendable {
     let directory: NetworkDirectory
     let committer: GroupCommitter<NewMessage, AppendOutcome>
     let limits: SendLimits
+    /// Fewer links and a lower rate in a member's first days in a community.
+    let newMembers: NewMemberLimits
     let now: @Sendable () -> Date
 
     let fanout: Fanout
@@ -17,11 +19,12 @@ struct Messaging: Sendable {
 
     init(
         store: any ConveneStore, directory: NetworkDirectory, fanout: Fanout, notifications: Notifications, metrics: ServerMetrics,
-        limits: SendLimits, now: @escaping @Sendable () -> Date
+        limits: SendLimits, newMembers: NewMemberLimits, now: @escaping @Sendable () -> Date
     ) {
         self.store = store
         self.directory = directory
         self.limits = limits
+        self.newMembers = newMembers
         self.fanout = fanout
         self.notifications = notifications
         self.now = now
@@ -138,7 +141,9 @@ struct Messaging: Sendable {
         // A retry of a stored message is answered before the pace rules.
         let paced = !Policy.check(.sendUnpaced, by: principal, on: directory.target(community)).isSuccess
         if paced, try await store.messages(authorID: principal.userID!, nonce: nonce) == nil {
-            try limits.check(userID: principal.userID!, channel: channel, now: now())
+            let isNew = try await isNewMember(principal, in: community)
+            if isNew { try newMembers.check(body: body) }
+            try limits.check(userID: principal.userID!, channel: channel, now: now(), newMemberRate: isNew ? newMembers.messagesPerMinute : nil)
         }
         let mentions = try await readers(mentionedIn: body, channel: channel, community: community, authorID: principal.userID!)
         let outcome = try await committer.submit(
@@ -158,6 +163,15 @@ struct Messaging: Sendable {
         case .rejected(let error):
             throw error
         }
+    }
+
+    /// Whether the rules for new members hold for the caller here: a member in their first days,
+    /// below the roles that send unpaced.
+    private func isNewMember(_ principal: Principal, in community: Community) async throws -> Bool {
+        guard newMembers.days > 0, let userID = principal.userID,
+            !Policy.check(.sendUnpaced, by: principal, on: directory.target(community)).isSuccess
+        else { return false }
+        return newMembers.isNew(joinedAt: try await store.joinedAt(communityID: community.id, userID: userID), now: now())
     }
 
     /// The members named in `body` (see `Mentions`) who may read the channel, but the author:
@@ -182,6 +196,7 @@ struct Messaging: Sendable {
         let (message, community, channel) = try await messageAccess(messageID, by: principal)
         try Policy.require(.editMessage, by: principal, on: target(community, channel, owner: message.authorID == principal.userID))
         let body = try Validation.messageBody(rawBody)
+        if try await isNewMember(principal, in: community) { try newMembers.check(body: body) }
         let (editedMessage, editedSeq, _) = try await apply(
             .edit(messageID: messageID, editorID: principal.userID!, body: body, bodyHTML: Markdown.html(body)), to: message)
         let edited = (editedMessage, seq: editedSeq)

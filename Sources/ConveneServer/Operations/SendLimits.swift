@@ -13,7 +13,9 @@ final class SendLimits: Sendable {
     }
 
     /// Throws `rate_limited` with the wait when the user sent too much, or too soon in a slow channel.
-    func check(userID: Int64, channel: Channel, now: Date) throws(ConveneError) {
+    /// - Parameters:
+    ///   - newMemberRate: the lower rate of a member in their first days, when the sender is one.
+    func check(userID: Int64, channel: Channel, now: Date, newMemberRate: Int? = nil) throws(ConveneError) {
         if channel.slowModeSeconds > 0, let last = lastSend.withLock({ $0["\(channel.id):\(userID)"] }) {
             let wait = Double(channel.slowModeSeconds) - now.timeIntervalSince(last)
             if wait > 0 {
@@ -21,8 +23,9 @@ final class SendLimits: Sendable {
                 throw ConveneError(.rateLimited, "This channel is in slow mode; you can post again in \(seconds) seconds.", retryAfter: seconds)
             }
         }
-        if let wait = rate.withLock({ $0.retryAfter("\(userID)", now: now) }) {
-            throw ConveneError(.rateLimited, "You are sending too fast; wait \(wait) seconds.", retryAfter: wait)
+        if let wait = rate.withLock({ $0.retryAfter("\(userID)", now: now, limit: newMemberRate) }) {
+            let why = newMemberRate == nil ? "You are sending too fast" : "New members send at most \(newMemberRate!) messages a minute"
+            throw ConveneError(.rateLimited, "\(why); wait \(wait) seconds.", retryAfter: wait)
         }
     }
 

@@ -159,6 +159,11 @@ extension PostgresStore: NetworkStore {
         ).count > 0
     }
 
+    public func joinedAt(communityID: Int64, userID: Int64) async throws -> Date? {
+        try await rows("SELECT joined_at FROM memberships WHERE community_id = \(communityID) AND user_id = \(userID)").first?["joined_at"]
+            .decode(Date.self)
+    }
+
     public func members(communityID: Int64, after: Int64?, limit: Int) async throws -> [Member] {
         try await rows(
             """

@@ -177,6 +177,12 @@ extension SQLiteStore: NetworkStore {
         }
     }
 
+    public func joinedAt(communityID: Int64, userID: Int64) async throws -> Date? {
+        try await read { db in
+            try Date.fetchOne(db, sql: "SELECT joined_at FROM memberships WHERE community_id = ? AND user_id = ?", arguments: [communityID, userID])
+        }
+    }
+
     public func members(communityID: Int64, after: Int64?, limit: Int) async throws -> [Member] {
         try await read { db in
             try Row.fetchAll(
