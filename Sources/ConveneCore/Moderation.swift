@@ -277,10 +277,12 @@ public struct ReviewItem: Sendable, Hashable, Codable {
     public var createdAt: Date
     public var settledBy: Int64?
     public var settledAt: Date?
+    /// The watched word that put the message here, when one did.
+    public var watchedWord: String?
 
     public init(
         id: Int64, communityID: Int64, targetType: ReviewTargetType, targetID: Int64, state: ReviewState, escalated: Bool, assigneeID: Int64?,
-        flagCount: Int, createdAt: Date, settledBy: Int64? = nil, settledAt: Date? = nil
+        flagCount: Int, createdAt: Date, settledBy: Int64? = nil, settledAt: Date? = nil, watchedWord: String? = nil
     ) {
         self.id = id
         self.communityID = communityID
@@ -293,5 +295,6 @@ public struct ReviewItem: Sendable, Hashable, Codable {
         self.createdAt = createdAt
         self.settledBy = settledBy
         self.settledAt = settledAt
+        self.watchedWord = watchedWord
     }
 }

@@ -287,7 +287,55 @@ public protocol ReviewStore: Sendable {
     func setChannelLocked(id: Int64, locked: Bool, audit: NewAuditEntry, now: Date) async throws -> (channel: Channel, audit: AuditEntry)?
 }
 
-public typealias ConveneStore = AccountStore & NetworkStore & MessageStore & NotificationStore & ModerationStore & ReviewStore & StoreMaintenance
+/// A pending message about to be held.
+public struct NewPendingMessage: Sendable, Hashable {
+    public var communityID: Int64
+    public var channelID: Int64
+    public var authorID: Int64
+    public var body: String
+    public var threadID: Int64?
+    public var nonce: String
+    public var watchedWord: String
+
+    public init(communityID: Int64, channelID: Int64, authorID: Int64, body: String, threadID: Int64?, nonce: String, watchedWord: String) {
+        self.communityID = communityID
+        self.channelID = channelID
+        self.authorID = authorID
+        self.body = body
+        self.threadID = threadID
+        self.nonce = nonce
+        self.watchedWord = watchedWord
+    }
+}
+
+/// Watched words, and the messages they flag or hold for approval.
+public protocol WatchedWordStore: Sendable {
+    /// A community's watched words, oldest first.
+    func watchedWords(communityID: Int64) async throws -> [WatchedWord]
+    func watchedWord(id: Int64) async throws -> WatchedWord?
+    /// Adds a word and appends `audit` (its `after` set to the word) in one transaction; `conflict`
+    /// when the community watches that pattern already.
+    func addWatchedWord(communityID: Int64, pattern: String, action: WatchedAction, by actorID: Int64, audit: NewAuditEntry, now: Date)
+        async throws -> (WatchedWord, AuditEntry)
+    /// Removes a word and appends `audit` (its `before` set to the word); nil when there is no such word.
+    func removeWatchedWord(id: Int64, audit: NewAuditEntry, now: Date) async throws -> AuditEntry?
+    /// Puts a message a watched word flagged in the review queue: opens its item (or notes the
+    /// word on the open one).
+    func flagByWatchedWord(communityID: Int64, messageID: Int64, word: String, now: Date) async throws -> ReviewItem
+    /// Holds a message for approval; a nonce its author already had held returns that one.
+    func holdMessage(_ message: NewPendingMessage, now: Date) async throws -> PendingMessage
+    /// Held messages in `state` of these communities (nil: all): open ones oldest first, others newest first.
+    func pendingMessages(communityIDs: [Int64]?, state: PendingState, offset: Int, limit: Int) async throws -> [PendingMessage]
+    func pendingMessage(id: Int64) async throws -> PendingMessage?
+    func pendingMessage(authorID: Int64, nonce: String) async throws -> PendingMessage?
+    /// Decides an open held message (approved with the message it became, or rejected) and appends
+    /// `audit` (`before`/`after` set) in one transaction; nil when it was decided already.
+    func decidePending(id: Int64, approved: Bool, messageID: Int64?, by actorID: Int64, audit: NewAuditEntry, now: Date) async throws
+        -> (PendingMessage, AuditEntry)?
+}
+
+public typealias ConveneStore = AccountStore & NetworkStore & MessageStore & NotificationStore & ModerationStore & ReviewStore & WatchedWordStore
+    & StoreMaintenance
 
 /// Opening, migrating and checking a store.
 public protocol StoreMaintenance: Sendable {

@@ -262,6 +262,37 @@ struct RoleMatrixTests {
                 method: .post, route: "/api/v1/moderation/queue/{id}/assign", variant: "to nobody", rule: .ohio(.moderator, write: true),
                 request: fixed("/api/v1/moderation/queue/\(world.reviewItem)/assign", ["user_id": NSNull()])),
             Case(
+                method: .get, route: "/api/v1/moderation/pending", variant: "", rule: .ohio(.moderator, write: false),
+                request: fixed("/api/v1/moderation/pending?community=ohio", nil)),
+            Case(
+                method: .get, route: "/api/v1/communities/{slug}/watched-words", variant: "", rule: .ohio(.moderator, write: false),
+                request: fixed("/api/v1/communities/ohio/watched-words", nil)),
+            Case(
+                method: .post, route: "/api/v1/communities/{slug}/watched-words", variant: "", rule: .ohio(.moderator, write: true),
+                request: { _ in Request(path: "/api/v1/communities/ohio/watched-words", body: ["word": "w\(UUID().uuidString.prefix(8).lowercased())", "action": "flag"]) }),
+            Case(
+                method: .delete, route: "/api/v1/communities/{slug}/watched-words/{id}", variant: "", rule: .ohio(.moderator, write: true),
+                request: { _ in
+                    let (word, _) = try await world.app.store.addWatchedWord(
+                        communityID: world.ohio.id, pattern: "w\(UUID().uuidString.prefix(8).lowercased())", action: .flag, by: world.actor.id,
+                        audit: NewAuditEntry(
+                            communityID: world.ohio.id, actorID: world.actor.id, action: "watch_word", targetType: "community", targetID: world.ohio.id,
+                            reason: "setup"),
+                        now: world.app.clock.now())
+                    return Request(path: "/api/v1/communities/ohio/watched-words/\(word.id)")
+                }),
+            Case(
+                method: .post, route: "/api/v1/moderation/actions", variant: "approve a held message", rule: .ohio(.moderator, write: true),
+                request: { _ in
+                    let held = try await world.app.store.holdMessage(
+                        NewPendingMessage(
+                            communityID: world.ohio.id, channelID: world.general, authorID: world.other.id, body: "held", threadID: nil,
+                            nonce: UUID().uuidString, watchedWord: "held"),
+                        now: world.app.clock.now())
+                    return Request(
+                        path: "/api/v1/moderation/actions", body: ["action": "approve", "target": ["type": "pending_message", "id": held.id], "reason": "fine"])
+                }),
+            Case(
                 method: .get, route: "/api/v1/moderation/audit", variant: "", rule: .ohio(.lead, write: false),
                 request: fixed("/api/v1/moderation/audit?community=ohio", nil)),
             Case(

@@ -130,29 +130,75 @@ struct Messaging: Sendable {
         return try await store.addChannelMember(channelID: channelID, userID: userID, now: now())
     }
 
+    /// What sending came to.
+    enum PostOutcome: Sendable {
+        /// Stored (`created` false for a retry of a stored message).
+        case posted(Message, created: Bool)
+        /// Held for a moderator's approval by a watched word.
+        case held(PendingMessage)
+    }
+
     /// Sends a message once per nonce: a repeated nonce returns the original message (`created` false),
-    /// and is refused when it was used for a different message.
+    /// and is refused when it was used for a different message. The community's watched words
+    /// censor it, refuse it, hold it for approval or flag it for review.
     func post(channelID: Int64, body rawBody: String, threadID: Int64?, nonce rawNonce: String, by principal: Principal) async throws
-        -> (message: Message, created: Bool)
+        -> PostOutcome
     {
         let (channel, community) = try await access(.postMessage, channelID: channelID, by: principal)
         let body = try Validation.messageBody(rawBody)
         let nonce = try Validation.nonce(rawNonce, field: "nonce")
-        // A retry of a stored message is answered before the pace rules.
-        let paced = !Policy.check(.sendUnpaced, by: principal, on: directory.target(community)).isSuccess
-        if paced, try await store.messages(authorID: principal.userID!, nonce: nonce) == nil {
-            let isNew = try await isNewMember(principal, in: community)
-            if isNew { try newMembers.check(body: body) }
-            try limits.check(userID: principal.userID!, channel: channel, now: now(), newMemberRate: isNew ? newMembers.messagesPerMinute : nil)
+        let userID = principal.userID!
+        // Moderators and above send unpaced, and are neither held nor flagged by watched words.
+        let unpaced = Policy.check(.sendUnpaced, by: principal, on: directory.target(community)).isSuccess
+        let screening = WatchedWords.screen(body, with: try await store.watchedWords(communityID: community.id), exempt: unpaced)
+        // A retry of a stored or held message is answered before the rules.
+        if try await store.messages(authorID: userID, nonce: nonce) == nil {
+            if let pending = try await store.pendingMessage(authorID: userID, nonce: nonce) {
+                guard pending.channelID == channel.id, pending.body == screening.body, pending.threadID == threadID else {
+                    throw ConveneError(.conflict, "That idempotency key was already used for a different message.")
+                }
+                return .held(pending)
+            }
+            if !unpaced {
+                let isNew = try await isNewMember(principal, in: community)
+                if isNew { try newMembers.check(body: body) }
+                try limits.check(userID: userID, channel: channel, now: now(), newMemberRate: isNew ? newMembers.messagesPerMinute : nil)
+            }
+            if let word = screening.blockedBy {
+                throw ConveneError.invalid("body", "This community does not allow “\(word.pattern)”; the message was not sent.")
+            }
+            if let word = screening.heldBy {
+                if !unpaced { limits.sent(userID: userID, channel: channel, now: now()) }
+                return .held(
+                    try await store.holdMessage(
+                        NewPendingMessage(
+                            communityID: community.id, channelID: channel.id, authorID: userID, body: screening.body, threadID: threadID, nonce: nonce,
+                            watchedWord: word.pattern),
+                        now: now()))
+            }
         }
-        let mentions = try await readers(mentionedIn: body, channel: channel, community: community, authorID: principal.userID!)
+        let (message, created) = try await append(
+            channel: channel, community: community, authorID: userID, body: screening.body, threadID: threadID, nonce: nonce)
+        if created {
+            if !unpaced { limits.sent(userID: userID, channel: channel, now: now()) }
+            if let word = screening.flaggedBy {
+                _ = try await store.flagByWatchedWord(communityID: community.id, messageID: message.id, word: word.pattern, now: now())
+            }
+        }
+        return .posted(message, created: created)
+    }
+
+    /// Appends a message through the group committer, its mentions notified; a nonce the author
+    /// used for this very message returns it (`created` false), for another one is a conflict.
+    private func append(channel: Channel, community: Community, authorID: Int64, body: String, threadID: Int64?, nonce: String) async throws
+        -> (Message, created: Bool)
+    {
+        let mentions = try await readers(mentionedIn: body, channel: channel, community: community, authorID: authorID)
         let outcome = try await committer.submit(
             NewMessage(
-                channelID: channel.id, authorID: principal.userID!, body: body, bodyHTML: Markdown.html(body), threadID: threadID, nonce: nonce,
-                mentions: mentions))
+                channelID: channel.id, authorID: authorID, body: body, bodyHTML: Markdown.html(body), threadID: threadID, nonce: nonce, mentions: mentions))
         switch outcome {
         case .created(let message):
-            if paced { limits.sent(userID: message.authorID, channel: channel, now: now()) }
             if !mentions.isEmpty { await notifications.deliver(causedBy: message.id) }
             return (message, true)
         case .duplicate(let message):
@@ -163,6 +209,17 @@ struct Messaging: Sendable {
         case .rejected(let error):
             throw error
         }
+    }
+
+    /// Posts a held message as its author sent it (a moderator approved it); posting it twice
+    /// gives the same message, by its nonce.
+    func publish(_ pending: PendingMessage) async throws -> Message {
+        guard let channel = try await store.channel(id: pending.channelID), let community = try await store.community(id: channel.communityID) else {
+            throw ConveneError.notFound("The channel")
+        }
+        return try await append(
+            channel: channel, community: community, authorID: pending.authorID, body: pending.body, threadID: pending.threadID, nonce: pending.nonce
+        ).0
     }
 
     /// Whether the rules for new members hold for the caller here: a member in their first days,
@@ -195,11 +252,24 @@ struct Messaging: Sendable {
     func edit(messageID: Int64, body rawBody: String, by principal: Principal) async throws -> (Message, seq: Int64?) {
         let (message, community, channel) = try await messageAccess(messageID, by: principal)
         try Policy.require(.editMessage, by: principal, on: target(community, channel, owner: message.authorID == principal.userID))
-        let body = try Validation.messageBody(rawBody)
-        if try await isNewMember(principal, in: community) { try newMembers.check(body: body) }
+        if try await isNewMember(principal, in: community) { try newMembers.check(body: try Validation.messageBody(rawBody)) }
+        let unpaced = Policy.check(.sendUnpaced, by: principal, on: directory.target(community)).isSuccess
+        let screening = WatchedWords.screen(
+            try Validation.messageBody(rawBody), with: try await store.watchedWords(communityID: community.id), exempt: unpaced)
+        if let word = screening.blockedBy {
+            throw ConveneError.invalid("body", "This community does not allow “\(word.pattern)”; the edit was not saved.")
+        }
+        if let word = screening.heldBy {
+            // An edit would bypass the approval a new message waits for.
+            throw ConveneError.invalid("body", "This community holds messages with “\(word.pattern)” for approval: post it as a new message.")
+        }
+        let body = screening.body
         let (editedMessage, editedSeq, _) = try await apply(
             .edit(messageID: messageID, editorID: principal.userID!, body: body, bodyHTML: Markdown.html(body)), to: message)
         let edited = (editedMessage, seq: editedSeq)
+        if editedSeq != nil, let word = screening.flaggedBy {
+            _ = try await store.flagByWatchedWord(communityID: community.id, messageID: messageID, word: word.pattern, now: now())
+        }
         // Whoever the edit newly mentions is told, once per message, as a new message would tell them.
         if edited.seq != nil, !Mentions.keys(in: body).isEmpty {
             let readers = try await readers(mentionedIn: body, channel: channel, community: community, authorID: message.authorID)

@@ -92,23 +92,27 @@ extension Moderation {
     /// The review queue: one community's (its moderators), or — with no community — every
     /// community the caller moderates (all of them for network admins).
     func queue(communitySlug: String?, state: ReviewState, offset: Int, limit: Int, by principal: Principal) async throws -> [QueueEntry] {
-        let communityIDs: [Int64]?
-        if let communitySlug {
-            let community = try await directory.readable(slug: communitySlug, by: principal)
-            try Policy.require(.readReviewQueue, by: principal, on: directory.target(community))
-            communityIDs = [community.id]
-        } else if Policy.check(.readReviewQueue, by: principal, on: .network).isSuccess {
-            communityIDs = nil
-        } else {
-            communityIDs = try await directory.communities(for: principal)
-                .filter { Policy.check(.readReviewQueue, by: principal, on: directory.target($0)).isSuccess }.map(\.id)
-            guard !(communityIDs ?? []).isEmpty else { throw ConveneError.forbidden("You moderate no community.") }
-        }
+        let communityIDs = try await moderated(communitySlug: communitySlug, by: principal)
         var entries: [QueueEntry] = []
         for item in try await store.reviewItems(communityIDs: communityIDs, state: state, offset: offset, limit: limit) {
             entries.append(try await entry(item))
         }
         return entries
+    }
+
+    /// The communities whose queues the caller reads: the one named (its moderators), or every
+    /// one the caller moderates (nil, meaning all, for network admins).
+    func moderated(communitySlug: String?, by principal: Principal) async throws -> [Int64]? {
+        if let communitySlug {
+            let community = try await directory.readable(slug: communitySlug, by: principal)
+            try Policy.require(.readReviewQueue, by: principal, on: directory.target(community))
+            return [community.id]
+        }
+        if Policy.check(.readReviewQueue, by: principal, on: .network).isSuccess { return nil }
+        let communityIDs = try await directory.communities(for: principal)
+            .filter { Policy.check(.readReviewQueue, by: principal, on: directory.target($0)).isSuccess }.map(\.id)
+        guard !communityIDs.isEmpty else { throw ConveneError.forbidden("You moderate no community.") }
+        return communityIDs
     }
 
     /// One item of the queue, for the moderators of its community.

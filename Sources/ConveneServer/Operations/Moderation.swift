@@ -16,7 +16,9 @@ struct Moderation: Sendable {
     let now: @Sendable () -> Date
 
     /// Every action of the API.
-    static let actions = ["hide", "unhide", "lock", "unlock", "pin", "unpin", "delete", "warn", "silence", "suspend", "lift", "resolve_flag"]
+    static let actions = [
+        "hide", "unhide", "lock", "unlock", "pin", "unpin", "delete", "warn", "silence", "suspend", "lift", "resolve_flag", "approve", "reject",
+    ]
     static let reasonLength = 1_000
 
     /// What a staff action changed, and its audit row.
@@ -25,6 +27,7 @@ struct Moderation: Sendable {
         var message: Message?
         var channel: Channel?
         var reviewItem: ReviewItem?
+        var pending: PendingMessage?
         var audit: AuditEntry
     }
 
@@ -64,6 +67,8 @@ struct Moderation: Sendable {
             return try await lockChannel(request, reason: reason, by: principal)
         case "resolve_flag":
             return try await settle(request, reason: reason, by: principal)
+        case "approve", "reject":
+            return try await decidePending(request, reason: reason, by: principal)
         default:
             throw ConveneError.invalid("action", "action must be one of \(Self.actions.joined(separator: ", ")).")
         }

@@ -138,6 +138,21 @@ enum ServerFrame {
         encode(AppealDecidedFrame(appeal: appeal))
     }
 
+    /// A send a watched word held for approval (instead of an `ack`).
+    static func held(ref: String?, _ pending: PendingMessage) -> String {
+        object(["op": "\"held\"", "ref": ref, "pending": encode(pending)])
+    }
+
+    /// A held message of the user's was approved (and posted) or rejected.
+    static func pendingDecided(_ pending: PendingMessage) -> String {
+        encode(PendingDecidedFrame(pending: pending))
+    }
+
+    struct PendingDecidedFrame: Encodable {
+        var op = "pending_decided"
+        var pending: PendingMessage
+    }
+
     /// An escalated review item, to the community's leads.
     static func reviewItem(_ item: ReviewItem) -> String {
         encode(ReviewItemFrame(item: item))

@@ -156,8 +156,10 @@ struct StreamRoutes {
                 let body = try frame.require(frame.body, "body")
                 let nonce = try frame.require(frame.nonce, "nonce")
                 let principal = try await store.principal(userID: auth.user.id, now: accounts.now())
-                let (message, _) = try await messaging.post(channelID: channelID, body: body, threadID: frame.thread, nonce: nonce, by: principal)
-                connection.send(ServerFrame.ack(ref: ref, message: message.id, seq: message.seq))
+                switch try await messaging.post(channelID: channelID, body: body, threadID: frame.thread, nonce: nonce, by: principal) {
+                case .posted(let message, _): connection.send(ServerFrame.ack(ref: ref, message: message.id, seq: message.seq))
+                case .held(let pending): connection.send(ServerFrame.held(ref: ref, pending))
+                }
             case "typing":
                 let channelID = try frame.require(frame.channel, "channel")
                 let principal = try await store.principal(userID: auth.user.id, now: accounts.now())

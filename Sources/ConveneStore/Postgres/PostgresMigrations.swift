@@ -374,5 +374,41 @@ enum PostgresMigrations {
                 "CREATE INDEX flags_item ON flags(review_item_id)",
             ]
         ),
+        (
+            "2026-11-30-watched-words",
+            [
+                """
+                CREATE TABLE watched_words (
+                    id BIGSERIAL PRIMARY KEY,
+                    community_id BIGINT NOT NULL REFERENCES communities(id),
+                    pattern TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    created_by BIGINT NOT NULL REFERENCES users(id),
+                    created_at TIMESTAMPTZ NOT NULL,
+                    UNIQUE (community_id, pattern)
+                )
+                """,
+                "ALTER TABLE review_items ADD COLUMN watched_word TEXT",
+                """
+                CREATE TABLE pending_messages (
+                    id BIGSERIAL PRIMARY KEY,
+                    community_id BIGINT NOT NULL REFERENCES communities(id),
+                    channel_id BIGINT NOT NULL REFERENCES channels(id),
+                    author_id BIGINT NOT NULL REFERENCES users(id),
+                    body TEXT NOT NULL,
+                    thread_id BIGINT,
+                    nonce TEXT NOT NULL,
+                    watched_word TEXT NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'open',
+                    created_at TIMESTAMPTZ NOT NULL,
+                    decided_by BIGINT REFERENCES users(id),
+                    decided_at TIMESTAMPTZ,
+                    message_id BIGINT,
+                    UNIQUE (author_id, nonce)
+                )
+                """,
+                "CREATE INDEX pending_messages_queue ON pending_messages(community_id, state, id)",
+            ]
+        ),
     ]
 }

@@ -46,20 +46,29 @@ extension PostgresStore: ReviewStore {
     }
 
     public func reviewItems(communityIDs: [Int64]?, state: ReviewState, offset: Int, limit: Int) async throws -> [ReviewItem] {
+        try await queuePage(
+            "SELECT * FROM review_items", table: "review_items", state: state.rawValue, communityIDs: communityIDs,
+            order: state == .open ? "escalated DESC, id ASC" : "id DESC", offset: offset, limit: limit
+        ).map { try $0.reviewItem() }
+    }
+
+    /// One page of a moderation queue's rows (`select` over `table`) in `state`, of these
+    /// communities (nil: all), in `order`.
+    func queuePage(_ select: String, table: String, state: String, communityIDs: [Int64]?, order: String, offset: Int, limit: Int) async throws
+        -> [PostgresRandomAccessRow]
+    {
         if let communityIDs, communityIDs.isEmpty { return [] }
         var bindings = PostgresBindings()
-        bindings.append(state.rawValue)
+        bindings.append(state)
         bindings.append(Int64(limit))
         bindings.append(Int64(offset))
         var scope = ""
         if let communityIDs {
             bindings.append(communityIDs)
-            scope = "AND community_id = ANY($4)"
+            scope = "AND \(table).community_id = ANY($4)"
         }
-        let order = state == .open ? "escalated DESC, id ASC" : "id DESC"
         return try await rows(
-            PostgresQuery(unsafeSQL: "SELECT * FROM review_items WHERE state = $1 \(scope) ORDER BY \(order) LIMIT $2 OFFSET $3", binds: bindings)
-        ).map { try $0.reviewItem() }
+            PostgresQuery(unsafeSQL: "\(select) WHERE \(table).state = $1 \(scope) ORDER BY \(order) LIMIT $2 OFFSET $3", binds: bindings))
     }
 
     public func reviewItem(id: Int64) async throws -> ReviewItem? {
@@ -137,6 +146,7 @@ extension PostgresRandomAccessRow {
             targetID: try self["target_id"].decode(Int64.self), state: ReviewState(rawValue: try self["state"].decode(String.self)) ?? .open,
             escalated: try self["escalated"].decode(Bool.self), assigneeID: try self["assignee_id"].decode(Int64?.self),
             flagCount: Int(try self["flag_count"].decode(Int32.self)), createdAt: try self["created_at"].decode(Date.self),
-            settledBy: try self["settled_by"].decode(Int64?.self), settledAt: try self["settled_at"].decode(Date?.self))
+            settledBy: try self["settled_by"].decode(Int64?.self), settledAt: try self["settled_at"].decode(Date?.self),
+            watchedWord: try self["watched_word"].decode(String?.self))
     }
 }

@@ -354,6 +354,38 @@ enum SQLiteMigrations {
                     CREATE INDEX flags_item ON flags(review_item_id);
                     """)
         }
+        migrator.registerMigration("2026-11-30-watched-words") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE watched_words (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        community_id INTEGER NOT NULL REFERENCES communities(id),
+                        pattern TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        created_by INTEGER NOT NULL REFERENCES users(id),
+                        created_at DATETIME NOT NULL,
+                        UNIQUE (community_id, pattern)
+                    );
+                    ALTER TABLE review_items ADD COLUMN watched_word TEXT;
+                    CREATE TABLE pending_messages (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        community_id INTEGER NOT NULL REFERENCES communities(id),
+                        channel_id INTEGER NOT NULL REFERENCES channels(id),
+                        author_id INTEGER NOT NULL REFERENCES users(id),
+                        body TEXT NOT NULL,
+                        thread_id INTEGER,
+                        nonce TEXT NOT NULL,
+                        watched_word TEXT NOT NULL,
+                        state TEXT NOT NULL DEFAULT 'open',
+                        created_at DATETIME NOT NULL,
+                        decided_by INTEGER REFERENCES users(id),
+                        decided_at DATETIME,
+                        message_id INTEGER,
+                        UNIQUE (author_id, nonce)
+                    );
+                    CREATE INDEX pending_messages_queue ON pending_messages(community_id, state, id);
+                    """)
+        }
         return migrator
     }
 }

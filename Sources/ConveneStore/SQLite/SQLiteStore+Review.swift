@@ -41,14 +41,24 @@ extension SQLiteStore: ReviewStore {
     }
 
     public func reviewItems(communityIDs: [Int64]?, state: ReviewState, offset: Int, limit: Int) async throws -> [ReviewItem] {
+        try await queuePage(
+            "SELECT * FROM review_items", table: "review_items", state: state.rawValue, communityIDs: communityIDs,
+            order: state == .open ? "escalated DESC, id ASC" : "id DESC", offset: offset, limit: limit, Self.reviewItem)
+    }
+
+    /// One page of a moderation queue's rows (`select` over `table`) in `state`, of these
+    /// communities (nil: all), in `order`.
+    func queuePage<T: Sendable>(
+        _ select: String, table: String, state: String, communityIDs: [Int64]?, order: String, offset: Int, limit: Int,
+        _ decode: @escaping @Sendable (Row) -> T
+    ) async throws -> [T] {
         if let communityIDs, communityIDs.isEmpty { return [] }
         return try await read { db in
-            let order = state == .open ? "escalated DESC, id ASC" : "id DESC"
-            let scope = communityIDs.map { "AND community_id IN (\(databaseQuestionMarks(count: $0.count)))" } ?? ""
+            let scope = communityIDs.map { "AND \(table).community_id IN (\(databaseQuestionMarks(count: $0.count)))" } ?? ""
             return try Row.fetchAll(
-                db, sql: "SELECT * FROM review_items WHERE state = ? \(scope) ORDER BY \(order) LIMIT ? OFFSET ?",
-                arguments: [state.rawValue] + StatementArguments(communityIDs ?? []) + [limit, offset]
-            ).map(Self.reviewItem)
+                db, sql: "\(select) WHERE \(table).state = ? \(scope) ORDER BY \(order) LIMIT ? OFFSET ?",
+                arguments: [state] + StatementArguments(communityIDs ?? []) + [limit, offset]
+            ).map(decode)
         }
     }
 
@@ -124,6 +134,6 @@ extension SQLiteStore: ReviewStore {
             id: row["id"], communityID: row["community_id"], targetType: ReviewTargetType(rawValue: row["target_type"]) ?? .message,
             targetID: row["target_id"], state: ReviewState(rawValue: row["state"]) ?? .open, escalated: row["escalated"],
             assigneeID: row["assignee_id"], flagCount: row["flag_count"], createdAt: row["created_at"], settledBy: row["settled_by"],
-            settledAt: row["settled_at"])
+            settledAt: row["settled_at"], watchedWord: row["watched_word"])
     }
 }

@@ -144,11 +144,16 @@ struct ChannelRoutes {
             let body = try await request.decodeJSON(PostBody.self, limit: settings.maxBodyBytes)
             let key = try request.headers[Self.idempotencyKey].map { key throws(ConveneError) in try Validation.nonce(key, field: "Idempotency-Key") }
                 ?? "http-\(Tokens.random(bytes: 16))"
-            let (message, created) = try await messaging.post(
+            switch try await messaging.post(
                 channelID: id, body: body.body, threadID: body.threadId, nonce: key, by: try await accounts.principal(context.auth))
-            var response = try JSON.response(MessageView(message), status: .created)
-            if !created { response.headers[Self.replayed] = "true" }
-            return response
+            {
+            case .posted(let message, let created):
+                var response = try JSON.response(MessageView(message), status: .created)
+                if !created { response.headers[Self.replayed] = "true" }
+                return response
+            case .held(let pending):
+                return try JSON.response(["pending": pending], status: .accepted)
+            }
         }
     }
 }

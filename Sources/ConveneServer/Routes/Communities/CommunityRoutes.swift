@@ -79,6 +79,21 @@ enum Query {
         return number
     }
 
+    /// `offset` and `limit` (default 20, at most 100).
+    static func page(_ request: Request) throws(ConveneError) -> (offset: Int, limit: Int) {
+        (try int(request, "offset", default: 0, range: 0...1_000_000), try int(request, "limit", default: 20, range: 1...100))
+    }
+
+    /// One of an enumeration's raw values.
+    static func choice<T: RawRepresentable & CaseIterable>(_ request: Request, _ name: String, default value: T) throws(ConveneError) -> T
+    where T.RawValue == String {
+        guard let raw = request.uri.queryParameters.get(name) else { return value }
+        guard let choice = T(rawValue: raw) else {
+            throw ConveneError.invalid(name, "\(name) must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        return choice
+    }
+
     static func bool(_ request: Request, _ name: String, default value: Bool) throws(ConveneError) -> Bool {
         switch request.uri.queryParameters.get(name) {
         case nil: return value

@@ -39,7 +39,35 @@ struct ModerationRoutes {
         var message: MessageView?
         var channel: ChannelView?
         var reviewItem: ReviewItem?
+        var pending: PendingMessage?
         var audit: AuditEntry
+    }
+
+    /// A watched word as the API shows it.
+    struct WatchedWordView: Encodable {
+        var id: Int64
+        var word: String
+        var action: WatchedAction
+        var createdBy: Int64
+        var createdAt: Date
+
+        init(_ word: WatchedWord) {
+            id = word.id
+            self.word = word.pattern
+            action = word.action
+            createdBy = word.createdBy
+            createdAt = word.createdAt
+        }
+    }
+
+    struct WatchResponse: Encodable {
+        var watchedWord: WatchedWordView
+        var audit: AuditEntry
+    }
+
+    struct PendingResponse: Encodable {
+        var pending: [PendingMessage]
+        var nextOffset: Int?
     }
 
     struct FlagResponse: Encodable {
@@ -99,7 +127,7 @@ struct ModerationRoutes {
                 ActionResponse(
                     sanction: outcome.sanction.map { SanctionView(sanction: $0, inForce: $0.restricts(at: accounts.now())) },
                     message: outcome.message.map { MessageView($0) }, channel: outcome.channel.map { ChannelView($0) },
-                    reviewItem: outcome.reviewItem, audit: outcome.audit),
+                    reviewItem: outcome.reviewItem, pending: outcome.pending, audit: outcome.audit),
                 status: .created)
         }
         router.post("/api/v1/flags") { request, context in
@@ -110,13 +138,35 @@ struct ModerationRoutes {
         }
         router.get("/api/v1/moderation/queue") { request, context in
             let principal = try await accounts.principal(try context.requireAuth())
-            let limit = try Query.int(request, "limit", default: 20, range: 1...100)
-            let offset = try Query.int(request, "offset", default: 0, range: 0...1_000_000)
-            let rawState = request.uri.queryParameters.get("state") ?? "open"
-            guard let state = ReviewState(rawValue: rawState) else { throw ConveneError.invalid("state", "state must be open, resolved or rejected.") }
+            let (offset, limit) = try Query.page(request)
+            let state = try Query.choice(request, "state", default: ReviewState.open)
             let entries = try await moderation.queue(
                 communitySlug: request.uri.queryParameters.get("community"), state: state, offset: offset, limit: limit, by: principal)
             return try JSON.response(QueueResponse(items: entries.map(QueueEntryView.init), nextOffset: entries.count == limit ? offset + limit : nil))
+        }
+        router.get("/api/v1/moderation/pending") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            let (offset, limit) = try Query.page(request)
+            let state = try Query.choice(request, "state", default: PendingState.open)
+            let held = try await moderation.pending(
+                communitySlug: request.uri.queryParameters.get("community"), state: state, offset: offset, limit: limit, by: principal)
+            return try JSON.response(PendingResponse(pending: held, nextOffset: held.count == limit ? offset + limit : nil))
+        }
+        router.get("/api/v1/communities/{slug}/watched-words") { _, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            let words = try await moderation.watchedWords(slug: try context.slug(), by: principal)
+            return try JSON.response(["watched_words": words.map(WatchedWordView.init)])
+        }
+        router.post("/api/v1/communities/{slug}/watched-words") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            let body = try await request.decodeJSON(Moderation.WatchRequest.self, limit: settings.maxBodyBytes)
+            let (word, audit) = try await moderation.watch(slug: try context.slug(), body, by: principal)
+            return try JSON.response(WatchResponse(watchedWord: WatchedWordView(word), audit: audit), status: .created)
+        }
+        router.delete("/api/v1/communities/{slug}/watched-words/{id}") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            let id = try request.id("id", context: context, what: "The watched word")
+            return try JSON.response(["audit": try await moderation.unwatch(slug: try context.slug(), id: id, by: principal)])
         }
         router.get("/api/v1/moderation/queue/{id}") { request, context in
             let principal = try await accounts.principal(try context.requireAuth())
