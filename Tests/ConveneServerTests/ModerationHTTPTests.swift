@@ -198,4 +198,49 @@ struct ModerationHTTPTests {
             }
         }
     }
+
+    @Test("the author appeals the hide of their message and a rejected held message; overturned by another moderator, the one is shown again and the other posted",
+        arguments: TestApp.StoreKind.allCases)
+    func appealsOfModeratedMessages(store: TestApp.StoreKind) async throws {
+        try await TestApp.with(store) { app in
+            try await app.test { client async throws in
+                let (general, ann, bob, _) = try await StreamTests.setUp(app, client)
+                let (_, modToken, _) = try await ReviewQueueHTTPTests.staff(app, client)
+                let (other, otherToken) = try await app.user(client, "Oz")
+                let ohio = try #require(try await app.store.community(slug: "ohio"))
+                _ = try await app.store.createGrant(userID: other.id, role: .moderator, scope: .community(ohio.id), grantedBy: nil, now: app.clock.now())
+                let message = try #require(
+                    try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "my honest view"], token: ann).object["id"] as? Int)
+                let hid = try await client.call(
+                    .post, "/api/v1/moderation/actions", json: ["action": "hide", "target": ["type": "message", "id": message], "reason": "heated"],
+                    token: modToken)
+                let hideID = try #require((hid.object["audit"] as? [String: Any])?["id"] as? Int)
+                #expect(try await client.call(.post, "/api/v1/appeals", json: ["action_id": hideID, "text": "not mine"], token: bob).status == .forbidden)
+                let appeal = try await client.call(.post, "/api/v1/appeals", json: ["action_id": hideID, "text": "it was civil"], token: ann)
+                #expect(appeal.status == .created, "\(appeal.body)")
+                let appealID = try #require((appeal.object["appeal"] as? [String: Any])?["id"] as? Int)
+                #expect(try await client.call(.post, "/api/v1/appeals/\(appealID)/decide", json: ["outcome": "overturned"], token: modToken).status == .forbidden)
+                let overturned = try await client.call(.post, "/api/v1/appeals/\(appealID)/decide", json: ["outcome": "overturned"], token: otherToken)
+                #expect(overturned.status == .ok, "\(overturned.body)")
+                let shown = try await client.call(.get, "/api/v1/channels/\(general)/messages", token: bob).array("messages").first { $0["id"] as? Int == message }
+                #expect(shown?["hidden"] as? Bool == false)
+                #expect(shown?["body"] as? String == "my honest view")
+
+                _ = try await client.call(.post, "/api/v1/communities/ohio/watched-words", json: ["word": "fundraiser", "action": "approve"], token: modToken)
+                let held = try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "Fundraiser on Friday"], token: ann)
+                let heldID = try #require((held.object["pending"] as? [String: Any])?["id"] as? Int)
+                let rejected = try await client.call(
+                    .post, "/api/v1/moderation/actions", json: ["action": "reject", "target": ["type": "pending_message", "id": heldID], "reason": "no ads"],
+                    token: modToken)
+                let rejectID = try #require((rejected.object["audit"] as? [String: Any])?["id"] as? Int)
+                let second = try await client.call(.post, "/api/v1/appeals", json: ["action_id": rejectID, "text": "it is the PTA's"], token: ann)
+                let secondID = try #require((second.object["appeal"] as? [String: Any])?["id"] as? Int)
+                _ = try await client.call(.post, "/api/v1/appeals/\(secondID)/decide", json: ["outcome": "overturned"], token: otherToken)
+                let bodies = try await client.call(.get, "/api/v1/channels/\(general)/messages", token: bob).array("messages").map { $0["body"] as? String }
+                #expect(bodies.contains("Fundraiser on Friday"))
+                let actions = try await app.store.auditEntries(communityID: nil, afterID: nil, limit: 20).map(\.action)
+                #expect(actions == ["hide", "appeal.overturned", "unhide", "watch_word", "reject", "appeal.overturned"])
+            }
+        }
+    }
 }

@@ -171,8 +171,9 @@ struct Moderation: Sendable {
     }
 
     static let appealLength = 2_000
-    /// The actions a member may appeal: those taken against them.
-    static let appealable: Set<String> = ["warn", "silence", "suspend"]
+    /// The actions a member may appeal: sanctions against them, a hide of their message, the
+    /// rejection of their held message. (A delete is not: deleted text cannot be restored yet.)
+    static let appealable: Set<String> = ["warn", "silence", "suspend", "hide", "reject"]
 
     struct AppealRequest: Decodable, Sendable {
         var actionId: Int64
@@ -190,11 +191,12 @@ struct Moderation: Sendable {
         let text = request.text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty, text.count <= Self.appealLength else { throw ConveneError.invalid("text", "Give your appeal in 1–\(Self.appealLength) characters.") }
         guard let action = try await store.auditEntry(id: request.actionId) else { throw ConveneError.notFound("The action") }
-        guard action.targetType == "user", action.targetID == userID else {
+        guard try await member(against: action) == userID else {
             throw ConveneError.forbidden("Only the member an action was taken against may appeal it.")
         }
         guard Self.appealable.contains(action.action) else {
-            throw ConveneError.invalid("action_id", "Only warnings, silences and suspensions can be appealed.")
+            throw ConveneError.invalid(
+                "action_id", "Only warnings, silences, suspensions, hidden messages and rejected held messages can be appealed.")
         }
         do {
             return try await store.createAppeal(actionID: action.id, userID: userID, text: text, now: now())
@@ -234,8 +236,38 @@ struct Moderation: Sendable {
                     reason: note?.isEmpty == false ? note! : "Appeal \(outcome.rawValue)."),
                 now: now())
         else { throw ConveneError(.conflict, "This appeal was decided already.") }
+        if outcome == .overturned { try await undo(action, appealID: appeal.id, by: principal) }
         fanout.toUser(appeal.userID, frame: ServerFrame.appealDecided(decided.0))
         return decided
+    }
+
+    /// The member an action was taken against: the user sanctioned, or the author of the message
+    /// hidden or held.
+    private func member(against action: AuditEntry) async throws -> Int64? {
+        switch action.targetType {
+        case "user": action.targetID
+        case "message": try await store.message(id: action.targetID)?.authorID
+        case "pending_message": try await store.pendingMessage(id: action.targetID)?.authorID
+        default: nil
+        }
+    }
+
+    /// What overturning an appeal undoes besides lifting a sanction (done with the decision): a
+    /// hidden message is shown again, a rejected held message is posted. Each is audited as its own
+    /// action after the decision.
+    private func undo(_ action: AuditEntry, appealID: Int64, by principal: Principal) async throws {
+        switch action.action {
+        case "hide":
+            do {
+                _ = try await messaging.hide(messageID: action.targetID, hidden: false, reason: "Appeal \(appealID) overturned the hide.", by: principal)
+            } catch let error as ConveneError where error.code == .conflict {
+                // Deleted since: nothing left to show.
+            }
+        case "reject":
+            if let pending = try await store.pendingMessage(id: action.targetID) { _ = try await messaging.publish(pending) }
+        default:
+            break
+        }
     }
 
     /// The sanction an action imposed, read from the action's audit row (its `after`).
