@@ -35,6 +35,14 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case readReviewQueue = "moderation.queue.read"
     /// Hiding and unhiding messages, locking channels, settling and assigning review items.
     case moderateContent = "moderation.content"
+    /// Asking a question in a community's forum.
+    case askQuestion = "question.ask"
+    /// Answering a question.
+    case answerQuestion = "answer.post"
+    /// Voting on a question or answer (never one's own).
+    case vote = "post.vote"
+    /// Accepting (or unaccepting) an answer: the asker, or moderators.
+    case acceptAnswer = "answer.accept"
 
     /// The lowest role that may take the action, for a public community and a private one.
     public var minimumRole: (public: Role, private: Role) {
@@ -61,6 +69,10 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         case .flagContent: (.member, .member)
         case .readReviewQueue: (.moderator, .moderator)
         case .moderateContent: (.moderator, .moderator)
+        case .askQuestion: (.member, .member)
+        case .answerQuestion: (.member, .member)
+        case .vote: (.member, .member)
+        case .acceptAnswer: (.moderator, .moderator)
         }
     }
 
@@ -197,7 +209,7 @@ public enum Policy {
             if channel.isPrivate && !channel.callerIsMember { needed = max(needed, .moderator) }
             if action == .postMessage && (channel.announcementOnly || channel.locked) { needed = max(needed, .moderator) }
         }
-        if target.callerIsOwner && (action == .deleteMessage || action == .readRevisions) {
+        if target.callerIsOwner && (action == .deleteMessage || action == .readRevisions || action == .acceptAnswer) {
             needed = .member
         }
         return needed

@@ -19,6 +19,7 @@ public struct ConveneServices: Sendable {
     let messaging: Messaging
     let notifications: Notifications
     let moderation: Moderation
+    let forums: Forums
     let hub: Hub
     /// The hub, and the other nodes through the store's event bus.
     let fanout: Fanout
@@ -53,6 +54,7 @@ public struct ConveneServices: Sendable {
         messaging = Messaging(
             store: store, directory: directory, fanout: fanout, notifications: notifications, metrics: metrics,
             limits: SendLimits(messagesPerMinute: settings.messagesPerMinute), newMembers: settings.newMemberLimits, now: now)
+        forums = Forums(store: store, directory: directory, now: now)
         moderation = Moderation(
             store: store, directory: directory, messaging: messaging, fanout: fanout, flagHideThreshold: settings.flagHideThreshold, now: now)
     }
@@ -82,6 +84,7 @@ func addRoutes(_ services: ConveneServices, to router: some RouterMethods<AppReq
     SearchRoutes(accounts: services.accounts, messaging: services.messaging).add(to: router)
     NotificationRoutes(accounts: services.accounts, notifications: services.notifications, settings: services.settings).add(to: router)
     ModerationRoutes(accounts: services.accounts, moderation: services.moderation, settings: services.settings).add(to: router)
+    ForumRoutes(accounts: services.accounts, forums: services.forums, settings: services.settings).add(to: router)
     StreamRoutes(
         accounts: services.accounts, messaging: services.messaging, store: services.store, hub: services.hub, presence: services.presence, metrics: services.metrics,
         tickets: services.tickets,

@@ -334,8 +334,30 @@ public protocol WatchedWordStore: Sendable {
         -> (PendingMessage, AuditEntry)?
 }
 
+/// Questions, answers, votes and accepted answers.
+public protocol ForumStore: Sendable {
+    func createQuestion(communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], now: Date) async throws
+        -> Question
+    func question(id: Int64) async throws -> Question?
+    /// A page of a community's questions, optionally with one tag.
+    func questions(communityID: Int64, filter: QuestionFilter, sort: QuestionSort, tag: String?, offset: Int, limit: Int) async throws -> [Question]
+    /// Adds an answer; the question counts it and its activity moves.
+    func createAnswer(questionID: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Answer
+    func answer(id: Int64) async throws -> Answer?
+    /// A question's answers: the accepted one first, then by score, then oldest first.
+    func answers(questionID: Int64) async throws -> [Answer]
+    /// Sets the user's vote on a question or answer (0 takes it back) and returns the new score;
+    /// the same vote again changes nothing. Concurrent votes all count.
+    func vote(_ target: VoteTarget, id: Int64, userID: Int64, value: Int, now: Date) async throws -> Int
+    /// The user's votes on a question and its answers.
+    func votes(userID: Int64, questionID: Int64) async throws -> (question: Int, answers: [Int64: Int])
+    /// Accepts `answerID` for the question (in place of any other) or, with nil, unaccepts, and
+    /// appends `audit` (`before`/`after`: the question) in one transaction; nil when it was so already.
+    func setAccepted(questionID: Int64, answerID: Int64?, by actorID: Int64, audit: NewAuditEntry, now: Date) async throws -> (Question, AuditEntry)?
+}
+
 public typealias ConveneStore = AccountStore & NetworkStore & MessageStore & NotificationStore & ModerationStore & ReviewStore & WatchedWordStore
-    & StoreMaintenance
+    & ForumStore & StoreMaintenance
 
 /// Opening, migrating and checking a store.
 public protocol StoreMaintenance: Sendable {

@@ -111,6 +111,31 @@ struct RoleMatrixTests {
             ).1.id
         }
 
+        /// A question of `author`'s (others' when nil), tagged with one of Ohio's tags.
+        func question(by author: Int64?) async throws -> Question {
+            let tag = try #require(try await app.store.tags(communityID: ohio.id).first?.slug)
+            return try await app.store.createQuestion(
+                communityID: ohio.id, authorID: author ?? other.id, title: "How?", body: "Asking.", bodyHTML: "<p>Asking.</p>", tags: [tag],
+                now: app.clock.now())
+        }
+
+        /// An answer by `author` (others' when nil) to a question of `asker`'s (others' when nil).
+        func answer(by author: Int64?, askedBy asker: Int64? = nil) async throws -> Answer {
+            let question = try await question(by: asker)
+            return try await app.store.createAnswer(
+                questionID: question.id, authorID: author ?? other.id, body: "Like so.", bodyHTML: "<p>Like so.</p>", now: app.clock.now())
+        }
+
+        /// An accepted answer (others') to a question of `asker`'s (others' when nil).
+        func acceptedAnswer(askedBy asker: Int64?) async throws -> Int64 {
+            let answer = try await answer(by: nil, askedBy: asker)
+            _ = try await app.store.setAccepted(
+                questionID: answer.questionID, answerID: answer.id, by: actor.id,
+                audit: NewAuditEntry(communityID: ohio.id, actorID: actor.id, action: "accept", targetType: "answer", targetID: answer.id, reason: "setup"),
+                now: app.clock.now())
+            return answer.id
+        }
+
         func appeal(by user: Int64) async throws -> Int64 {
             try await app.store.createAppeal(actionID: try await warning(of: user), userID: user, text: "please", now: app.clock.now()).id
         }
@@ -261,6 +286,45 @@ struct RoleMatrixTests {
             Case(
                 method: .post, route: "/api/v1/moderation/queue/{id}/assign", variant: "to nobody", rule: .ohio(.moderator, write: true),
                 request: fixed("/api/v1/moderation/queue/\(world.reviewItem)/assign", ["user_id": NSNull()])),
+            Case(
+                method: .get, route: "/api/v1/communities/{slug}/questions", variant: "", rule: .ohio(.guest, write: false),
+                request: fixed("/api/v1/communities/ohio/questions?filter=unsolved&sort=votes", nil)),
+            Case(
+                method: .post, route: "/api/v1/communities/{slug}/questions", variant: "", rule: .ohio(.member, write: true),
+                request: { _ in
+                    let tag = try #require(try await world.app.store.tags(communityID: world.ohio.id).first?.slug)
+                    return Request(path: "/api/v1/communities/ohio/questions", body: ["title": "How do we start?", "body": "Ideas?", "tags": [tag]])
+                }),
+            Case(
+                method: .get, route: "/api/v1/questions/{id}", variant: "", rule: .ohio(.guest, write: false),
+                request: { _ in Request(path: "/api/v1/questions/\(try await world.question(by: nil).id)") }),
+            Case(
+                method: .post, route: "/api/v1/questions/{id}/answers", variant: "", rule: .ohio(.member, write: true),
+                request: { _ in Request(path: "/api/v1/questions/\(try await world.question(by: nil).id)/answers", body: ["body": "Try this."]) }),
+            Case(
+                method: .post, route: "/api/v1/questions/{id}/vote", variant: "others'", rule: .ohio(.member, write: true),
+                request: { _ in Request(path: "/api/v1/questions/\(try await world.question(by: nil).id)/vote", body: ["value": 1]) }),
+            Case(
+                method: .post, route: "/api/v1/questions/{id}/vote", variant: "own", rule: .nobody,
+                request: { Request(path: "/api/v1/questions/\(try await world.question(by: $0.user?.id).id)/vote", body: ["value": 1]) }),
+            Case(
+                method: .post, route: "/api/v1/answers/{id}/vote", variant: "others'", rule: .ohio(.member, write: true),
+                request: { _ in Request(path: "/api/v1/answers/\(try await world.answer(by: nil).id)/vote", body: ["value": -1]) }),
+            Case(
+                method: .post, route: "/api/v1/answers/{id}/vote", variant: "own", rule: .nobody,
+                request: { Request(path: "/api/v1/answers/\(try await world.answer(by: $0.user?.id).id)/vote", body: ["value": 1]) }),
+            Case(
+                method: .post, route: "/api/v1/answers/{id}/accept", variant: "on own question", rule: .ohio(.member, write: true),
+                request: { Request(path: "/api/v1/answers/\(try await world.answer(by: nil, askedBy: $0.user?.id).id)/accept") }),
+            Case(
+                method: .post, route: "/api/v1/answers/{id}/accept", variant: "on others' question", rule: .ohio(.moderator, write: true),
+                request: { _ in Request(path: "/api/v1/answers/\(try await world.answer(by: nil).id)/accept") }),
+            Case(
+                method: .delete, route: "/api/v1/answers/{id}/accept", variant: "on own question", rule: .ohio(.member, write: true),
+                request: { Request(path: "/api/v1/answers/\(try await world.acceptedAnswer(askedBy: $0.user?.id))/accept") }),
+            Case(
+                method: .delete, route: "/api/v1/answers/{id}/accept", variant: "on others' question", rule: .ohio(.moderator, write: true),
+                request: { _ in Request(path: "/api/v1/answers/\(try await world.acceptedAnswer(askedBy: nil))/accept") }),
             Case(
                 method: .get, route: "/api/v1/moderation/pending", variant: "", rule: .ohio(.moderator, write: false),
                 request: fixed("/api/v1/moderation/pending?community=ohio", nil)),

@@ -46,7 +46,7 @@ extension Moderation {
             }
             targetType = .user
         case "question", "answer", "comment":
-            throw ConveneError.invalid("target.type", "This server has no \(request.target.type)s yet (the Q&A forums have not landed); flag a message or a user.")
+            throw ConveneError.invalid("target.type", "Flags on \(request.target.type)s are not taken yet; flag a message or a user.")
         default:
             throw ConveneError.invalid("target.type", "target.type must be message or user.")
         }

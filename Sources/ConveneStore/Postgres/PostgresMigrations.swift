@@ -410,5 +410,61 @@ enum PostgresMigrations {
                 "CREATE INDEX pending_messages_queue ON pending_messages(community_id, state, id)",
             ]
         ),
+        (
+            "2026-11-30-forums",
+            [
+                """
+                CREATE TABLE questions (
+                    id BIGSERIAL PRIMARY KEY,
+                    community_id BIGINT NOT NULL REFERENCES communities(id),
+                    author_id BIGINT NOT NULL REFERENCES users(id),
+                    title TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    body_html TEXT NOT NULL,
+                    tags TEXT NOT NULL,
+                    score INTEGER NOT NULL DEFAULT 0,
+                    answer_count INTEGER NOT NULL DEFAULT 0,
+                    accepted_answer_id BIGINT,
+                    created_at TIMESTAMPTZ NOT NULL,
+                    last_activity_at TIMESTAMPTZ NOT NULL
+                )
+                """,
+                "CREATE INDEX questions_activity ON questions(community_id, last_activity_at)",
+                """
+                CREATE TABLE question_tags (
+                    question_id BIGINT NOT NULL REFERENCES questions(id),
+                    community_id BIGINT NOT NULL,
+                    tag TEXT NOT NULL,
+                    PRIMARY KEY (question_id, tag)
+                )
+                """,
+                "CREATE INDEX question_tags_tag ON question_tags(community_id, tag)",
+                """
+                CREATE TABLE answers (
+                    id BIGSERIAL PRIMARY KEY,
+                    question_id BIGINT NOT NULL REFERENCES questions(id),
+                    community_id BIGINT NOT NULL REFERENCES communities(id),
+                    author_id BIGINT NOT NULL REFERENCES users(id),
+                    body TEXT NOT NULL,
+                    body_html TEXT NOT NULL,
+                    score INTEGER NOT NULL DEFAULT 0,
+                    created_at TIMESTAMPTZ NOT NULL,
+                    accepted_at TIMESTAMPTZ,
+                    accepted_by BIGINT REFERENCES users(id)
+                )
+                """,
+                "CREATE INDEX answers_question ON answers(question_id)",
+                """
+                CREATE TABLE votes (
+                    target_type TEXT NOT NULL,
+                    target_id BIGINT NOT NULL,
+                    user_id BIGINT NOT NULL REFERENCES users(id),
+                    value INTEGER NOT NULL,
+                    created_at TIMESTAMPTZ NOT NULL,
+                    PRIMARY KEY (target_type, target_id, user_id)
+                )
+                """,
+            ]
+        ),
     ]
 }

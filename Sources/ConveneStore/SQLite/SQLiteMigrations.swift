@@ -386,6 +386,54 @@ enum SQLiteMigrations {
                     CREATE INDEX pending_messages_queue ON pending_messages(community_id, state, id);
                     """)
         }
+        migrator.registerMigration("2026-11-30-forums") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE questions (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        community_id INTEGER NOT NULL REFERENCES communities(id),
+                        author_id INTEGER NOT NULL REFERENCES users(id),
+                        title TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        body_html TEXT NOT NULL,
+                        tags TEXT NOT NULL,
+                        score INTEGER NOT NULL DEFAULT 0,
+                        answer_count INTEGER NOT NULL DEFAULT 0,
+                        accepted_answer_id INTEGER,
+                        created_at DATETIME NOT NULL,
+                        last_activity_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX questions_activity ON questions(community_id, last_activity_at);
+                    CREATE TABLE question_tags (
+                        question_id INTEGER NOT NULL REFERENCES questions(id),
+                        community_id INTEGER NOT NULL,
+                        tag TEXT NOT NULL,
+                        PRIMARY KEY (question_id, tag)
+                    );
+                    CREATE INDEX question_tags_tag ON question_tags(community_id, tag);
+                    CREATE TABLE answers (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        question_id INTEGER NOT NULL REFERENCES questions(id),
+                        community_id INTEGER NOT NULL REFERENCES communities(id),
+                        author_id INTEGER NOT NULL REFERENCES users(id),
+                        body TEXT NOT NULL,
+                        body_html TEXT NOT NULL,
+                        score INTEGER NOT NULL DEFAULT 0,
+                        created_at DATETIME NOT NULL,
+                        accepted_at DATETIME,
+                        accepted_by INTEGER REFERENCES users(id)
+                    );
+                    CREATE INDEX answers_question ON answers(question_id);
+                    CREATE TABLE votes (
+                        target_type TEXT NOT NULL,
+                        target_id INTEGER NOT NULL,
+                        user_id INTEGER NOT NULL REFERENCES users(id),
+                        value INTEGER NOT NULL,
+                        created_at DATETIME NOT NULL,
+                        PRIMARY KEY (target_type, target_id, user_id)
+                    );
+                    """)
+        }
         return migrator
     }
 }

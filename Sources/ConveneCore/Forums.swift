@@ -1,0 +1,137 @@
+public import Foundation
+
+/// A question in a community's Q&A forum.
+public struct Question: Sendable, Hashable, Codable {
+    public var id: Int64
+    public var communityID: Int64
+    public var authorID: Int64
+    public var authorName: String
+    public var title: String
+    public var body: String
+    public var bodyHTML: String
+    /// 1–5 of the community's tag slugs.
+    public var tags: [String]
+    /// The sum of its votes.
+    public var score: Int
+    public var answerCount: Int
+    public var acceptedAnswerID: Int64?
+    public var createdAt: Date
+    /// The latest question, answer or accept.
+    public var lastActivityAt: Date
+
+    public init(
+        id: Int64, communityID: Int64, authorID: Int64, authorName: String, title: String, body: String, bodyHTML: String, tags: [String], score: Int,
+        answerCount: Int, acceptedAnswerID: Int64?, createdAt: Date, lastActivityAt: Date
+    ) {
+        self.id = id
+        self.communityID = communityID
+        self.authorID = authorID
+        self.authorName = authorName
+        self.title = title
+        self.body = body
+        self.bodyHTML = bodyHTML
+        self.tags = tags
+        self.score = score
+        self.answerCount = answerCount
+        self.acceptedAnswerID = acceptedAnswerID
+        self.createdAt = createdAt
+        self.lastActivityAt = lastActivityAt
+    }
+}
+
+/// An answer to a question.
+public struct Answer: Sendable, Hashable, Codable {
+    public var id: Int64
+    public var questionID: Int64
+    public var communityID: Int64
+    public var authorID: Int64
+    public var authorName: String
+    public var body: String
+    public var bodyHTML: String
+    public var score: Int
+    public var createdAt: Date
+    /// When it was accepted, and by whom (the asker or a moderator); nil when it is not the accepted one.
+    public var acceptedAt: Date?
+    public var acceptedBy: Int64?
+
+    public init(
+        id: Int64, questionID: Int64, communityID: Int64, authorID: Int64, authorName: String, body: String, bodyHTML: String, score: Int,
+        createdAt: Date, acceptedAt: Date? = nil, acceptedBy: Int64? = nil
+    ) {
+        self.id = id
+        self.questionID = questionID
+        self.communityID = communityID
+        self.authorID = authorID
+        self.authorName = authorName
+        self.body = body
+        self.bodyHTML = bodyHTML
+        self.score = score
+        self.createdAt = createdAt
+        self.acceptedAt = acceptedAt
+        self.acceptedBy = acceptedBy
+    }
+}
+
+/// Which questions a list shows.
+public enum QuestionFilter: String, Sendable, CaseIterable {
+    case all
+    /// No answers yet.
+    case unanswered
+    /// No accepted answer.
+    case unsolved
+    /// An accepted answer.
+    case solved
+}
+
+/// How a list is ordered.
+public enum QuestionSort: String, Sendable, CaseIterable {
+    /// Latest activity first.
+    case activity
+    /// Highest score first.
+    case votes
+    /// Newest first.
+    case newest
+}
+
+/// What is voted on.
+public enum VoteTarget: String, Sendable, CaseIterable {
+    case question
+    case answer
+}
+
+extension Validation {
+    /// A question's title: 1–200 characters once trimmed, no control characters.
+    public static func questionTitle(_ raw: String, field: String = "title") throws(ConveneError) -> String {
+        let title = raw.trimmingWhitespace()
+        guard (1...200).contains(title.count) else { throw .invalid(field, "A title is 1–200 characters.") }
+        guard !title.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw .invalid(field, "A title cannot contain control characters.")
+        }
+        return title
+    }
+
+    /// A question's or answer's body: 1–50 000 characters once trimmed.
+    public static func postBody(_ raw: String, field: String = "body") throws(ConveneError) -> String {
+        let body = raw.trimmingWhitespace()
+        guard !body.isEmpty else { throw .invalid(field, "Write something.") }
+        guard body.count <= 50_000 else { throw .invalid(field, "A post has at most 50000 characters.") }
+        return body
+    }
+
+    /// 1–5 distinct tags, each one of the community's.
+    public static func questionTags(_ raw: [String], allowed: Set<String>, field: String = "tags") throws(ConveneError) -> [String] {
+        var tags: [String] = []
+        for tag in raw.map({ $0.trimmingWhitespace().lowercased() }) where !tags.contains(tag) { tags.append(tag) }
+        guard (1...5).contains(tags.count) else { throw .invalid(field, "Give 1–5 tags.") }
+        if let unknown = tags.first(where: { !allowed.contains($0) }) {
+            throw .invalid(field, "“\(unknown)” is not one of this community's tags: \(allowed.sorted().joined(separator: ", ")).")
+        }
+        return tags
+    }
+
+    /// A vote: −1, 0 (taking one's vote back) or +1.
+    public static func vote(_ value: Int, field: String = "value") throws(ConveneError) -> Int {
+        guard (-1...1).contains(value) else { throw .invalid(field, "value must be -1, 0 or 1.") }
+        return value
+    }
+}

@@ -1,0 +1,90 @@
+import ConveneCore
+import ConveneStore
+import Foundation
+
+/// Q&A forums: questions, answers, votes and accepted answers — one function per operation,
+/// each asking Policy in the question's community.
+struct Forums: Sendable {
+    let store: any ConveneStore
+    let directory: NetworkDirectory
+    let now: @Sendable () -> Date
+
+    /// A page of a community's questions.
+    func questions(slug: String, filter: QuestionFilter, sort: QuestionSort, tag: String?, offset: Int, limit: Int, by principal: Principal)
+        async throws -> [Question]
+    {
+        let community = try await directory.readable(slug: slug, by: principal)
+        return try await store.questions(communityID: community.id, filter: filter, sort: sort, tag: tag, offset: offset, limit: limit)
+    }
+
+    /// Asks a question in a community, with 1–5 of its tags.
+    func ask(slug: String, title rawTitle: String, body rawBody: String, tags rawTags: [String], by principal: Principal) async throws -> Question {
+        let community = try await directory.readable(slug: slug, by: principal)
+        try Policy.require(.askQuestion, by: principal, on: directory.target(community))
+        let title = try Validation.questionTitle(rawTitle)
+        let body = try Validation.postBody(rawBody)
+        let tags = try Validation.questionTags(rawTags, allowed: Set(try await store.tags(communityID: community.id).map(\.slug)))
+        return try await store.createQuestion(
+            communityID: community.id, authorID: principal.userID!, title: title, body: body, bodyHTML: Markdown.html(body), tags: tags, now: now())
+    }
+
+    /// A question page: the question, its answers (the accepted one first), and the caller's votes.
+    func page(questionID: Int64, by principal: Principal) async throws -> (Question, [Answer], votes: (question: Int, answers: [Int64: Int])) {
+        let (question, _) = try await readable(questionID, by: principal)
+        var votes: (question: Int, answers: [Int64: Int]) = (0, [:])
+        if let userID = principal.userID { votes = try await store.votes(userID: userID, questionID: questionID) }
+        return (question, try await store.answers(questionID: questionID), votes)
+    }
+
+    func answer(questionID: Int64, body rawBody: String, by principal: Principal) async throws -> Answer {
+        let (question, community) = try await readable(questionID, by: principal)
+        try Policy.require(.answerQuestion, by: principal, on: directory.target(community))
+        let body = try Validation.postBody(rawBody)
+        return try await store.createAnswer(questionID: question.id, authorID: principal.userID!, body: body, bodyHTML: Markdown.html(body), now: now())
+    }
+
+    /// Votes −1, 0 or +1 on a question or answer of someone else's; returns the new score.
+    func vote(_ target: VoteTarget, id: Int64, value rawValue: Int, by principal: Principal) async throws -> Int {
+        let (authorID, questionID) =
+            switch target {
+            case .question: (try await store.question(id: id)?.authorID, id)
+            case .answer: try await store.answer(id: id).map { ($0.authorID, $0.questionID) } ?? (nil, 0)
+            }
+        guard let authorID else { throw ConveneError.notFound(target == .question ? "The question" : "The answer") }
+        let (_, community) = try await readable(questionID, by: principal)
+        try Policy.require(.vote, by: principal, on: directory.target(community))
+        let value = try Validation.vote(rawValue)
+        guard authorID != principal.userID else { throw ConveneError.forbidden("Nobody votes on their own post.") }
+        return try await store.vote(target, id: id, userID: principal.userID!, value: value, now: now())
+    }
+
+    /// Accepts an answer (the asker, or a moderator or lead), in place of any other; audited.
+    /// Unaccepting (`accepted` false) takes the mark off the answer that has it.
+    func accept(answerID: Int64, accepted: Bool, by principal: Principal) async throws -> (Question, AuditEntry) {
+        guard let answer = try await store.answer(id: answerID) else { throw ConveneError.notFound("The answer") }
+        let (question, community) = try await readable(answer.questionID, by: principal)
+        var target = directory.target(community)
+        target.callerIsOwner = question.authorID == principal.userID
+        try Policy.require(.acceptAnswer, by: principal, on: target)
+        if !accepted, question.acceptedAnswerID != answer.id { throw ConveneError(.conflict, "That answer is not the accepted one.") }
+        guard
+            let changed = try await store.setAccepted(
+                questionID: question.id, answerID: accepted ? answer.id : nil, by: principal.userID!,
+                audit: NewAuditEntry(
+                    communityID: community.id, actorID: principal.userID!, action: accepted ? "accept" : "unaccept", targetType: "answer",
+                    targetID: answer.id, reason: accepted ? "Accepted." : "Unaccepted."),
+                now: now())
+        else { throw ConveneError(.conflict, "That answer is accepted already.") }
+        return changed
+    }
+
+    /// The question and its community, after the Policy let the caller read the community; 404 otherwise.
+    private func readable(_ questionID: Int64, by principal: Principal) async throws -> (Question, Community) {
+        guard let question = try await store.question(id: questionID) else { throw ConveneError.notFound("The question") }
+        do {
+            return (question, try await directory.readable(id: question.communityID, by: principal))
+        } catch let error as ConveneError where error.code == .notFound {
+            throw ConveneError.notFound("The question")
+        }
+    }
+}

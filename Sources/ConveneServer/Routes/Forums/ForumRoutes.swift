@@ -1,0 +1,162 @@
+import ConveneCore
+import Foundation
+import Hummingbird
+
+/// `/api/v1/communities/{slug}/questions`, `/api/v1/questions/…`, `/api/v1/answers/…`.
+struct ForumRoutes {
+    let accounts: Accounts
+    let forums: Forums
+    let settings: Settings
+
+    struct AskBody: Decodable {
+        var title: String
+        var body: String
+        var tags: [String]
+    }
+
+    struct AnswerBody: Decodable {
+        var body: String
+    }
+
+    struct VoteBody: Decodable {
+        var value: Int
+    }
+
+    struct Author: Encodable {
+        var id: Int64
+        var displayName: String
+    }
+
+    struct QuestionView: Encodable {
+        var id: Int64
+        var communityId: Int64
+        var author: Author
+        var title: String
+        var body: String
+        var bodyHtml: String
+        var tags: [String]
+        var score: Int
+        var answerCount: Int
+        var acceptedAnswerId: Int64?
+        var createdAt: Date
+        var lastActivityAt: Date
+
+        init(_ question: Question) {
+            id = question.id
+            communityId = question.communityID
+            author = Author(id: question.authorID, displayName: question.authorName)
+            title = question.title
+            body = question.body
+            bodyHtml = question.bodyHTML
+            tags = question.tags
+            score = question.score
+            answerCount = question.answerCount
+            acceptedAnswerId = question.acceptedAnswerID
+            createdAt = question.createdAt
+            lastActivityAt = question.lastActivityAt
+        }
+    }
+
+    struct AnswerView: Encodable {
+        var id: Int64
+        var questionId: Int64
+        var author: Author
+        var body: String
+        var bodyHtml: String
+        var score: Int
+        var accepted: Bool
+        var acceptedAt: Date?
+        var acceptedBy: Int64?
+        var createdAt: Date
+        /// The caller's vote (−1, 0, +1), on a question page.
+        var myVote: Int?
+
+        init(_ answer: Answer, myVote: Int? = nil) {
+            id = answer.id
+            questionId = answer.questionID
+            author = Author(id: answer.authorID, displayName: answer.authorName)
+            body = answer.body
+            bodyHtml = answer.bodyHTML
+            score = answer.score
+            accepted = answer.acceptedAt != nil
+            acceptedAt = answer.acceptedAt
+            acceptedBy = answer.acceptedBy
+            createdAt = answer.createdAt
+            self.myVote = myVote
+        }
+    }
+
+    /// A question page.
+    struct PageView: Encodable {
+        var question: QuestionView
+        var answers: [AnswerView]
+        var myVote: Int
+        /// Another answer scores higher than the accepted one.
+        var acceptedOutscored: Bool
+    }
+
+    struct QuestionsResponse: Encodable {
+        var questions: [QuestionView]
+        var nextOffset: Int?
+    }
+
+    func add(to router: some RouterMethods<AppRequestContext>) {
+        router.get("/api/v1/communities/{slug}/questions") { request, context in
+            let (offset, limit) = try Query.page(request)
+            let questions = try await forums.questions(
+                slug: try context.slug(), filter: try Query.choice(request, "filter", default: QuestionFilter.all),
+                sort: try Query.choice(request, "sort", default: QuestionSort.activity), tag: request.uri.queryParameters.get("tag").map { String($0) },
+                offset: offset, limit: limit, by: try await accounts.principal(context.auth))
+            return try JSON.response(
+                QuestionsResponse(questions: questions.map { QuestionView($0) }, nextOffset: questions.count == limit ? offset + limit : nil))
+        }
+        router.post("/api/v1/communities/{slug}/questions") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            let body = try await request.decodeJSON(AskBody.self, limit: settings.maxBodyBytes)
+            let question = try await forums.ask(slug: try context.slug(), title: body.title, body: body.body, tags: body.tags, by: principal)
+            return try JSON.response(QuestionView(question), status: .created)
+        }
+        router.get("/api/v1/questions/{id}") { request, context in
+            let id = try request.id("id", context: context, what: "The question")
+            let (question, answers, votes) = try await forums.page(questionID: id, by: try await accounts.principal(context.auth))
+            let accepted = answers.first { $0.id == question.acceptedAnswerID }
+            return try JSON.response(
+                PageView(
+                    question: QuestionView(question), answers: answers.map { AnswerView($0, myVote: votes.answers[$0.id] ?? 0) }, myVote: votes.question,
+                    acceptedOutscored: accepted.map { accepted in answers.contains { $0.score > accepted.score } } ?? false))
+        }
+        router.post("/api/v1/questions/{id}/answers") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            let id = try request.id("id", context: context, what: "The question")
+            let body = try await request.decodeJSON(AnswerBody.self, limit: settings.maxBodyBytes)
+            return try JSON.response(AnswerView(try await forums.answer(questionID: id, body: body.body, by: principal)), status: .created)
+        }
+        for target in VoteTarget.allCases {
+            router.post("/api/v1/\(target.rawValue)s/{id}/vote") { request, context in
+                let principal = try await accounts.principal(try context.requireAuth())
+                let id = try request.id("id", context: context, what: target == .question ? "The question" : "The answer")
+                let body = try await request.decodeJSON(VoteBody.self, limit: settings.maxBodyBytes)
+                let score = try await forums.vote(target, id: id, value: body.value, by: principal)
+                return try JSON.response(["score": score, "my_vote": body.value])
+            }
+        }
+        router.post("/api/v1/answers/{id}/accept") { request, context in
+            try await accept(request, context, true)
+        }
+        router.delete("/api/v1/answers/{id}/accept") { request, context in
+            try await accept(request, context, false)
+        }
+    }
+
+    private func accept(_ request: Request, _ context: AppRequestContext, _ accepted: Bool) async throws -> Response {
+        let principal = try await accounts.principal(try context.requireAuth())
+        let id = try request.id("id", context: context, what: "The answer")
+        let (question, audit) = try await forums.accept(answerID: id, accepted: accepted, by: principal)
+        return try JSON.response(AcceptResponse(question: QuestionView(question), audit: audit))
+    }
+
+    struct AcceptResponse: Encodable {
+        var question: QuestionView
+        var audit: AuditEntry
+    }
+}

@@ -1,0 +1,40 @@
+import ConveneCore
+import Foundation
+
+/// The parts of the forum's queries both adapters share, so a list means the same on each.
+enum ForumSQL {
+    static let questionSelect = "SELECT q.*, u.display_name AS author_name FROM questions q JOIN users u ON u.id = q.author_id"
+    static let answerSelect = "SELECT a.*, u.display_name AS author_name FROM answers a JOIN users u ON u.id = a.author_id"
+    /// Accepted first, then by score, then oldest.
+    static let answerOrder = "ORDER BY (a.accepted_at IS NULL), a.score DESC, a.id"
+
+    static func condition(_ filter: QuestionFilter) -> String {
+        switch filter {
+        case .all: ""
+        case .unanswered: "AND q.answer_count = 0"
+        case .unsolved: "AND q.accepted_answer_id IS NULL"
+        case .solved: "AND q.accepted_answer_id IS NOT NULL"
+        }
+    }
+
+    static func order(_ sort: QuestionSort) -> String {
+        switch sort {
+        case .activity: "ORDER BY q.last_activity_at DESC, q.id DESC"
+        case .votes: "ORDER BY q.score DESC, q.id DESC"
+        case .newest: "ORDER BY q.id DESC"
+        }
+    }
+
+    static func json(_ tags: [String]) -> String {
+        String(decoding: (try? JSONEncoder().encode(tags)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    static func tags(fromJSON json: String) -> [String] {
+        (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
+    }
+
+    /// The table a vote's target lives in.
+    static func table(_ target: VoteTarget) -> String {
+        target == .question ? "questions" : "answers"
+    }
+}

@@ -1,0 +1,176 @@
+public import ConveneCore
+public import Foundation
+import PostgresNIO
+
+extension PostgresStore: ForumStore {
+    public func createQuestion(communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], now: Date)
+        async throws -> Question
+    {
+        try await transaction { connection in
+            let id = try await connection.rows(
+                """
+                INSERT INTO questions (community_id, author_id, title, body, body_html, tags, created_at, last_activity_at)
+                VALUES (\(communityID), \(authorID), \(title), \(body), \(bodyHTML), \(ForumSQL.json(tags)), \(now), \(now)) RETURNING id
+                """, self.logger)[0]["id"].decode(Int64.self)
+            for tag in tags {
+                try await connection.query(
+                    "INSERT INTO question_tags (question_id, community_id, tag) VALUES (\(id), \(communityID), \(tag))", logger: self.logger)
+            }
+            return try await connection.rows(Self.questionQuery(id: id), self.logger)[0].question()
+        }
+    }
+
+    public func question(id: Int64) async throws -> Question? {
+        try await rows(Self.questionQuery(id: id)).first?.question()
+    }
+
+    public func questions(communityID: Int64, filter: QuestionFilter, sort: QuestionSort, tag: String?, offset: Int, limit: Int) async throws
+        -> [Question]
+    {
+        var bindings = PostgresBindings()
+        bindings.append(communityID)
+        bindings.append(Int64(limit))
+        bindings.append(Int64(offset))
+        var tagged = ""
+        if let tag {
+            bindings.append(tag)
+            tagged = "AND EXISTS (SELECT 1 FROM question_tags t WHERE t.question_id = q.id AND t.tag = $4)"
+        }
+        return try await rows(
+            PostgresQuery(
+                unsafeSQL:
+                    "\(ForumSQL.questionSelect) WHERE q.community_id = $1 \(ForumSQL.condition(filter)) \(tagged) \(ForumSQL.order(sort)) LIMIT $2 OFFSET $3",
+                binds: bindings)
+        ).map { try $0.question() }
+    }
+
+    public func createAnswer(questionID: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Answer {
+        try await transaction { connection in
+            guard
+                let communityID = try await connection.rows(
+                    "UPDATE questions SET answer_count = answer_count + 1, last_activity_at = \(now) WHERE id = \(questionID) RETURNING community_id",
+                    self.logger
+                ).first?["community_id"].decode(Int64.self)
+            else { throw ConveneError.notFound("The question") }
+            let id = try await connection.rows(
+                """
+                INSERT INTO answers (question_id, community_id, author_id, body, body_html, created_at)
+                VALUES (\(questionID), \(communityID), \(authorID), \(body), \(bodyHTML), \(now)) RETURNING id
+                """, self.logger)[0]["id"].decode(Int64.self)
+            return try await connection.rows(Self.answerQuery(where: "a.id = $1", id), self.logger)[0].answer()
+        }
+    }
+
+    public func answer(id: Int64) async throws -> Answer? {
+        try await rows(Self.answerQuery(where: "a.id = $1", id)).first?.answer()
+    }
+
+    public func answers(questionID: Int64) async throws -> [Answer] {
+        try await rows(Self.answerQuery(where: "a.question_id = $1 \(ForumSQL.answerOrder)", questionID)).map { try $0.answer() }
+    }
+
+    public func vote(_ target: VoteTarget, id: Int64, userID: Int64, value: Int, now: Date) async throws -> Int {
+        try await transaction { connection in
+            let table = ForumSQL.table(target)
+            // The target's row lock puts concurrent votes on it one after another, so each counts.
+            guard try await connection.count(PostgresQuery(unsafeSQL: "SELECT 1 FROM \(table) WHERE id = \(id) FOR UPDATE"), self.logger) > 0 else {
+                throw ConveneError.notFound(target == .question ? "The question" : "The answer")
+            }
+            let kind = target.rawValue
+            let old = try await connection.rows(
+                "SELECT value FROM votes WHERE target_type = \(kind) AND target_id = \(id) AND user_id = \(userID)", self.logger
+            ).first?["value"].decode(Int32.self) ?? 0
+            if value == 0 {
+                try await connection.query(
+                    "DELETE FROM votes WHERE target_type = \(kind) AND target_id = \(id) AND user_id = \(userID)", logger: self.logger)
+            } else {
+                try await connection.query(
+                    """
+                    INSERT INTO votes (target_type, target_id, user_id, value, created_at) VALUES (\(kind), \(id), \(userID), \(Int32(value)), \(now))
+                    ON CONFLICT (target_type, target_id, user_id) DO UPDATE SET value = EXCLUDED.value
+                    """, logger: self.logger)
+            }
+            var bindings = PostgresBindings()
+            bindings.append(Int32(value) - old)
+            bindings.append(id)
+            return Int(
+                try await connection.rows(
+                    PostgresQuery(unsafeSQL: "UPDATE \(table) SET score = score + $1 WHERE id = $2 RETURNING score", binds: bindings), self.logger
+                )[0]["score"].decode(Int32.self))
+        }
+    }
+
+    public func votes(userID: Int64, questionID: Int64) async throws -> (question: Int, answers: [Int64: Int]) {
+        let question = try await rows(
+            "SELECT value FROM votes WHERE target_type = 'question' AND target_id = \(questionID) AND user_id = \(userID)"
+        ).first?["value"].decode(Int32.self) ?? 0
+        var answers: [Int64: Int] = [:]
+        for row in try await rows(
+            """
+            SELECT v.target_id, v.value FROM votes v JOIN answers a ON a.id = v.target_id
+            WHERE v.target_type = 'answer' AND a.question_id = \(questionID) AND v.user_id = \(userID)
+            """)
+        {
+            answers[try row["target_id"].decode(Int64.self)] = Int(try row["value"].decode(Int32.self))
+        }
+        return (Int(question), answers)
+    }
+
+    public func setAccepted(questionID: Int64, answerID: Int64?, by actorID: Int64, audit: NewAuditEntry, now: Date) async throws
+        -> (Question, AuditEntry)?
+    {
+        try await transaction { connection in
+            guard try await connection.count("SELECT 1 FROM questions WHERE id = \(questionID) FOR UPDATE", self.logger) > 0,
+                let before = try await connection.rows(Self.questionQuery(id: questionID), self.logger).first?.question()
+            else { throw ConveneError.notFound("The question") }
+            if before.acceptedAnswerID == answerID { return nil }
+            try await connection.query(
+                "UPDATE answers SET accepted_at = NULL, accepted_by = NULL WHERE question_id = \(questionID)", logger: self.logger)
+            if let answerID {
+                try await connection.query(
+                    "UPDATE answers SET accepted_at = \(now), accepted_by = \(actorID) WHERE id = \(answerID)", logger: self.logger)
+            }
+            try await connection.query(
+                "UPDATE questions SET accepted_answer_id = \(answerID), last_activity_at = \(now) WHERE id = \(questionID)", logger: self.logger)
+            let after = try await connection.rows(Self.questionQuery(id: questionID), self.logger)[0].question()
+            var audit = audit
+            audit.before = AuditChain.json(before)
+            audit.after = AuditChain.json(after)
+            return (after, try await self.appendAudit(connection, audit, now: now))
+        }
+    }
+
+    static func questionQuery(id: Int64) -> PostgresQuery {
+        var bindings = PostgresBindings()
+        bindings.append(id)
+        return PostgresQuery(unsafeSQL: "\(ForumSQL.questionSelect) WHERE q.id = $1", binds: bindings)
+    }
+
+    static func answerQuery(where condition: String, _ id: Int64) -> PostgresQuery {
+        var bindings = PostgresBindings()
+        bindings.append(id)
+        return PostgresQuery(unsafeSQL: "\(ForumSQL.answerSelect) WHERE \(condition)", binds: bindings)
+    }
+}
+
+extension PostgresRandomAccessRow {
+    func question() throws -> Question {
+        Question(
+            id: try self["id"].decode(Int64.self), communityID: try self["community_id"].decode(Int64.self),
+            authorID: try self["author_id"].decode(Int64.self), authorName: try self["author_name"].decode(String.self),
+            title: try self["title"].decode(String.self), body: try self["body"].decode(String.self), bodyHTML: try self["body_html"].decode(String.self),
+            tags: ForumSQL.tags(fromJSON: try self["tags"].decode(String.self)), score: Int(try self["score"].decode(Int32.self)),
+            answerCount: Int(try self["answer_count"].decode(Int32.self)), acceptedAnswerID: try self["accepted_answer_id"].decode(Int64?.self),
+            createdAt: try self["created_at"].decode(Date.self), lastActivityAt: try self["last_activity_at"].decode(Date.self))
+    }
+
+    func answer() throws -> Answer {
+        Answer(
+            id: try self["id"].decode(Int64.self), questionID: try self["question_id"].decode(Int64.self),
+            communityID: try self["community_id"].decode(Int64.self), authorID: try self["author_id"].decode(Int64.self),
+            authorName: try self["author_name"].decode(String.self), body: try self["body"].decode(String.self),
+            bodyHTML: try self["body_html"].decode(String.self), score: Int(try self["score"].decode(Int32.self)),
+            createdAt: try self["created_at"].decode(Date.self), acceptedAt: try self["accepted_at"].decode(Date?.self),
+            acceptedBy: try self["accepted_by"].decode(Int64?.self))
+    }
+}

@@ -1,0 +1,143 @@
+public import ConveneCore
+public import Foundation
+import GRDB
+
+extension SQLiteStore: ForumStore {
+    public func createQuestion(communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], now: Date)
+        async throws -> Question
+    {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO questions (community_id, author_id, title, body, body_html, tags, created_at, last_activity_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [communityID, authorID, title, body, bodyHTML, ForumSQL.json(tags), now, now])
+            let id = db.lastInsertedRowID
+            for tag in tags {
+                try db.execute(sql: "INSERT INTO question_tags (question_id, community_id, tag) VALUES (?, ?, ?)", arguments: [id, communityID, tag])
+            }
+            return try Self.question(db, id: id)!
+        }
+    }
+
+    public func question(id: Int64) async throws -> Question? {
+        try await read { db in try Self.question(db, id: id) }
+    }
+
+    public func questions(communityID: Int64, filter: QuestionFilter, sort: QuestionSort, tag: String?, offset: Int, limit: Int) async throws
+        -> [Question]
+    {
+        try await read { db in
+            let tagged = tag == nil ? "" : "AND EXISTS (SELECT 1 FROM question_tags t WHERE t.question_id = q.id AND t.tag = ?)"
+            return try Row.fetchAll(
+                db,
+                sql: "\(ForumSQL.questionSelect) WHERE q.community_id = ? \(ForumSQL.condition(filter)) \(tagged) \(ForumSQL.order(sort)) LIMIT ? OFFSET ?",
+                arguments: [communityID] + StatementArguments(tag.map { [$0] } ?? []) + [limit, offset]
+            ).map(Self.question)
+        }
+    }
+
+    public func createAnswer(questionID: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Answer {
+        try await write { db in
+            guard let communityID = try Int64.fetchOne(db, sql: "SELECT community_id FROM questions WHERE id = ?", arguments: [questionID]) else {
+                throw ConveneError.notFound("The question")
+            }
+            try db.execute(
+                sql: "INSERT INTO answers (question_id, community_id, author_id, body, body_html, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [questionID, communityID, authorID, body, bodyHTML, now])
+            let id = db.lastInsertedRowID
+            try db.execute(
+                sql: "UPDATE questions SET answer_count = answer_count + 1, last_activity_at = ? WHERE id = ?", arguments: [now, questionID])
+            return try Row.fetchOne(db, sql: "\(ForumSQL.answerSelect) WHERE a.id = ?", arguments: [id]).map(Self.answer)!
+        }
+    }
+
+    public func answer(id: Int64) async throws -> Answer? {
+        try await read { db in try Row.fetchOne(db, sql: "\(ForumSQL.answerSelect) WHERE a.id = ?", arguments: [id]).map(Self.answer) }
+    }
+
+    public func answers(questionID: Int64) async throws -> [Answer] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "\(ForumSQL.answerSelect) WHERE a.question_id = ? \(ForumSQL.answerOrder)", arguments: [questionID]).map(Self.answer)
+        }
+    }
+
+    public func vote(_ target: VoteTarget, id: Int64, userID: Int64, value: Int, now: Date) async throws -> Int {
+        try await write { db in
+            let table = ForumSQL.table(target)
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM \(table) WHERE id = ?", arguments: [id]) != nil else {
+                throw ConveneError.notFound(target == .question ? "The question" : "The answer")
+            }
+            let old = try Int.fetchOne(
+                db, sql: "SELECT value FROM votes WHERE target_type = ? AND target_id = ? AND user_id = ?", arguments: [target.rawValue, id, userID]) ?? 0
+            if value == 0 {
+                try db.execute(sql: "DELETE FROM votes WHERE target_type = ? AND target_id = ? AND user_id = ?", arguments: [target.rawValue, id, userID])
+            } else {
+                try db.execute(
+                    sql: """
+                        INSERT INTO votes (target_type, target_id, user_id, value, created_at) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (target_type, target_id, user_id) DO UPDATE SET value = excluded.value
+                        """, arguments: [target.rawValue, id, userID, value, now])
+            }
+            try db.execute(sql: "UPDATE \(table) SET score = score + ? WHERE id = ?", arguments: [value - old, id])
+            return try Int.fetchOne(db, sql: "SELECT score FROM \(table) WHERE id = ?", arguments: [id])!
+        }
+    }
+
+    public func votes(userID: Int64, questionID: Int64) async throws -> (question: Int, answers: [Int64: Int]) {
+        try await read { db in
+            let question = try Int.fetchOne(
+                db, sql: "SELECT value FROM votes WHERE target_type = 'question' AND target_id = ? AND user_id = ?", arguments: [questionID, userID]) ?? 0
+            var answers: [Int64: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT v.target_id, v.value FROM votes v JOIN answers a ON a.id = v.target_id
+                    WHERE v.target_type = 'answer' AND a.question_id = ? AND v.user_id = ?
+                    """, arguments: [questionID, userID])
+            {
+                answers[row["target_id"]] = row["value"]
+            }
+            return (question, answers)
+        }
+    }
+
+    public func setAccepted(questionID: Int64, answerID: Int64?, by actorID: Int64, audit: NewAuditEntry, now: Date) async throws
+        -> (Question, AuditEntry)?
+    {
+        try await write { db in
+            guard let before = try Self.question(db, id: questionID) else { throw ConveneError.notFound("The question") }
+            if before.acceptedAnswerID == answerID { return nil }
+            try db.execute(sql: "UPDATE answers SET accepted_at = NULL, accepted_by = NULL WHERE question_id = ?", arguments: [questionID])
+            if let answerID {
+                try db.execute(sql: "UPDATE answers SET accepted_at = ?, accepted_by = ? WHERE id = ?", arguments: [now, actorID, answerID])
+            }
+            try db.execute(
+                sql: "UPDATE questions SET accepted_answer_id = ?, last_activity_at = ? WHERE id = ?", arguments: [answerID, now, questionID])
+            let after = try Self.question(db, id: questionID)!
+            var audit = audit
+            audit.before = AuditChain.json(before)
+            audit.after = AuditChain.json(after)
+            return (after, try Self.appendAudit(db, audit, now: now))
+        }
+    }
+
+    static func question(_ db: Database, id: Int64) throws -> Question? {
+        try Row.fetchOne(db, sql: "\(ForumSQL.questionSelect) WHERE q.id = ?", arguments: [id]).map(question)
+    }
+
+    static func question(_ row: Row) -> Question {
+        Question(
+            id: row["id"], communityID: row["community_id"], authorID: row["author_id"], authorName: row["author_name"], title: row["title"],
+            body: row["body"], bodyHTML: row["body_html"], tags: ForumSQL.tags(fromJSON: row["tags"]), score: row["score"],
+            answerCount: row["answer_count"], acceptedAnswerID: row["accepted_answer_id"], createdAt: row["created_at"],
+            lastActivityAt: row["last_activity_at"])
+    }
+
+    static func answer(_ row: Row) -> Answer {
+        Answer(
+            id: row["id"], questionID: row["question_id"], communityID: row["community_id"], authorID: row["author_id"], authorName: row["author_name"],
+            body: row["body"], bodyHTML: row["body_html"], score: row["score"], createdAt: row["created_at"], acceptedAt: row["accepted_at"],
+            acceptedBy: row["accepted_by"])
+    }
+}

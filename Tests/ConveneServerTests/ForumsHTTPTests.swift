@@ -1,0 +1,96 @@
+import ConveneCore
+import ConveneStore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+@testable import ConveneServer
+
+@Suite("Q&A forums over HTTP", .timeLimit(.minutes(2)))
+struct ForumsHTTPTests {
+    @Test("members ask with the community's tags, answer and vote; the asker or a moderator accepts one answer at a time, audited; lists filter and sort",
+        arguments: TestApp.StoreKind.allCases)
+    func askAnswerVoteAccept(store: TestApp.StoreKind) async throws {
+        try await TestApp.with(store) { app in
+            try await app.test { client async throws in
+                let (_, ann, bob, tex) = try await StreamTests.setUp(app, client)
+                let (_, modToken, cy) = try await ReviewQueueHTTPTests.staff(app, client)
+                let ohio = try #require(try await app.store.community(slug: "ohio"))
+                let tags = try await app.store.tags(communityID: ohio.id).map(\.slug)
+                let tag = try #require(tags.first)
+                func ask(_ title: String, _ token: String, tags: [String]? = nil, body: String = "What has worked for you?") async throws -> Reply {
+                    try await client.call(
+                        .post, "/api/v1/communities/ohio/questions", json: ["title": title, "body": body, "tags": tags ?? [tag]], token: token)
+                }
+                #expect(try await ask(" ", ann).errorField == "title")
+                #expect(try await ask(String(repeating: "x", count: 201), ann).errorField == "title")
+                #expect(try await ask("Fine", ann, body: "  ").errorField == "body")
+                #expect(try await ask("Fine", ann, tags: []).errorField == "tags")
+                #expect(try await ask("Fine", ann, tags: ["not-a-tag"]).errorField == "tags")
+                #expect(try await ask("Fine", tex).status == .forbidden, "another community's member asked")
+                #expect(try await ask("Fine", ann, tags: Array(repeating: tag, count: 6)).status == .created, "repeated tags count once")
+
+                let asked = try await ask("How do you start advisory periods?", ann)
+                #expect(asked.status == .created, "\(asked.body)")
+                let question = try #require(asked.object["id"] as? Int)
+                let unanswered = try await ask("Who runs your SEL committee?", ann)
+                func answer(_ body: String, _ token: String) async throws -> Int {
+                    try #require(try await client.call(.post, "/api/v1/questions/\(question)/answers", json: ["body": body], token: token).object["id"] as? Int)
+                }
+                let first = try await answer("With a circle.", bob)
+                let second = try await answer("With a check-in.", cy)
+                #expect(try await client.call(.post, "/api/v1/questions/\(question)/answers", json: ["body": ""], token: bob).errorField == "body")
+
+                func vote(_ path: String, _ value: Int, _ token: String) async throws -> Reply {
+                    try await client.call(.post, path, json: ["value": value], token: token)
+                }
+                #expect(try await vote("/api/v1/answers/\(first)/vote", 1, ann).object["score"] as? Int == 1)
+                #expect(try await vote("/api/v1/answers/\(first)/vote", 1, ann).object["score"] as? Int == 1, "voting twice counts once")
+                #expect(try await vote("/api/v1/answers/\(second)/vote", 1, ann).object["score"] as? Int == 1)
+                #expect(try await vote("/api/v1/answers/\(second)/vote", 1, bob).object["score"] as? Int == 2)
+                #expect(try await vote("/api/v1/answers/\(first)/vote", 1, bob).status == .forbidden, "a vote on one's own answer")
+                #expect(try await vote("/api/v1/questions/\(question)/vote", 2, bob).errorField == "value")
+                #expect(try await vote("/api/v1/questions/\(question)/vote", -1, bob).object["score"] as? Int == -1)
+                #expect(try await vote("/api/v1/questions/\(question)/vote", 0, bob).object["score"] as? Int == 0, "a vote taken back")
+                #expect(try await vote("/api/v1/answers/987654/vote", 1, bob).status == .notFound)
+
+                app.clock.advance(60)
+                #expect(try await client.call(.post, "/api/v1/answers/\(first)/accept", token: cy).status == .forbidden, "a member accepted on another's question")
+                let accepted = try await client.call(.post, "/api/v1/answers/\(first)/accept", token: ann)
+                #expect(accepted.status == .ok, "\(accepted.body)")
+                #expect((accepted.object["question"] as? [String: Any])?["accepted_answer_id"] as? Int == first)
+                #expect(try await client.call(.post, "/api/v1/answers/\(first)/accept", token: ann).status == .conflict)
+                #expect(try await client.call(.delete, "/api/v1/answers/\(second)/accept", token: ann).status == .conflict, "unaccepting an answer not accepted")
+
+                let page = try await client.call(.get, "/api/v1/questions/\(question)", token: ann)
+                #expect(page.status == .ok)
+                let answers = page.array("answers")
+                #expect(answers.map { $0["id"] as? Int } == [first, second], "the accepted answer comes first")
+                #expect(answers.map { $0["accepted"] as? Bool } == [true, false])
+                #expect(answers.map { $0["my_vote"] as? Int } == [1, 1])
+                #expect(page.object["accepted_outscored"] as? Bool == true, "the other answer scores 2 against 1")
+                #expect(try await client.call(.get, "/api/v1/questions/\(question)").status == .ok, "Ohio's forum is public")
+
+                let moved = try await client.call(.post, "/api/v1/answers/\(second)/accept", token: modToken)
+                #expect((moved.object["question"] as? [String: Any])?["accepted_answer_id"] as? Int == second, "a moderator moves the mark")
+                let marks = try await client.call(.get, "/api/v1/questions/\(question)", token: ann).array("answers").map { $0["accepted"] as? Bool }
+                #expect(marks == [true, false], "one accepted answer at a time")
+
+                func list(_ query: String) async throws -> [Int?] {
+                    try await client.call(.get, "/api/v1/communities/ohio/questions?\(query)", token: bob).array("questions").map { $0["id"] as? Int }
+                }
+                let other = try #require(unanswered.object["id"] as? Int)
+                #expect(try await list("filter=solved") == [question])
+                #expect(try await list("filter=unanswered").contains(other))
+                #expect(try await !list("filter=unsolved").contains(question))
+                #expect(try await list("sort=activity").first == question, "the accept moved its activity")
+                #expect(try await list("sort=newest").first == other)
+                #expect(try await list("tag=\(tag)").count == 3)
+                #expect(try await client.call(.get, "/api/v1/communities/ohio/questions?sort=random", token: bob).errorField == "sort")
+                #expect(try await client.call(.delete, "/api/v1/answers/\(second)/accept", token: ann).status == .ok)
+                let actions = try await app.store.auditEntries(communityID: ohio.id, afterID: nil, limit: 10).map(\.action)
+                #expect(actions == ["accept", "accept", "unaccept"])
+            }
+        }
+    }
+}
