@@ -72,6 +72,34 @@ public struct Answer: Sendable, Hashable, Codable {
     }
 }
 
+/// A short comment on a question or an answer.
+public struct Comment: Sendable, Hashable, Codable {
+    public var id: Int64
+    public var questionID: Int64
+    public var targetType: VoteTarget
+    public var targetID: Int64
+    public var authorID: Int64
+    public var authorName: String
+    public var body: String
+    public var bodyHTML: String
+    public var createdAt: Date
+
+    public init(
+        id: Int64, questionID: Int64, targetType: VoteTarget, targetID: Int64, authorID: Int64, authorName: String, body: String, bodyHTML: String,
+        createdAt: Date
+    ) {
+        self.id = id
+        self.questionID = questionID
+        self.targetType = targetType
+        self.targetID = targetID
+        self.authorID = authorID
+        self.authorName = authorName
+        self.body = body
+        self.bodyHTML = bodyHTML
+        self.createdAt = createdAt
+    }
+}
+
 /// Which questions a list shows.
 public enum QuestionFilter: String, Sendable, CaseIterable {
     case all
@@ -94,7 +122,7 @@ public enum QuestionSort: String, Sendable, CaseIterable {
 }
 
 /// What is voted on.
-public enum VoteTarget: String, Sendable, CaseIterable {
+public enum VoteTarget: String, Sendable, Codable, CaseIterable {
     case question
     case answer
 }
@@ -127,6 +155,13 @@ extension Validation {
             throw .invalid(field, "“\(unknown)” is not one of this community's tags: \(allowed.sorted().joined(separator: ", ")).")
         }
         return tags
+    }
+
+    /// A comment: 1–2 000 characters once trimmed.
+    public static func commentBody(_ raw: String, field: String = "body") throws(ConveneError) -> String {
+        let body = raw.trimmingWhitespace()
+        guard (1...2_000).contains(body.count) else { throw .invalid(field, "A comment is 1–2000 characters.") }
+        return body
     }
 
     /// A vote: −1, 0 (taking one's vote back) or +1.

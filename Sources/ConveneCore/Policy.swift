@@ -43,6 +43,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case vote = "post.vote"
     /// Accepting (or unaccepting) an answer: the asker, or moderators.
     case acceptAnswer = "answer.accept"
+    /// Commenting on a question or answer.
+    case comment = "comment.post"
 
     /// The lowest role that may take the action, for a public community and a private one.
     public var minimumRole: (public: Role, private: Role) {
@@ -73,6 +75,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         case .answerQuestion: (.member, .member)
         case .vote: (.member, .member)
         case .acceptAnswer: (.moderator, .moderator)
+        case .comment: (.member, .member)
         }
     }
 

@@ -351,6 +351,10 @@ public protocol ForumStore: Sendable {
     func vote(_ target: VoteTarget, id: Int64, userID: Int64, value: Int, now: Date) async throws -> Int
     /// The user's votes on a question and its answers.
     func votes(userID: Int64, questionID: Int64) async throws -> (question: Int, answers: [Int64: Int])
+    /// Adds a comment to a question or answer; the question's activity moves.
+    func createComment(on target: VoteTarget, id: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Comment
+    /// The comments on a question and its answers, oldest first.
+    func comments(questionID: Int64) async throws -> [Comment]
     /// Accepts `answerID` for the question (in place of any other) or, with nil, unaccepts, and
     /// appends `audit` (`before`/`after`: the question) in one transaction; nil when it was so already.
     func setAccepted(questionID: Int64, answerID: Int64?, by actorID: Int64, audit: NewAuditEntry, now: Date) async throws -> (Question, AuditEntry)?

@@ -93,4 +93,35 @@ struct ForumsHTTPTests {
             }
         }
     }
+
+    @Test("members comment on questions and answers; the question page shows each comment under what it comments on; bad comments change nothing",
+        arguments: TestApp.StoreKind.allCases)
+    func comments(store: TestApp.StoreKind) async throws {
+        try await TestApp.with(store) { app in
+            try await app.test { client async throws in
+                let (_, ann, bob, tex) = try await StreamTests.setUp(app, client)
+                let ohio = try #require(try await app.store.community(slug: "ohio"))
+                let tag = try #require(try await app.store.tags(communityID: ohio.id).first?.slug)
+                let question = try #require(
+                    try await client.call(
+                        .post, "/api/v1/communities/ohio/questions", json: ["title": "Morning meetings?", "body": "How long?", "tags": [tag]], token: ann
+                    ).object["id"] as? Int)
+                let answer = try #require(
+                    try await client.call(.post, "/api/v1/questions/\(question)/answers", json: ["body": "Fifteen minutes."], token: bob).object["id"] as? Int)
+                let onQuestion = try await client.call(.post, "/api/v1/questions/\(question)/comments", json: ["body": "Which **grade**?"], token: bob)
+                #expect(onQuestion.status == .created, "\(onQuestion.body)")
+                #expect(onQuestion.object["body_html"] as? String == "<p>Which <strong>grade</strong>?</p>")
+                #expect(try await client.call(.post, "/api/v1/answers/\(answer)/comments", json: ["body": "Thanks!"], token: ann).status == .created)
+                #expect(try await client.call(.post, "/api/v1/answers/\(answer)/comments", json: ["body": " "], token: ann).errorField == "body")
+                #expect(
+                    try await client.call(.post, "/api/v1/answers/\(answer)/comments", json: ["body": String(repeating: "x", count: 2001)], token: ann)
+                        .errorField == "body")
+                #expect(try await client.call(.post, "/api/v1/answers/\(answer)/comments", json: ["body": "hi"], token: tex).status == .forbidden)
+                #expect(try await client.call(.post, "/api/v1/answers/987654/comments", json: ["body": "hi"], token: ann).status == .notFound)
+                let page = try await client.call(.get, "/api/v1/questions/\(question)", token: ann)
+                #expect((page.object["comments"] as? [[String: Any]])?.map { $0["body"] as? String } == ["Which **grade**?"])
+                #expect((page.array("answers").first?["comments"] as? [[String: Any]])?.map { $0["body"] as? String } == ["Thanks!"])
+            }
+        }
+    }
 }

@@ -314,6 +314,12 @@ struct RoleMatrixTests {
                 method: .post, route: "/api/v1/answers/{id}/vote", variant: "own", rule: .nobody,
                 request: { Request(path: "/api/v1/answers/\(try await world.answer(by: $0.user?.id).id)/vote", body: ["value": 1]) }),
             Case(
+                method: .post, route: "/api/v1/questions/{id}/comments", variant: "", rule: .ohio(.member, write: true),
+                request: { _ in Request(path: "/api/v1/questions/\(try await world.question(by: nil).id)/comments", body: ["body": "Which grade?"]) }),
+            Case(
+                method: .post, route: "/api/v1/answers/{id}/comments", variant: "", rule: .ohio(.member, write: true),
+                request: { _ in Request(path: "/api/v1/answers/\(try await world.answer(by: nil).id)/comments", body: ["body": "Thanks!"]) }),
+            Case(
                 method: .post, route: "/api/v1/answers/{id}/accept", variant: "on own question", rule: .ohio(.member, write: true),
                 request: { Request(path: "/api/v1/answers/\(try await world.answer(by: nil, askedBy: $0.user?.id).id)/accept") }),
             Case(

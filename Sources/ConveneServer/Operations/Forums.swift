@@ -28,12 +28,35 @@ struct Forums: Sendable {
             communityID: community.id, authorID: principal.userID!, title: title, body: body, bodyHTML: Markdown.html(body), tags: tags, now: now())
     }
 
-    /// A question page: the question, its answers (the accepted one first), and the caller's votes.
-    func page(questionID: Int64, by principal: Principal) async throws -> (Question, [Answer], votes: (question: Int, answers: [Int64: Int])) {
+    /// A question page: the question, its answers (the accepted one first), their comments, and the caller's votes.
+    struct Page: Sendable {
+        var question: Question
+        var answers: [Answer]
+        var comments: [Comment]
+        var votes: (question: Int, answers: [Int64: Int])
+    }
+
+    func page(questionID: Int64, by principal: Principal) async throws -> Page {
         let (question, _) = try await readable(questionID, by: principal)
         var votes: (question: Int, answers: [Int64: Int]) = (0, [:])
         if let userID = principal.userID { votes = try await store.votes(userID: userID, questionID: questionID) }
-        return (question, try await store.answers(questionID: questionID), votes)
+        return Page(
+            question: question, answers: try await store.answers(questionID: questionID), comments: try await store.comments(questionID: questionID),
+            votes: votes)
+    }
+
+    /// Comments on a question or an answer (members of its community).
+    func comment(on target: VoteTarget, id: Int64, body rawBody: String, by principal: Principal) async throws -> Comment {
+        let questionID =
+            switch target {
+            case .question: id
+            case .answer: try await store.answer(id: id)?.questionID
+            }
+        guard let questionID else { throw ConveneError.notFound("The answer") }
+        let (_, community) = try await readable(questionID, by: principal)
+        try Policy.require(.comment, by: principal, on: directory.target(community))
+        let body = try Validation.commentBody(rawBody)
+        return try await store.createComment(on: target, id: id, authorID: principal.userID!, body: body, bodyHTML: Markdown.html(body), now: now())
     }
 
     func answer(questionID: Int64, body rawBody: String, by principal: Principal) async throws -> Answer {

@@ -466,5 +466,24 @@ enum PostgresMigrations {
                 """,
             ]
         ),
+        (
+            "2026-11-30-comments",
+            [
+                """
+                CREATE TABLE comments (
+                    id BIGSERIAL PRIMARY KEY,
+                    community_id BIGINT NOT NULL REFERENCES communities(id),
+                    question_id BIGINT NOT NULL REFERENCES questions(id),
+                    target_type TEXT NOT NULL,
+                    target_id BIGINT NOT NULL,
+                    author_id BIGINT NOT NULL REFERENCES users(id),
+                    body TEXT NOT NULL,
+                    body_html TEXT NOT NULL,
+                    created_at TIMESTAMPTZ NOT NULL
+                )
+                """,
+                "CREATE INDEX comments_question ON comments(question_id, id)",
+            ]
+        ),
     ]
 }

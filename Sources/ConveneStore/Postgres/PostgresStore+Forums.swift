@@ -116,6 +116,34 @@ extension PostgresStore: ForumStore {
         return (Int(question), answers)
     }
 
+    public func createComment(on target: VoteTarget, id: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Comment {
+        try await transaction { connection in
+            var bindings = PostgresBindings()
+            bindings.append(id)
+            guard let owner = try await connection.rows(PostgresQuery(unsafeSQL: "\(ForumSQL.owner(target)) $1", binds: bindings), self.logger).first else {
+                throw ConveneError.notFound(target == .question ? "The question" : "The answer")
+            }
+            let questionID = try owner["question_id"].decode(Int64.self)
+            let communityID = try owner["community_id"].decode(Int64.self)
+            let commentID = try await connection.rows(
+                """
+                INSERT INTO comments (community_id, question_id, target_type, target_id, author_id, body, body_html, created_at)
+                VALUES (\(communityID), \(questionID), \(target.rawValue), \(id), \(authorID), \(body), \(bodyHTML), \(now)) RETURNING id
+                """, self.logger)[0]["id"].decode(Int64.self)
+            try await connection.query("UPDATE questions SET last_activity_at = \(now) WHERE id = \(questionID)", logger: self.logger)
+            var select = PostgresBindings()
+            select.append(commentID)
+            return try await connection.rows(PostgresQuery(unsafeSQL: "\(ForumSQL.commentSelect) WHERE c.id = $1", binds: select), self.logger)[0].comment()
+        }
+    }
+
+    public func comments(questionID: Int64) async throws -> [Comment] {
+        var bindings = PostgresBindings()
+        bindings.append(questionID)
+        return try await rows(PostgresQuery(unsafeSQL: "\(ForumSQL.commentSelect) WHERE c.question_id = $1 ORDER BY c.id", binds: bindings))
+            .map { try $0.comment() }
+    }
+
     public func setAccepted(questionID: Int64, answerID: Int64?, by actorID: Int64, audit: NewAuditEntry, now: Date) async throws
         -> (Question, AuditEntry)?
     {
@@ -154,6 +182,15 @@ extension PostgresStore: ForumStore {
 }
 
 extension PostgresRandomAccessRow {
+    func comment() throws -> Comment {
+        Comment(
+            id: try self["id"].decode(Int64.self), questionID: try self["question_id"].decode(Int64.self),
+            targetType: VoteTarget(rawValue: try self["target_type"].decode(String.self)) ?? .question, targetID: try self["target_id"].decode(Int64.self),
+            authorID: try self["author_id"].decode(Int64.self), authorName: try self["author_name"].decode(String.self),
+            body: try self["body"].decode(String.self), bodyHTML: try self["body_html"].decode(String.self),
+            createdAt: try self["created_at"].decode(Date.self))
+    }
+
     func question() throws -> Question {
         Question(
             id: try self["id"].decode(Int64.self), communityID: try self["community_id"].decode(Int64.self),

@@ -434,6 +434,23 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("2026-11-30-comments") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE comments (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        community_id INTEGER NOT NULL REFERENCES communities(id),
+                        question_id INTEGER NOT NULL REFERENCES questions(id),
+                        target_type TEXT NOT NULL,
+                        target_id INTEGER NOT NULL,
+                        author_id INTEGER NOT NULL REFERENCES users(id),
+                        body TEXT NOT NULL,
+                        body_html TEXT NOT NULL,
+                        created_at DATETIME NOT NULL
+                    );
+                    CREATE INDEX comments_question ON comments(question_id, id);
+                    """)
+        }
         return migrator
     }
 }

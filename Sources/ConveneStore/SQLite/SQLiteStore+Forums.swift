@@ -102,6 +102,35 @@ extension SQLiteStore: ForumStore {
         }
     }
 
+    public func createComment(on target: VoteTarget, id: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Comment {
+        try await write { db in
+            guard let owner = try Row.fetchOne(db, sql: "\(ForumSQL.owner(target)) ?", arguments: [id]) else {
+                throw ConveneError.notFound(target == .question ? "The question" : "The answer")
+            }
+            let questionID: Int64 = owner["question_id"]
+            try db.execute(
+                sql: """
+                    INSERT INTO comments (community_id, question_id, target_type, target_id, author_id, body, body_html, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [owner["community_id"] as Int64, questionID, target.rawValue, id, authorID, body, bodyHTML, now])
+            let commentID = db.lastInsertedRowID
+            try db.execute(sql: "UPDATE questions SET last_activity_at = ? WHERE id = ?", arguments: [now, questionID])
+            return try Row.fetchOne(db, sql: "\(ForumSQL.commentSelect) WHERE c.id = ?", arguments: [commentID]).map(Self.comment)!
+        }
+    }
+
+    public func comments(questionID: Int64) async throws -> [Comment] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "\(ForumSQL.commentSelect) WHERE c.question_id = ? ORDER BY c.id", arguments: [questionID]).map(Self.comment)
+        }
+    }
+
+    static func comment(_ row: Row) -> Comment {
+        Comment(
+            id: row["id"], questionID: row["question_id"], targetType: VoteTarget(rawValue: row["target_type"]) ?? .question, targetID: row["target_id"],
+            authorID: row["author_id"], authorName: row["author_name"], body: row["body"], bodyHTML: row["body_html"], createdAt: row["created_at"])
+    }
+
     public func setAccepted(questionID: Int64, answerID: Int64?, by actorID: Int64, audit: NewAuditEntry, now: Date) async throws
         -> (Question, AuditEntry)?
     {

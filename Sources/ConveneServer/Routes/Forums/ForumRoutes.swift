@@ -70,8 +70,10 @@ struct ForumRoutes {
         var createdAt: Date
         /// The caller's vote (−1, 0, +1), on a question page.
         var myVote: Int?
+        /// Its comments, oldest first, on a question page.
+        var comments: [CommentView]?
 
-        init(_ answer: Answer, myVote: Int? = nil) {
+        init(_ answer: Answer, myVote: Int? = nil, comments: [CommentView]? = nil) {
             id = answer.id
             questionId = answer.questionID
             author = Author(id: answer.authorID, displayName: answer.authorName)
@@ -83,12 +85,31 @@ struct ForumRoutes {
             acceptedBy = answer.acceptedBy
             createdAt = answer.createdAt
             self.myVote = myVote
+            self.comments = comments
+        }
+    }
+
+    struct CommentView: Encodable {
+        var id: Int64
+        var author: Author
+        var body: String
+        var bodyHtml: String
+        var createdAt: Date
+
+        init(_ comment: Comment) {
+            id = comment.id
+            author = Author(id: comment.authorID, displayName: comment.authorName)
+            body = comment.body
+            bodyHtml = comment.bodyHTML
+            createdAt = comment.createdAt
         }
     }
 
     /// A question page.
     struct PageView: Encodable {
         var question: QuestionView
+        /// Comments on the question, oldest first (each answer carries its own).
+        var comments: [CommentView]
         var answers: [AnswerView]
         var myVote: Int
         /// Another answer scores higher than the accepted one.
@@ -118,12 +139,17 @@ struct ForumRoutes {
         }
         router.get("/api/v1/questions/{id}") { request, context in
             let id = try request.id("id", context: context, what: "The question")
-            let (question, answers, votes) = try await forums.page(questionID: id, by: try await accounts.principal(context.auth))
-            let accepted = answers.first { $0.id == question.acceptedAnswerID }
+            let page = try await forums.page(questionID: id, by: try await accounts.principal(context.auth))
+            let accepted = page.answers.first { $0.id == page.question.acceptedAnswerID }
+            func comments(_ target: VoteTarget, _ id: Int64) -> [CommentView] {
+                page.comments.filter { $0.targetType == target && $0.targetID == id }.map(CommentView.init)
+            }
             return try JSON.response(
                 PageView(
-                    question: QuestionView(question), answers: answers.map { AnswerView($0, myVote: votes.answers[$0.id] ?? 0) }, myVote: votes.question,
-                    acceptedOutscored: accepted.map { accepted in answers.contains { $0.score > accepted.score } } ?? false))
+                    question: QuestionView(page.question), comments: comments(.question, page.question.id),
+                    answers: page.answers.map { AnswerView($0, myVote: page.votes.answers[$0.id] ?? 0, comments: comments(.answer, $0.id)) },
+                    myVote: page.votes.question,
+                    acceptedOutscored: accepted.map { accepted in page.answers.contains { $0.score > accepted.score } } ?? false))
         }
         router.post("/api/v1/questions/{id}/answers") { request, context in
             let principal = try await accounts.principal(try context.requireAuth())
@@ -138,6 +164,14 @@ struct ForumRoutes {
                 let body = try await request.decodeJSON(VoteBody.self, limit: settings.maxBodyBytes)
                 let score = try await forums.vote(target, id: id, value: body.value, by: principal)
                 return try JSON.response(["score": score, "my_vote": body.value])
+            }
+        }
+        for target in VoteTarget.allCases {
+            router.post("/api/v1/\(target.rawValue)s/{id}/comments") { request, context in
+                let principal = try await accounts.principal(try context.requireAuth())
+                let id = try request.id("id", context: context, what: target == .question ? "The question" : "The answer")
+                let body = try await request.decodeJSON(AnswerBody.self, limit: settings.maxBodyBytes)
+                return try JSON.response(CommentView(try await forums.comment(on: target, id: id, body: body.body, by: principal)), status: .created)
             }
         }
         router.post("/api/v1/answers/{id}/accept") { request, context in
