@@ -170,3 +170,50 @@ extension Validation {
         return value
     }
 }
+
+/// One version of a question or answer: the first as posted, then one per edit or rollback.
+public struct PostRevision: Sendable, Hashable, Codable {
+    /// 1 for the post as first written.
+    public var number: Int
+    /// The title, for a question.
+    public var title: String?
+    public var body: String
+    /// The tags, for a question.
+    public var tags: [String]?
+    public var editorID: Int64
+    public var editorName: String
+    public var reason: String?
+    public var createdAt: Date
+
+    public init(
+        number: Int, title: String?, body: String, tags: [String]?, editorID: Int64, editorName: String, reason: String?, createdAt: Date
+    ) {
+        self.number = number
+        self.title = title
+        self.body = body
+        self.tags = tags
+        self.editorID = editorID
+        self.editorName = editorName
+        self.reason = reason
+        self.createdAt = createdAt
+    }
+}
+
+/// An edit about to be stored: the new text (and, for a question, title and tags).
+public struct PostEdit: Sendable, Hashable {
+    public var title: String?
+    public var body: String
+    public var bodyHTML: String
+    public var tags: [String]?
+    public var editorID: Int64
+    public var reason: String?
+
+    public init(title: String?, body: String, bodyHTML: String, tags: [String]?, editorID: Int64, reason: String?) {
+        self.title = title
+        self.body = body
+        self.bodyHTML = bodyHTML
+        self.tags = tags
+        self.editorID = editorID
+        self.reason = reason
+    }
+}

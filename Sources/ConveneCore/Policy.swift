@@ -45,6 +45,10 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case acceptAnswer = "answer.accept"
     /// Commenting on a question or answer.
     case comment = "comment.post"
+    /// Editing a question or answer: its author, or moderators.
+    case editPost = "post.edit"
+    /// Rolling a question or answer back to an earlier revision.
+    case rollbackPost = "post.rollback"
 
     /// The lowest role that may take the action, for a public community and a private one.
     public var minimumRole: (public: Role, private: Role) {
@@ -76,6 +80,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         case .vote: (.member, .member)
         case .acceptAnswer: (.moderator, .moderator)
         case .comment: (.member, .member)
+        case .editPost: (.moderator, .moderator)
+        case .rollbackPost: (.moderator, .moderator)
         }
     }
 
@@ -212,7 +218,7 @@ public enum Policy {
             if channel.isPrivate && !channel.callerIsMember { needed = max(needed, .moderator) }
             if action == .postMessage && (channel.announcementOnly || channel.locked) { needed = max(needed, .moderator) }
         }
-        if target.callerIsOwner && (action == .deleteMessage || action == .readRevisions || action == .acceptAnswer) {
+        if target.callerIsOwner && (action == .deleteMessage || action == .readRevisions || action == .acceptAnswer || action == .editPost) {
             needed = .member
         }
         return needed

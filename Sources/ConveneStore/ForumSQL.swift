@@ -5,6 +5,7 @@ import Foundation
 enum ForumSQL {
     static let questionSelect = "SELECT q.*, u.display_name AS author_name FROM questions q JOIN users u ON u.id = q.author_id"
     static let answerSelect = "SELECT a.*, u.display_name AS author_name FROM answers a JOIN users u ON u.id = a.author_id"
+    static let revisionSelect = "SELECT r.*, u.display_name AS editor_name FROM post_revisions r JOIN users u ON u.id = r.editor_id"
     static let commentSelect = "SELECT c.*, u.display_name AS author_name FROM comments c JOIN users u ON u.id = c.author_id"
     /// The question a comment's target belongs to, and its community.
     static func owner(_ target: VoteTarget) -> String {

@@ -351,6 +351,13 @@ public protocol ForumStore: Sendable {
     func vote(_ target: VoteTarget, id: Int64, userID: Int64, value: Int, now: Date) async throws -> Int
     /// The user's votes on a question and its answers.
     func votes(userID: Int64, questionID: Int64) async throws -> (question: Int, answers: [Int64: Int])
+    /// Stores an edit as the question's next revision (the post as first written is revision 1)
+    /// and moves its activity, in one transaction; nil when the edit changes nothing.
+    func editQuestion(id: Int64, _ edit: PostEdit, now: Date) async throws -> Question?
+    /// The same for an answer (title and tags ignored); its question's activity moves.
+    func editAnswer(id: Int64, _ edit: PostEdit, now: Date) async throws -> Answer?
+    /// Every version of a question or answer, the first as posted, oldest first.
+    func revisions(of target: VoteTarget, id: Int64) async throws -> [PostRevision]
     /// Adds a comment to a question or answer; the question's activity moves.
     func createComment(on target: VoteTarget, id: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Comment
     /// The comments on a question and its answers, oldest first.

@@ -124,4 +124,54 @@ struct ForumsHTTPTests {
             }
         }
     }
+
+    @Test("authors and moderators edit questions and answers; every version is kept with a line diff; moderators roll back, which is a revision too",
+        arguments: TestApp.StoreKind.allCases)
+    func revisions(store: TestApp.StoreKind) async throws {
+        try await TestApp.with(store) { app in
+            try await app.test { client async throws in
+                let (_, ann, bob, _) = try await StreamTests.setUp(app, client)
+                let (_, modToken, _) = try await ReviewQueueHTTPTests.staff(app, client)
+                let ohio = try #require(try await app.store.community(slug: "ohio"))
+                let tags = try await app.store.tags(communityID: ohio.id).map(\.slug)
+                let question = try #require(
+                    try await client.call(
+                        .post, "/api/v1/communities/ohio/questions", json: ["title": "Circles", "body": "line one\nline two", "tags": [tags[0]]], token: ann
+                    ).object["id"] as? Int)
+                let edited = try await client.call(
+                    .patch, "/api/v1/questions/\(question)",
+                    json: ["title": "Restorative circles", "body": "line one\nline 2\nline three", "tags": Array(tags.prefix(2)), "reason": "clearer"], token: ann)
+                #expect(edited.status == .ok, "\(edited.body)")
+                #expect(edited.object["title"] as? String == "Restorative circles")
+                #expect(try await client.call(.patch, "/api/v1/questions/\(question)", json: ["body": "mine now"], token: bob).status == .forbidden)
+                #expect(try await client.call(.patch, "/api/v1/questions/\(question)", json: ["tags": ["nope"]], token: ann).errorField == "tags")
+                #expect(try await client.call(.patch, "/api/v1/questions/\(question)", json: ["title": ""], token: ann).errorField == "title")
+                let same = try await client.call(.patch, "/api/v1/questions/\(question)", json: ["body": "line one\nline 2\nline three"], token: ann)
+                #expect(same.status == .ok, "an edit that changes nothing is no revision")
+
+                let history = try await client.call(.get, "/api/v1/questions/\(question)/revisions", token: bob).array("revisions")
+                #expect(history.map { $0["number"] as? Int } == [1, 2])
+                #expect(history.last?["reason"] as? String == "clearer")
+                let diff = (history.last?["diff"] as? [[String: Any]])?.map { "\($0["kind"] as? String ?? "?")\($0["text"] as? String ?? "")" }
+                #expect(diff == [" line one", "-line two", "+line 2", "+line three"])
+
+                #expect(try await client.call(.post, "/api/v1/questions/\(question)/rollback", json: ["revision": 1], token: ann).status == .forbidden)
+                #expect(try await client.call(.post, "/api/v1/questions/\(question)/rollback", json: ["revision": 9], token: modToken).errorField == "revision")
+                let rolled = try await client.call(.post, "/api/v1/questions/\(question)/rollback", json: ["revision": 1, "reason": "spam edit"], token: modToken)
+                #expect(rolled.object["body"] as? String == "line one\nline two", "\(rolled.body)")
+                #expect(rolled.object["title"] as? String == "Circles")
+                #expect(rolled.object["tags"] as? [String] == [tags[0]])
+                let after = try await client.call(.get, "/api/v1/questions/\(question)/revisions", token: bob).array("revisions")
+                #expect(after.map { $0["number"] as? Int } == [1, 2, 3])
+                #expect(after.last?["reason"] as? String == "Rolled back to revision 1: spam edit")
+
+                let answer = try #require(
+                    try await client.call(.post, "/api/v1/questions/\(question)/answers", json: ["body": "Try a talking piece."], token: bob).object["id"] as? Int)
+                #expect(try await client.call(.patch, "/api/v1/answers/\(answer)", json: ["title": "x"], token: bob).errorField == "title")
+                #expect(try await client.call(.patch, "/api/v1/answers/\(answer)", json: ["body": "Try a talking piece and a prompt."], token: modToken).status == .ok)
+                let answerHistory = try await client.call(.get, "/api/v1/answers/\(answer)/revisions", token: ann).array("revisions")
+                #expect(answerHistory.map { ($0["editor"] as? [String: Any])?["display_name"] as? String } == ["Bob", "Mo"])
+            }
+        }
+    }
 }

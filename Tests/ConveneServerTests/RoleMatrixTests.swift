@@ -314,6 +314,30 @@ struct RoleMatrixTests {
                 method: .post, route: "/api/v1/answers/{id}/vote", variant: "own", rule: .nobody,
                 request: { Request(path: "/api/v1/answers/\(try await world.answer(by: $0.user?.id).id)/vote", body: ["value": 1]) }),
             Case(
+                method: .patch, route: "/api/v1/questions/{id}", variant: "own", rule: .ohio(.member, write: true),
+                request: { Request(path: "/api/v1/questions/\(try await world.question(by: $0.user?.id).id)", body: ["body": "Edited."]) }),
+            Case(
+                method: .patch, route: "/api/v1/questions/{id}", variant: "others'", rule: .ohio(.moderator, write: true),
+                request: { _ in Request(path: "/api/v1/questions/\(try await world.question(by: nil).id)", body: ["title": "Edited title"]) }),
+            Case(
+                method: .patch, route: "/api/v1/answers/{id}", variant: "own", rule: .ohio(.member, write: true),
+                request: { Request(path: "/api/v1/answers/\(try await world.answer(by: $0.user?.id).id)", body: ["body": "Edited."]) }),
+            Case(
+                method: .patch, route: "/api/v1/answers/{id}", variant: "others'", rule: .ohio(.moderator, write: true),
+                request: { _ in Request(path: "/api/v1/answers/\(try await world.answer(by: nil).id)", body: ["body": "Edited."]) }),
+            Case(
+                method: .get, route: "/api/v1/questions/{id}/revisions", variant: "", rule: .ohio(.guest, write: false),
+                request: { _ in Request(path: "/api/v1/questions/\(try await world.question(by: nil).id)/revisions") }),
+            Case(
+                method: .get, route: "/api/v1/answers/{id}/revisions", variant: "", rule: .ohio(.guest, write: false),
+                request: { _ in Request(path: "/api/v1/answers/\(try await world.answer(by: nil).id)/revisions") }),
+            Case(
+                method: .post, route: "/api/v1/questions/{id}/rollback", variant: "", rule: .ohio(.moderator, write: true),
+                request: { _ in Request(path: "/api/v1/questions/\(try await world.question(by: nil).id)/rollback", body: ["revision": 1]) }),
+            Case(
+                method: .post, route: "/api/v1/answers/{id}/rollback", variant: "", rule: .ohio(.moderator, write: true),
+                request: { _ in Request(path: "/api/v1/answers/\(try await world.answer(by: nil).id)/rollback", body: ["revision": 1]) }),
+            Case(
                 method: .post, route: "/api/v1/questions/{id}/comments", variant: "", rule: .ohio(.member, write: true),
                 request: { _ in Request(path: "/api/v1/questions/\(try await world.question(by: nil).id)/comments", body: ["body": "Which grade?"]) }),
             Case(

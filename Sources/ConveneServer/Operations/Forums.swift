@@ -101,6 +101,75 @@ struct Forums: Sendable {
         return changed
     }
 
+    static let reasonLength = 300
+
+    /// Edits a question (title, body, tags) or an answer (body): its author, or a moderator. Each
+    /// edit is a revision; an edit that changes nothing returns the post as it is.
+    func edit(
+        _ target: VoteTarget, id: Int64, title rawTitle: String?, body rawBody: String?, tags rawTags: [String]?, reason rawReason: String?,
+        by principal: Principal, action: Action = .editPost
+    ) async throws -> (question: Question?, answer: Answer?) {
+        let (authorID, questionID, current) = try await post(target, id)
+        let (_, community) = try await readable(questionID, by: principal)
+        var policyTarget = directory.target(community)
+        policyTarget.callerIsOwner = authorID == principal.userID
+        try Policy.require(action, by: principal, on: policyTarget)
+        let reason = rawReason?.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (reason?.count ?? 0) <= Self.reasonLength else { throw ConveneError.invalid("reason", "A reason is at most \(Self.reasonLength) characters.") }
+        if target == .answer, rawTitle != nil || rawTags != nil { throw ConveneError.invalid(rawTitle != nil ? "title" : "tags", "An answer has no title or tags.") }
+        let body = try rawBody.map { raw throws(ConveneError) in try Validation.postBody(raw) } ?? current
+        var tags: [String]?
+        if let rawTags { tags = try Validation.questionTags(rawTags, allowed: Set(try await store.tags(communityID: community.id).map(\.slug))) }
+        let edit = PostEdit(
+            title: try rawTitle.map { raw throws(ConveneError) in try Validation.questionTitle(raw) }, body: body, bodyHTML: Markdown.html(body),
+            tags: tags, editorID: principal.userID!, reason: reason?.isEmpty == false ? reason : nil)
+        switch target {
+        case .question:
+            if let edited = try await store.editQuestion(id: id, edit, now: now()) { return (edited, nil) }
+            return (try await store.question(id: id), nil)
+        case .answer:
+            if let edited = try await store.editAnswer(id: id, edit, now: now()) { return (nil, edited) }
+            return (nil, try await store.answer(id: id))
+        }
+    }
+
+    /// Every version of a question or answer with what each changed, for whoever may read it.
+    func revisions(_ target: VoteTarget, id: Int64, by principal: Principal) async throws -> [(PostRevision, [LineDiff.Line])] {
+        let (_, questionID, _) = try await post(target, id)
+        _ = try await readable(questionID, by: principal)
+        let revisions = try await store.revisions(of: target, id: id)
+        return revisions.enumerated().map { index, revision in
+            (revision, LineDiff.lines(from: index == 0 ? "" : revisions[index - 1].body, to: revision.body))
+        }
+    }
+
+    /// Rolls a post back to an earlier revision (moderators): a new revision with that one's text.
+    func rollback(_ target: VoteTarget, id: Int64, to number: Int, reason: String?, by principal: Principal) async throws
+        -> (question: Question?, answer: Answer?)
+    {
+        let (_, questionID, _) = try await post(target, id)
+        _ = try await readable(questionID, by: principal)
+        guard let revision = try await store.revisions(of: target, id: id).first(where: { $0.number == number }) else {
+            throw ConveneError.invalid("revision", "This post has no revision \(number).")
+        }
+        let why = "Rolled back to revision \(number)" + (reason.map { ": \($0)" } ?? ".")
+        return try await edit(
+            target, id: id, title: revision.title, body: revision.body, tags: revision.tags, reason: String(why.prefix(Self.reasonLength)), by: principal,
+            action: .rollbackPost)
+    }
+
+    /// A post's author, its question and its body; 404 when there is none.
+    private func post(_ target: VoteTarget, _ id: Int64) async throws -> (author: Int64, question: Int64, body: String) {
+        switch target {
+        case .question:
+            guard let question = try await store.question(id: id) else { throw ConveneError.notFound("The question") }
+            return (question.authorID, question.id, question.body)
+        case .answer:
+            guard let answer = try await store.answer(id: id) else { throw ConveneError.notFound("The answer") }
+            return (answer.authorID, answer.questionID, answer.body)
+        }
+    }
+
     /// The question and its community, after the Policy let the caller read the community; 404 otherwise.
     private func readable(_ questionID: Int64, by principal: Principal) async throws -> (Question, Community) {
         guard let question = try await store.question(id: questionID) else { throw ConveneError.notFound("The question") }

@@ -485,5 +485,26 @@ enum PostgresMigrations {
                 "CREATE INDEX comments_question ON comments(question_id, id)",
             ]
         ),
+        (
+            "2026-11-30-post-revisions",
+            [
+                """
+                CREATE TABLE post_revisions (
+                    id BIGSERIAL PRIMARY KEY,
+                    community_id BIGINT NOT NULL REFERENCES communities(id),
+                    target_type TEXT NOT NULL,
+                    target_id BIGINT NOT NULL,
+                    number INTEGER NOT NULL,
+                    title TEXT,
+                    body TEXT NOT NULL,
+                    tags TEXT,
+                    editor_id BIGINT NOT NULL REFERENCES users(id),
+                    reason TEXT,
+                    created_at TIMESTAMPTZ NOT NULL,
+                    UNIQUE (target_type, target_id, number)
+                )
+                """
+            ]
+        ),
     ]
 }

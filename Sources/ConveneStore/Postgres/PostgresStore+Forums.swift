@@ -12,10 +12,9 @@ extension PostgresStore: ForumStore {
                 INSERT INTO questions (community_id, author_id, title, body, body_html, tags, created_at, last_activity_at)
                 VALUES (\(communityID), \(authorID), \(title), \(body), \(bodyHTML), \(ForumSQL.json(tags)), \(now), \(now)) RETURNING id
                 """, self.logger)[0]["id"].decode(Int64.self)
-            for tag in tags {
-                try await connection.query(
-                    "INSERT INTO question_tags (question_id, community_id, tag) VALUES (\(id), \(communityID), \(tag))", logger: self.logger)
-            }
+            try await self.setTags(connection, question: id, community: communityID, tags)
+            try await self.recordRevision(
+                connection, .question, id, community: communityID, title: title, body: body, tags: tags, editor: authorID, reason: nil, now: now)
             return try await connection.rows(Self.questionQuery(id: id), self.logger)[0].question()
         }
     }
@@ -57,6 +56,8 @@ extension PostgresStore: ForumStore {
                 INSERT INTO answers (question_id, community_id, author_id, body, body_html, created_at)
                 VALUES (\(questionID), \(communityID), \(authorID), \(body), \(bodyHTML), \(now)) RETURNING id
                 """, self.logger)[0]["id"].decode(Int64.self)
+            try await self.recordRevision(
+                connection, .answer, id, community: communityID, title: nil, body: body, tags: nil, editor: authorID, reason: nil, now: now)
             return try await connection.rows(Self.answerQuery(where: "a.id = $1", id), self.logger)[0].answer()
         }
     }
@@ -114,6 +115,97 @@ extension PostgresStore: ForumStore {
             answers[try row["target_id"].decode(Int64.self)] = Int(try row["value"].decode(Int32.self))
         }
         return (Int(question), answers)
+    }
+
+    public func editQuestion(id: Int64, _ edit: PostEdit, now: Date) async throws -> Question? {
+        try await transaction { connection in
+            guard try await connection.count("SELECT 1 FROM questions WHERE id = \(id) FOR UPDATE", self.logger) > 0,
+                let before = try await connection.rows(Self.questionQuery(id: id), self.logger).first?.question()
+            else { throw ConveneError.notFound("The question") }
+            let title = edit.title ?? before.title
+            let tags = edit.tags ?? before.tags
+            if title == before.title && edit.body == before.body && tags == before.tags { return nil }
+            try await self.recordOriginal(
+                connection, .question, id, community: before.communityID, title: before.title, body: before.body, tags: before.tags,
+                author: before.authorID, at: before.createdAt)
+            try await connection.query(
+                """
+                UPDATE questions SET title = \(title), body = \(edit.body), body_html = \(edit.bodyHTML), tags = \(ForumSQL.json(tags)),
+                                     last_activity_at = \(now) WHERE id = \(id)
+                """, logger: self.logger)
+            try await connection.query("DELETE FROM question_tags WHERE question_id = \(id)", logger: self.logger)
+            try await self.setTags(connection, question: id, community: before.communityID, tags)
+            try await self.recordRevision(
+                connection, .question, id, community: before.communityID, title: title, body: edit.body, tags: tags, editor: edit.editorID,
+                reason: edit.reason, now: now)
+            return try await connection.rows(Self.questionQuery(id: id), self.logger)[0].question()
+        }
+    }
+
+    public func editAnswer(id: Int64, _ edit: PostEdit, now: Date) async throws -> Answer? {
+        try await transaction { connection in
+            guard try await connection.count("SELECT 1 FROM answers WHERE id = \(id) FOR UPDATE", self.logger) > 0,
+                let before = try await connection.rows(Self.answerQuery(where: "a.id = $1", id), self.logger).first?.answer()
+            else { throw ConveneError.notFound("The answer") }
+            if edit.body == before.body { return nil }
+            try await self.recordOriginal(
+                connection, .answer, id, community: before.communityID, title: nil, body: before.body, tags: nil, author: before.authorID,
+                at: before.createdAt)
+            try await connection.query("UPDATE answers SET body = \(edit.body), body_html = \(edit.bodyHTML) WHERE id = \(id)", logger: self.logger)
+            try await connection.query("UPDATE questions SET last_activity_at = \(now) WHERE id = \(before.questionID)", logger: self.logger)
+            try await self.recordRevision(
+                connection, .answer, id, community: before.communityID, title: nil, body: edit.body, tags: nil, editor: edit.editorID, reason: edit.reason,
+                now: now)
+            return try await connection.rows(Self.answerQuery(where: "a.id = $1", id), self.logger)[0].answer()
+        }
+    }
+
+    public func revisions(of target: VoteTarget, id: Int64) async throws -> [PostRevision] {
+        var bindings = PostgresBindings()
+        bindings.append(target.rawValue)
+        bindings.append(id)
+        return try await rows(
+            PostgresQuery(unsafeSQL: "\(ForumSQL.revisionSelect) WHERE r.target_type = $1 AND r.target_id = $2 ORDER BY r.number", binds: bindings)
+        ).map { row in
+            PostRevision(
+                number: Int(try row["number"].decode(Int32.self)), title: try row["title"].decode(String?.self), body: try row["body"].decode(String.self),
+                tags: try row["tags"].decode(String?.self).map(ForumSQL.tags(fromJSON:)), editorID: try row["editor_id"].decode(Int64.self),
+                editorName: try row["editor_name"].decode(String.self), reason: try row["reason"].decode(String?.self),
+                createdAt: try row["created_at"].decode(Date.self))
+        }
+    }
+
+    func setTags(_ connection: PostgresConnection, question: Int64, community: Int64, _ tags: [String]) async throws {
+        for tag in tags {
+            try await connection.query(
+                "INSERT INTO question_tags (question_id, community_id, tag) VALUES (\(question), \(community), \(tag))", logger: logger)
+        }
+    }
+
+    /// Appends the post's next version (callers hold the post's row lock, so numbers do not collide).
+    func recordRevision(
+        _ connection: PostgresConnection, _ target: VoteTarget, _ id: Int64, community: Int64, title: String?, body: String, tags: [String]?,
+        editor: Int64, reason: String?, now: Date
+    ) async throws {
+        let kind = target.rawValue
+        let number =
+            (try await connection.rows("SELECT MAX(number) AS n FROM post_revisions WHERE target_type = \(kind) AND target_id = \(id)", logger)[0]["n"]
+                .decode(Int32?.self) ?? 0) + 1
+        try await connection.query(
+            """
+            INSERT INTO post_revisions (community_id, target_type, target_id, number, title, body, tags, editor_id, reason, created_at)
+            VALUES (\(community), \(kind), \(id), \(number), \(title), \(body), \(tags.map(ForumSQL.json)), \(editor), \(reason), \(now))
+            """, logger: logger)
+    }
+
+    /// A post stored before revisions were kept gets its text as first written recorded as revision 1.
+    func recordOriginal(
+        _ connection: PostgresConnection, _ target: VoteTarget, _ id: Int64, community: Int64, title: String?, body: String, tags: [String]?,
+        author: Int64, at: Date
+    ) async throws {
+        let kind = target.rawValue
+        guard try await connection.count("SELECT 1 FROM post_revisions WHERE target_type = \(kind) AND target_id = \(id)", logger) == 0 else { return }
+        try await recordRevision(connection, target, id, community: community, title: title, body: body, tags: tags, editor: author, reason: nil, now: at)
     }
 
     public func createComment(on target: VoteTarget, id: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Comment {

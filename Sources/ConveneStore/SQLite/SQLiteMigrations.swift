@@ -451,6 +451,25 @@ enum SQLiteMigrations {
                     CREATE INDEX comments_question ON comments(question_id, id);
                     """)
         }
+        migrator.registerMigration("2026-11-30-post-revisions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE post_revisions (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        community_id INTEGER NOT NULL REFERENCES communities(id),
+                        target_type TEXT NOT NULL,
+                        target_id INTEGER NOT NULL,
+                        number INTEGER NOT NULL,
+                        title TEXT,
+                        body TEXT NOT NULL,
+                        tags TEXT,
+                        editor_id INTEGER NOT NULL REFERENCES users(id),
+                        reason TEXT,
+                        created_at DATETIME NOT NULL,
+                        UNIQUE (target_type, target_id, number)
+                    );
+                    """)
+        }
         return migrator
     }
 }

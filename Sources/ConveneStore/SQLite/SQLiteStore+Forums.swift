@@ -13,9 +13,9 @@ extension SQLiteStore: ForumStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [communityID, authorID, title, body, bodyHTML, ForumSQL.json(tags), now, now])
             let id = db.lastInsertedRowID
-            for tag in tags {
-                try db.execute(sql: "INSERT INTO question_tags (question_id, community_id, tag) VALUES (?, ?, ?)", arguments: [id, communityID, tag])
-            }
+            try Self.setTags(db, question: id, community: communityID, tags)
+            try Self.recordRevision(
+                db, .question, id, community: communityID, title: title, body: body, tags: tags, editor: authorID, reason: nil, now: now)
             return try Self.question(db, id: id)!
         }
     }
@@ -48,6 +48,7 @@ extension SQLiteStore: ForumStore {
             let id = db.lastInsertedRowID
             try db.execute(
                 sql: "UPDATE questions SET answer_count = answer_count + 1, last_activity_at = ? WHERE id = ?", arguments: [now, questionID])
+            try Self.recordRevision(db, .answer, id, community: communityID, title: nil, body: body, tags: nil, editor: authorID, reason: nil, now: now)
             return try Row.fetchOne(db, sql: "\(ForumSQL.answerSelect) WHERE a.id = ?", arguments: [id]).map(Self.answer)!
         }
     }
@@ -100,6 +101,84 @@ extension SQLiteStore: ForumStore {
             }
             return (question, answers)
         }
+    }
+
+    public func editQuestion(id: Int64, _ edit: PostEdit, now: Date) async throws -> Question? {
+        try await write { db in
+            guard let before = try Self.question(db, id: id) else { throw ConveneError.notFound("The question") }
+            let title = edit.title ?? before.title
+            let tags = edit.tags ?? before.tags
+            if title == before.title && edit.body == before.body && tags == before.tags { return nil }
+            try Self.recordOriginal(db, .question, before.id, community: before.communityID, title: before.title, body: before.body, tags: before.tags,
+                author: before.authorID, at: before.createdAt)
+            try db.execute(
+                sql: "UPDATE questions SET title = ?, body = ?, body_html = ?, tags = ?, last_activity_at = ? WHERE id = ?",
+                arguments: [title, edit.body, edit.bodyHTML, ForumSQL.json(tags), now, id])
+            try db.execute(sql: "DELETE FROM question_tags WHERE question_id = ?", arguments: [id])
+            try Self.setTags(db, question: id, community: before.communityID, tags)
+            try Self.recordRevision(
+                db, .question, id, community: before.communityID, title: title, body: edit.body, tags: tags, editor: edit.editorID, reason: edit.reason,
+                now: now)
+            return try Self.question(db, id: id)!
+        }
+    }
+
+    public func editAnswer(id: Int64, _ edit: PostEdit, now: Date) async throws -> Answer? {
+        try await write { db in
+            guard let before = try Row.fetchOne(db, sql: "\(ForumSQL.answerSelect) WHERE a.id = ?", arguments: [id]).map(Self.answer) else {
+                throw ConveneError.notFound("The answer")
+            }
+            if edit.body == before.body { return nil }
+            try Self.recordOriginal(db, .answer, id, community: before.communityID, title: nil, body: before.body, tags: nil, author: before.authorID,
+                at: before.createdAt)
+            try db.execute(sql: "UPDATE answers SET body = ?, body_html = ? WHERE id = ?", arguments: [edit.body, edit.bodyHTML, id])
+            try db.execute(sql: "UPDATE questions SET last_activity_at = ? WHERE id = ?", arguments: [now, before.questionID])
+            try Self.recordRevision(
+                db, .answer, id, community: before.communityID, title: nil, body: edit.body, tags: nil, editor: edit.editorID, reason: edit.reason, now: now)
+            return try Row.fetchOne(db, sql: "\(ForumSQL.answerSelect) WHERE a.id = ?", arguments: [id]).map(Self.answer)!
+        }
+    }
+
+    public func revisions(of target: VoteTarget, id: Int64) async throws -> [PostRevision] {
+        try await read { db in
+            try Row.fetchAll(
+                db, sql: "\(ForumSQL.revisionSelect) WHERE r.target_type = ? AND r.target_id = ? ORDER BY r.number", arguments: [target.rawValue, id]
+            ).map { row in
+                PostRevision(
+                    number: row["number"], title: row["title"], body: row["body"], tags: (row["tags"] as String?).map(ForumSQL.tags(fromJSON:)),
+                    editorID: row["editor_id"], editorName: row["editor_name"], reason: row["reason"], createdAt: row["created_at"])
+            }
+        }
+    }
+
+    static func setTags(_ db: Database, question: Int64, community: Int64, _ tags: [String]) throws {
+        for tag in tags {
+            try db.execute(sql: "INSERT INTO question_tags (question_id, community_id, tag) VALUES (?, ?, ?)", arguments: [question, community, tag])
+        }
+    }
+
+    /// Appends the post's next version.
+    static func recordRevision(
+        _ db: Database, _ target: VoteTarget, _ id: Int64, community: Int64, title: String?, body: String, tags: [String]?, editor: Int64,
+        reason: String?, now: Date
+    ) throws {
+        let number =
+            (try Int.fetchOne(db, sql: "SELECT MAX(number) FROM post_revisions WHERE target_type = ? AND target_id = ?", arguments: [target.rawValue, id])
+                ?? 0) + 1
+        try db.execute(
+            sql: """
+                INSERT INTO post_revisions (community_id, target_type, target_id, number, title, body, tags, editor_id, reason, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [community, target.rawValue, id, number, title, body, tags.map(ForumSQL.json), editor, reason, now])
+    }
+
+    /// A post stored before revisions were kept gets its text as first written recorded as revision 1.
+    static func recordOriginal(
+        _ db: Database, _ target: VoteTarget, _ id: Int64, community: Int64, title: String?, body: String, tags: [String]?, author: Int64, at: Date
+    ) throws {
+        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM post_revisions WHERE target_type = ? AND target_id = ?", arguments: [target.rawValue, id]) == nil
+        else { return }
+        try recordRevision(db, target, id, community: community, title: title, body: body, tags: tags, editor: author, reason: nil, now: at)
     }
 
     public func createComment(on target: VoteTarget, id: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Comment {

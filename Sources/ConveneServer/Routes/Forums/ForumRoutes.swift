@@ -18,6 +18,41 @@ struct ForumRoutes {
         var body: String
     }
 
+    struct EditBody: Decodable {
+        var title: String?
+        var body: String?
+        var tags: [String]?
+        var reason: String?
+    }
+
+    struct RollbackBody: Decodable {
+        var revision: Int
+        var reason: String?
+    }
+
+    struct RevisionView: Encodable {
+        var number: Int
+        var title: String?
+        var body: String
+        var tags: [String]?
+        var editor: Author
+        var reason: String?
+        var createdAt: Date
+        /// Lines of the body against the revision before: `" "` kept, `"-"` removed, `"+"` added.
+        var diff: [LineDiff.Line]
+
+        init(_ revision: PostRevision, diff: [LineDiff.Line]) {
+            number = revision.number
+            title = revision.title
+            body = revision.body
+            tags = revision.tags
+            editor = Author(id: revision.editorID, displayName: revision.editorName)
+            reason = revision.reason
+            createdAt = revision.createdAt
+            self.diff = diff
+        }
+    }
+
     struct VoteBody: Decodable {
         var value: Int
     }
@@ -174,12 +209,39 @@ struct ForumRoutes {
                 return try JSON.response(CommentView(try await forums.comment(on: target, id: id, body: body.body, by: principal)), status: .created)
             }
         }
+        for target in VoteTarget.allCases {
+            let what = target == .question ? "The question" : "The answer"
+            router.patch("/api/v1/\(target.rawValue)s/{id}") { request, context in
+                let principal = try await accounts.principal(try context.requireAuth())
+                let id = try request.id("id", context: context, what: what)
+                let body = try await request.decodeJSON(EditBody.self, limit: settings.maxBodyBytes)
+                let edited = try await forums.edit(target, id: id, title: body.title, body: body.body, tags: body.tags, reason: body.reason, by: principal)
+                return try respond(edited)
+            }
+            router.get("/api/v1/\(target.rawValue)s/{id}/revisions") { request, context in
+                let id = try request.id("id", context: context, what: what)
+                let revisions = try await forums.revisions(target, id: id, by: try await accounts.principal(context.auth))
+                return try JSON.response(["revisions": revisions.map { RevisionView($0.0, diff: $0.1) }])
+            }
+            router.post("/api/v1/\(target.rawValue)s/{id}/rollback") { request, context in
+                let principal = try await accounts.principal(try context.requireAuth())
+                let id = try request.id("id", context: context, what: what)
+                let body = try await request.decodeJSON(RollbackBody.self, limit: settings.maxBodyBytes)
+                return try respond(try await forums.rollback(target, id: id, to: body.revision, reason: body.reason, by: principal))
+            }
+        }
         router.post("/api/v1/answers/{id}/accept") { request, context in
             try await accept(request, context, true)
         }
         router.delete("/api/v1/answers/{id}/accept") { request, context in
             try await accept(request, context, false)
         }
+    }
+
+    private func respond(_ post: (question: Question?, answer: Answer?)) throws -> Response {
+        if let question = post.question { return try JSON.response(QuestionView(question)) }
+        guard let answer = post.answer else { throw ConveneError.notFound("The post") }
+        return try JSON.response(AnswerView(answer))
     }
 
     private func accept(_ request: Request, _ context: AppRequestContext, _ accepted: Bool) async throws -> Response {
