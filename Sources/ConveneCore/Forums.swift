@@ -18,10 +18,17 @@ public struct Question: Sendable, Hashable, Codable {
     public var createdAt: Date
     /// The latest question, answer or accept.
     public var lastActivityAt: Date
+    /// Closed by a moderator: no new answers or comments until reopened.
+    public var closedAt: Date?
+    public var closedBy: Int64?
+    public var closeReason: CloseReason?
+    /// The canonical question, when closed as its duplicate.
+    public var duplicateOf: Int64?
 
     public init(
         id: Int64, communityID: Int64, authorID: Int64, authorName: String, title: String, body: String, bodyHTML: String, tags: [String], score: Int,
-        answerCount: Int, acceptedAnswerID: Int64?, createdAt: Date, lastActivityAt: Date
+        answerCount: Int, acceptedAnswerID: Int64?, createdAt: Date, lastActivityAt: Date, closedAt: Date? = nil, closedBy: Int64? = nil,
+        closeReason: CloseReason? = nil, duplicateOf: Int64? = nil
     ) {
         self.id = id
         self.communityID = communityID
@@ -36,7 +43,19 @@ public struct Question: Sendable, Hashable, Codable {
         self.acceptedAnswerID = acceptedAnswerID
         self.createdAt = createdAt
         self.lastActivityAt = lastActivityAt
+        self.closedAt = closedAt
+        self.closedBy = closedBy
+        self.closeReason = closeReason
+        self.duplicateOf = duplicateOf
     }
+}
+
+/// Why a question was closed.
+public enum CloseReason: String, Sendable, Codable, CaseIterable {
+    /// Asked before: `duplicate_of` names the canonical question.
+    case duplicate
+    case offTopic = "off_topic"
+    case resolvedElsewhere = "resolved_elsewhere"
 }
 
 /// An answer to a question.

@@ -49,6 +49,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case editPost = "post.edit"
     /// Rolling a question or answer back to an earlier revision.
     case rollbackPost = "post.rollback"
+    /// Closing a question (as a duplicate, off-topic, resolved elsewhere) and reopening it.
+    case closeQuestion = "question.close"
 
     /// The lowest role that may take the action, for a public community and a private one.
     public var minimumRole: (public: Role, private: Role) {
@@ -82,6 +84,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         case .comment: (.member, .member)
         case .editPost: (.moderator, .moderator)
         case .rollbackPost: (.moderator, .moderator)
+        case .closeQuestion: (.moderator, .moderator)
         }
     }
 

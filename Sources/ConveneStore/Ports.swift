@@ -358,6 +358,12 @@ public protocol ForumStore: Sendable {
     func editAnswer(id: Int64, _ edit: PostEdit, now: Date) async throws -> Answer?
     /// Every version of a question or answer, the first as posted, oldest first.
     func revisions(of target: VoteTarget, id: Int64) async throws -> [PostRevision]
+    /// Closes a question (`reason` given) or reopens it (nil), appending `audit` (`before`/`after`:
+    /// the question) in one transaction; nil when it was so already.
+    func setClosed(questionID: Int64, reason: CloseReason?, duplicateOf: Int64?, by actorID: Int64, audit: NewAuditEntry, now: Date) async throws
+        -> (Question, AuditEntry)?
+    /// The questions closed as duplicates of this one, oldest first.
+    func duplicates(of questionID: Int64) async throws -> [Question]
     /// Adds a comment to a question or answer; the question's activity moves.
     func createComment(on target: VoteTarget, id: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Comment
     /// The comments on a question and its answers, oldest first.

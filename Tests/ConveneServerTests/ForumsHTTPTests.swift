@@ -174,4 +174,54 @@ struct ForumsHTTPTests {
             }
         }
     }
+
+    @Test("moderators close questions — a duplicate points to the canonical, which lists it — and reopen them; a closed question takes no answers or comments",
+        arguments: TestApp.StoreKind.allCases)
+    func closeAndReopen(store: TestApp.StoreKind) async throws {
+        try await TestApp.with(store) { app in
+            try await app.test { client async throws in
+                let (_, ann, bob, _) = try await StreamTests.setUp(app, client)
+                let (_, modToken, _) = try await ReviewQueueHTTPTests.staff(app, client)
+                let ohio = try #require(try await app.store.community(slug: "ohio"))
+                let tag = try #require(try await app.store.tags(communityID: ohio.id).first?.slug)
+                func ask(_ title: String) async throws -> Int {
+                    try #require(
+                        try await client.call(.post, "/api/v1/communities/ohio/questions", json: ["title": title, "body": "?", "tags": [tag]], token: ann)
+                            .object["id"] as? Int)
+                }
+                let canonical = try await ask("How do we run circles?")
+                let first = try await ask("Running circles?")
+                let second = try await ask("Circles, how?")
+                func close(_ id: Int, _ body: [String: Any], _ token: String = modToken) async throws -> Reply {
+                    try await client.call(.post, "/api/v1/questions/\(id)/close", json: body, token: token)
+                }
+                #expect(try await close(first, ["reason": "duplicate", "duplicate_of": canonical], bob).status == .forbidden)
+                #expect(try await close(first, ["reason": "boring"]).errorField == "reason")
+                #expect(try await close(first, ["reason": "duplicate"]).errorField == "duplicate_of")
+                #expect(try await close(first, ["reason": "duplicate", "duplicate_of": first]).errorField == "duplicate_of")
+                #expect(try await close(first, ["reason": "off_topic", "duplicate_of": canonical]).errorField == "duplicate_of")
+                #expect(try await close(first, ["reason": "duplicate", "duplicate_of": 987_654]).errorField == "duplicate_of")
+                let closed = try await close(first, ["reason": "duplicate", "duplicate_of": canonical])
+                #expect(closed.status == .ok, "\(closed.body)")
+                #expect((closed.object["question"] as? [String: Any])?["duplicate_of"] as? Int == canonical)
+                let chained = try await close(second, ["reason": "duplicate", "duplicate_of": first])
+                #expect((chained.object["question"] as? [String: Any])?["duplicate_of"] as? Int == canonical, "a duplicate of a duplicate points to the canonical")
+                #expect(try await close(first, ["reason": "off_topic"]).status == .conflict)
+
+                let page = try await client.call(.get, "/api/v1/questions/\(canonical)", token: bob)
+                #expect((page.object["duplicates"] as? [[String: Any]])?.map { $0["id"] as? Int } == [first, second])
+                let answer = try await client.call(.post, "/api/v1/questions/\(first)/answers", json: ["body": "Like this."], token: bob)
+                #expect(answer.status == .conflict, "a closed question took an answer")
+                #expect(try await client.call(.post, "/api/v1/questions/\(first)/comments", json: ["body": "Hm"], token: bob).status == .conflict)
+
+                #expect(try await client.call(.post, "/api/v1/questions/\(first)/reopen", token: bob).status == .forbidden)
+                let reopened = try await client.call(.post, "/api/v1/questions/\(first)/reopen", token: modToken)
+                #expect((reopened.object["question"] as? [String: Any])?["closed"] as? Bool == false)
+                #expect(try await client.call(.post, "/api/v1/questions/\(first)/reopen", token: modToken).status == .conflict)
+                #expect(try await client.call(.post, "/api/v1/questions/\(first)/answers", json: ["body": "Like this."], token: bob).status == .created)
+                let actions = try await app.store.auditEntries(communityID: ohio.id, afterID: nil, limit: 10).map(\.action)
+                #expect(actions == ["close", "close", "reopen"])
+            }
+        }
+    }
 }

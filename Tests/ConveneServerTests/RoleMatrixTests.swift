@@ -338,6 +338,21 @@ struct RoleMatrixTests {
                 method: .post, route: "/api/v1/answers/{id}/rollback", variant: "", rule: .ohio(.moderator, write: true),
                 request: { _ in Request(path: "/api/v1/answers/\(try await world.answer(by: nil).id)/rollback", body: ["revision": 1]) }),
             Case(
+                method: .post, route: "/api/v1/questions/{id}/close", variant: "off-topic", rule: .ohio(.moderator, write: true),
+                request: { _ in Request(path: "/api/v1/questions/\(try await world.question(by: nil).id)/close", body: ["reason": "off_topic"]) }),
+            Case(
+                method: .post, route: "/api/v1/questions/{id}/reopen", variant: "a closed one", rule: .ohio(.moderator, write: true),
+                request: { _ in
+                    let question = try await world.question(by: nil)
+                    _ = try await world.app.store.setClosed(
+                        questionID: question.id, reason: .offTopic, duplicateOf: nil, by: world.actor.id,
+                        audit: NewAuditEntry(
+                            communityID: world.ohio.id, actorID: world.actor.id, action: "close", targetType: "question", targetID: question.id,
+                            reason: "setup"),
+                        now: world.app.clock.now())
+                    return Request(path: "/api/v1/questions/\(question.id)/reopen")
+                }),
+            Case(
                 method: .post, route: "/api/v1/questions/{id}/comments", variant: "", rule: .ohio(.member, write: true),
                 request: { _ in Request(path: "/api/v1/questions/\(try await world.question(by: nil).id)/comments", body: ["body": "Which grade?"]) }),
             Case(

@@ -34,6 +34,8 @@ struct Forums: Sendable {
         var answers: [Answer]
         var comments: [Comment]
         var votes: (question: Int, answers: [Int64: Int])
+        /// Questions closed as duplicates of this one.
+        var duplicates: [Question]
     }
 
     func page(questionID: Int64, by principal: Principal) async throws -> Page {
@@ -42,7 +44,7 @@ struct Forums: Sendable {
         if let userID = principal.userID { votes = try await store.votes(userID: userID, questionID: questionID) }
         return Page(
             question: question, answers: try await store.answers(questionID: questionID), comments: try await store.comments(questionID: questionID),
-            votes: votes)
+            votes: votes, duplicates: try await store.duplicates(of: questionID))
     }
 
     /// Comments on a question or an answer (members of its community).
@@ -53,8 +55,9 @@ struct Forums: Sendable {
             case .answer: try await store.answer(id: id)?.questionID
             }
         guard let questionID else { throw ConveneError.notFound("The answer") }
-        let (_, community) = try await readable(questionID, by: principal)
+        let (question, community) = try await readable(questionID, by: principal)
         try Policy.require(.comment, by: principal, on: directory.target(community))
+        try Self.open(question, "comments")
         let body = try Validation.commentBody(rawBody)
         return try await store.createComment(on: target, id: id, authorID: principal.userID!, body: body, bodyHTML: Markdown.html(body), now: now())
     }
@@ -62,6 +65,7 @@ struct Forums: Sendable {
     func answer(questionID: Int64, body rawBody: String, by principal: Principal) async throws -> Answer {
         let (question, community) = try await readable(questionID, by: principal)
         try Policy.require(.answerQuestion, by: principal, on: directory.target(community))
+        try Self.open(question, "answers")
         let body = try Validation.postBody(rawBody)
         return try await store.createAnswer(questionID: question.id, authorID: principal.userID!, body: body, bodyHTML: Markdown.html(body), now: now())
     }
@@ -102,6 +106,58 @@ struct Forums: Sendable {
     }
 
     static let reasonLength = 300
+
+    /// A closed question takes nothing new.
+    private static func open(_ question: Question, _ what: String) throws(ConveneError) {
+        guard question.closedAt == nil else {
+            throw ConveneError(.conflict, "This question is closed (\(question.closeReason?.rawValue ?? "closed")): it takes no new \(what).")
+        }
+    }
+
+    /// Closes a question (moderators): as a duplicate of another in its community — pointing to that
+    /// one's canonical question — off-topic, or resolved elsewhere. Audited.
+    func close(questionID: Int64, reason rawReason: String, duplicateOf: Int64?, by principal: Principal) async throws -> (Question, AuditEntry) {
+        let (question, community) = try await readable(questionID, by: principal)
+        try Policy.require(.closeQuestion, by: principal, on: directory.target(community))
+        guard let reason = CloseReason(rawValue: rawReason) else {
+            throw ConveneError.invalid("reason", "reason must be one of \(CloseReason.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        var canonical: Int64?
+        if reason == .duplicate {
+            guard let duplicateOf else { throw ConveneError.invalid("duplicate_of", "A duplicate names the question it repeats.") }
+            guard let original = try await store.question(id: duplicateOf), original.communityID == community.id else {
+                throw ConveneError.invalid("duplicate_of", "There is no question \(duplicateOf) in this community.")
+            }
+            canonical = original.duplicateOf ?? original.id
+            guard canonical != question.id else { throw ConveneError.invalid("duplicate_of", "A question cannot duplicate itself.") }
+        } else if duplicateOf != nil {
+            throw ConveneError.invalid("duplicate_of", "Only a question closed as a duplicate names another.")
+        }
+        guard
+            let closed = try await store.setClosed(
+                questionID: question.id, reason: reason, duplicateOf: canonical, by: principal.userID!,
+                audit: NewAuditEntry(
+                    communityID: community.id, actorID: principal.userID!, action: "close", targetType: "question", targetID: question.id,
+                    reason: reason.rawValue + (canonical.map { " of \($0)" } ?? "")),
+                now: now())
+        else { throw ConveneError(.conflict, "This question is closed already.") }
+        return closed
+    }
+
+    /// Reopens a closed question (moderators). Audited.
+    func reopen(questionID: Int64, by principal: Principal) async throws -> (Question, AuditEntry) {
+        let (question, community) = try await readable(questionID, by: principal)
+        try Policy.require(.closeQuestion, by: principal, on: directory.target(community))
+        guard
+            let reopened = try await store.setClosed(
+                questionID: question.id, reason: nil, duplicateOf: nil, by: principal.userID!,
+                audit: NewAuditEntry(
+                    communityID: community.id, actorID: principal.userID!, action: "reopen", targetType: "question", targetID: question.id,
+                    reason: "Reopened."),
+                now: now())
+        else { throw ConveneError(.conflict, "This question is open.") }
+        return reopened
+    }
 
     /// Edits a question (title, body, tags) or an answer (body): its author, or a moderator. Each
     /// edit is a revision; an edit that changes nothing returns the post as it is.

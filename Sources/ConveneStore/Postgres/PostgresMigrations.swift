@@ -506,5 +506,15 @@ enum PostgresMigrations {
                 """
             ]
         ),
+        (
+            "2026-11-30-closed-questions",
+            [
+                "ALTER TABLE questions ADD COLUMN closed_at TIMESTAMPTZ",
+                "ALTER TABLE questions ADD COLUMN closed_by BIGINT REFERENCES users(id)",
+                "ALTER TABLE questions ADD COLUMN close_reason TEXT",
+                "ALTER TABLE questions ADD COLUMN duplicate_of BIGINT REFERENCES questions(id)",
+                "CREATE INDEX questions_duplicate_of ON questions(duplicate_of) WHERE duplicate_of IS NOT NULL",
+            ]
+        ),
     ]
 }

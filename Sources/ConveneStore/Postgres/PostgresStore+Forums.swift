@@ -208,6 +208,36 @@ extension PostgresStore: ForumStore {
         try await recordRevision(connection, target, id, community: community, title: title, body: body, tags: tags, editor: author, reason: nil, now: at)
     }
 
+    public func setClosed(questionID: Int64, reason: CloseReason?, duplicateOf: Int64?, by actorID: Int64, audit: NewAuditEntry, now: Date)
+        async throws -> (Question, AuditEntry)?
+    {
+        try await transaction { connection in
+            guard try await connection.count("SELECT 1 FROM questions WHERE id = \(questionID) FOR UPDATE", self.logger) > 0,
+                let before = try await connection.rows(Self.questionQuery(id: questionID), self.logger).first?.question()
+            else { throw ConveneError.notFound("The question") }
+            if (before.closedAt != nil) == (reason != nil) { return nil }
+            let closedAt: Date? = reason == nil ? nil : now
+            let closedBy: Int64? = reason == nil ? nil : actorID
+            try await connection.query(
+                """
+                UPDATE questions SET closed_at = \(closedAt), closed_by = \(closedBy), close_reason = \(reason?.rawValue),
+                                     duplicate_of = \(duplicateOf) WHERE id = \(questionID)
+                """, logger: self.logger)
+            let after = try await connection.rows(Self.questionQuery(id: questionID), self.logger)[0].question()
+            var audit = audit
+            audit.before = AuditChain.json(before)
+            audit.after = AuditChain.json(after)
+            return (after, try await self.appendAudit(connection, audit, now: now))
+        }
+    }
+
+    public func duplicates(of questionID: Int64) async throws -> [Question] {
+        var bindings = PostgresBindings()
+        bindings.append(questionID)
+        return try await rows(PostgresQuery(unsafeSQL: "\(ForumSQL.questionSelect) WHERE q.duplicate_of = $1 ORDER BY q.id", binds: bindings))
+            .map { try $0.question() }
+    }
+
     public func createComment(on target: VoteTarget, id: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Comment {
         try await transaction { connection in
             var bindings = PostgresBindings()
@@ -290,7 +320,9 @@ extension PostgresRandomAccessRow {
             title: try self["title"].decode(String.self), body: try self["body"].decode(String.self), bodyHTML: try self["body_html"].decode(String.self),
             tags: ForumSQL.tags(fromJSON: try self["tags"].decode(String.self)), score: Int(try self["score"].decode(Int32.self)),
             answerCount: Int(try self["answer_count"].decode(Int32.self)), acceptedAnswerID: try self["accepted_answer_id"].decode(Int64?.self),
-            createdAt: try self["created_at"].decode(Date.self), lastActivityAt: try self["last_activity_at"].decode(Date.self))
+            createdAt: try self["created_at"].decode(Date.self), lastActivityAt: try self["last_activity_at"].decode(Date.self),
+            closedAt: try self["closed_at"].decode(Date?.self), closedBy: try self["closed_by"].decode(Int64?.self),
+            closeReason: try self["close_reason"].decode(String?.self).flatMap(CloseReason.init), duplicateOf: try self["duplicate_of"].decode(Int64?.self))
     }
 
     func answer() throws -> Answer {

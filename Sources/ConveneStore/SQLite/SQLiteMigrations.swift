@@ -470,6 +470,16 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("2026-11-30-closed-questions") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE questions ADD COLUMN closed_at DATETIME;
+                    ALTER TABLE questions ADD COLUMN closed_by INTEGER REFERENCES users(id);
+                    ALTER TABLE questions ADD COLUMN close_reason TEXT;
+                    ALTER TABLE questions ADD COLUMN duplicate_of INTEGER REFERENCES questions(id);
+                    CREATE INDEX questions_duplicate_of ON questions(duplicate_of) WHERE duplicate_of IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

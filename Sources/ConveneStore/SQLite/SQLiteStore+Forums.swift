@@ -181,6 +181,29 @@ extension SQLiteStore: ForumStore {
         try recordRevision(db, target, id, community: community, title: title, body: body, tags: tags, editor: author, reason: nil, now: at)
     }
 
+    public func setClosed(questionID: Int64, reason: CloseReason?, duplicateOf: Int64?, by actorID: Int64, audit: NewAuditEntry, now: Date)
+        async throws -> (Question, AuditEntry)?
+    {
+        try await write { db in
+            guard let before = try Self.question(db, id: questionID) else { throw ConveneError.notFound("The question") }
+            if (before.closedAt != nil) == (reason != nil) { return nil }
+            try db.execute(
+                sql: "UPDATE questions SET closed_at = ?, closed_by = ?, close_reason = ?, duplicate_of = ? WHERE id = ?",
+                arguments: [reason == nil ? nil : now, reason == nil ? nil : actorID, reason?.rawValue, duplicateOf, questionID])
+            let after = try Self.question(db, id: questionID)!
+            var audit = audit
+            audit.before = AuditChain.json(before)
+            audit.after = AuditChain.json(after)
+            return (after, try Self.appendAudit(db, audit, now: now))
+        }
+    }
+
+    public func duplicates(of questionID: Int64) async throws -> [Question] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "\(ForumSQL.questionSelect) WHERE q.duplicate_of = ? ORDER BY q.id", arguments: [questionID]).map(Self.question)
+        }
+    }
+
     public func createComment(on target: VoteTarget, id: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Comment {
         try await write { db in
             guard let owner = try Row.fetchOne(db, sql: "\(ForumSQL.owner(target)) ?", arguments: [id]) else {
@@ -239,7 +262,8 @@ extension SQLiteStore: ForumStore {
             id: row["id"], communityID: row["community_id"], authorID: row["author_id"], authorName: row["author_name"], title: row["title"],
             body: row["body"], bodyHTML: row["body_html"], tags: ForumSQL.tags(fromJSON: row["tags"]), score: row["score"],
             answerCount: row["answer_count"], acceptedAnswerID: row["accepted_answer_id"], createdAt: row["created_at"],
-            lastActivityAt: row["last_activity_at"])
+            lastActivityAt: row["last_activity_at"], closedAt: row["closed_at"], closedBy: row["closed_by"],
+            closeReason: (row["close_reason"] as String?).flatMap(CloseReason.init), duplicateOf: row["duplicate_of"])
     }
 
     static func answer(_ row: Row) -> Answer {

@@ -75,6 +75,10 @@ struct ForumRoutes {
         var acceptedAnswerId: Int64?
         var createdAt: Date
         var lastActivityAt: Date
+        var closed: Bool
+        var closedAt: Date?
+        var closeReason: CloseReason?
+        var duplicateOf: Int64?
 
         init(_ question: Question) {
             id = question.id
@@ -89,6 +93,10 @@ struct ForumRoutes {
             acceptedAnswerId = question.acceptedAnswerID
             createdAt = question.createdAt
             lastActivityAt = question.lastActivityAt
+            closed = question.closedAt != nil
+            closedAt = question.closedAt
+            closeReason = question.closeReason
+            duplicateOf = question.duplicateOf
         }
     }
 
@@ -149,6 +157,18 @@ struct ForumRoutes {
         var myVote: Int
         /// Another answer scores higher than the accepted one.
         var acceptedOutscored: Bool
+        /// Questions closed as duplicates of this one.
+        var duplicates: [DuplicateView]
+    }
+
+    struct DuplicateView: Encodable {
+        var id: Int64
+        var title: String
+    }
+
+    struct CloseBody: Decodable {
+        var reason: String
+        var duplicateOf: Int64?
     }
 
     struct QuestionsResponse: Encodable {
@@ -184,7 +204,8 @@ struct ForumRoutes {
                     question: QuestionView(page.question), comments: comments(.question, page.question.id),
                     answers: page.answers.map { AnswerView($0, myVote: page.votes.answers[$0.id] ?? 0, comments: comments(.answer, $0.id)) },
                     myVote: page.votes.question,
-                    acceptedOutscored: accepted.map { accepted in page.answers.contains { $0.score > accepted.score } } ?? false))
+                    acceptedOutscored: accepted.map { accepted in page.answers.contains { $0.score > accepted.score } } ?? false,
+                    duplicates: page.duplicates.map { DuplicateView(id: $0.id, title: $0.title) }))
         }
         router.post("/api/v1/questions/{id}/answers") { request, context in
             let principal = try await accounts.principal(try context.requireAuth())
@@ -229,6 +250,19 @@ struct ForumRoutes {
                 let body = try await request.decodeJSON(RollbackBody.self, limit: settings.maxBodyBytes)
                 return try respond(try await forums.rollback(target, id: id, to: body.revision, reason: body.reason, by: principal))
             }
+        }
+        router.post("/api/v1/questions/{id}/close") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            let id = try request.id("id", context: context, what: "The question")
+            let body = try await request.decodeJSON(CloseBody.self, limit: settings.maxBodyBytes)
+            let (question, audit) = try await forums.close(questionID: id, reason: body.reason, duplicateOf: body.duplicateOf, by: principal)
+            return try JSON.response(AcceptResponse(question: QuestionView(question), audit: audit))
+        }
+        router.post("/api/v1/questions/{id}/reopen") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            let id = try request.id("id", context: context, what: "The question")
+            let (question, audit) = try await forums.reopen(questionID: id, by: principal)
+            return try JSON.response(AcceptResponse(question: QuestionView(question), audit: audit))
         }
         router.post("/api/v1/answers/{id}/accept") { request, context in
             try await accept(request, context, true)
