@@ -72,10 +72,17 @@ public struct Answer: Sendable, Hashable, Codable {
     /// When it was accepted, and by whom (the asker or a moderator); nil when it is not the accepted one.
     public var acceptedAt: Date?
     public var acceptedBy: Int64?
+    /// Marked outdated by a moderator (an accepted answer that no longer holds), with why.
+    public var outdatedAt: Date?
+    public var outdatedBy: Int64?
+    public var outdatedNote: String?
+    /// When a moderator wants it looked at again.
+    public var reviewBy: Date?
 
     public init(
         id: Int64, questionID: Int64, communityID: Int64, authorID: Int64, authorName: String, body: String, bodyHTML: String, score: Int,
-        createdAt: Date, acceptedAt: Date? = nil, acceptedBy: Int64? = nil
+        createdAt: Date, acceptedAt: Date? = nil, acceptedBy: Int64? = nil, outdatedAt: Date? = nil, outdatedBy: Int64? = nil,
+        outdatedNote: String? = nil, reviewBy: Date? = nil
     ) {
         self.id = id
         self.questionID = questionID
@@ -88,6 +95,10 @@ public struct Answer: Sendable, Hashable, Codable {
         self.createdAt = createdAt
         self.acceptedAt = acceptedAt
         self.acceptedBy = acceptedBy
+        self.outdatedAt = outdatedAt
+        self.outdatedBy = outdatedBy
+        self.outdatedNote = outdatedNote
+        self.reviewBy = reviewBy
     }
 }
 

@@ -51,6 +51,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case rollbackPost = "post.rollback"
     /// Closing a question (as a duplicate, off-topic, resolved elsewhere) and reopening it.
     case closeQuestion = "question.close"
+    /// Marking an accepted answer outdated and setting its review-by date.
+    case curateAnswer = "answer.curate"
 
     /// The lowest role that may take the action, for a public community and a private one.
     public var minimumRole: (public: Role, private: Role) {
@@ -85,6 +87,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         case .editPost: (.moderator, .moderator)
         case .rollbackPost: (.moderator, .moderator)
         case .closeQuestion: (.moderator, .moderator)
+        case .curateAnswer: (.moderator, .moderator)
         }
     }
 

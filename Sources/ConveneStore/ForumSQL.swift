@@ -39,6 +39,26 @@ enum ForumSQL {
         (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
     }
 
+    /// Applies a curation to an answer as both stores store it: marking outdated keeps the first
+    /// mark's time unless the note changes; clearing drops mark and note.
+    static func curate(_ answer: inout Answer, outdated: Bool?, note: String?, reviewBy: Date??, by actorID: Int64, now: Date) {
+        switch outdated {
+        case true?:
+            if answer.outdatedAt == nil || answer.outdatedNote != note {
+                answer.outdatedAt = AuditEntry.millisecondTime(now)
+                answer.outdatedBy = actorID
+                answer.outdatedNote = note
+            }
+        case false?:
+            answer.outdatedAt = nil
+            answer.outdatedBy = nil
+            answer.outdatedNote = nil
+        case nil:
+            break
+        }
+        if let reviewBy { answer.reviewBy = reviewBy }
+    }
+
     /// The table a vote's target lives in.
     static func table(_ target: VoteTarget) -> String {
         target == .question ? "questions" : "answers"

@@ -362,6 +362,11 @@ public protocol ForumStore: Sendable {
     /// the question) in one transaction; nil when it was so already.
     func setClosed(questionID: Int64, reason: CloseReason?, duplicateOf: Int64?, by actorID: Int64, audit: NewAuditEntry, now: Date) async throws
         -> (Question, AuditEntry)?
+    /// Marks an answer outdated with a note (or clears the mark, `outdated` false) and sets its
+    /// review-by date (`.some(nil)` clears it; nil leaves it), appending `audit` (`before`/`after`:
+    /// the answer) in one transaction; nil when nothing changed.
+    func curate(answerID: Int64, outdated: Bool?, note: String?, reviewBy: Date??, by actorID: Int64, audit: NewAuditEntry, now: Date) async throws
+        -> (Answer, AuditEntry)?
     /// The questions closed as duplicates of this one, oldest first.
     func duplicates(of questionID: Int64) async throws -> [Question]
     /// Adds a comment to a question or answer; the question's activity moves.

@@ -224,4 +224,48 @@ struct ForumsHTTPTests {
             }
         }
     }
+
+    @Test("moderators mark the accepted answer outdated with a note and set a review-by day, both shown on the answer and audited; bad curations change nothing",
+        arguments: TestApp.StoreKind.allCases)
+    func curation(store: TestApp.StoreKind) async throws {
+        try await TestApp.with(store) { app in
+            try await app.test { client async throws in
+                let (_, ann, bob, _) = try await StreamTests.setUp(app, client)
+                let (_, modToken, cy) = try await ReviewQueueHTTPTests.staff(app, client)
+                let ohio = try #require(try await app.store.community(slug: "ohio"))
+                let tag = try #require(try await app.store.tags(communityID: ohio.id).first?.slug)
+                let question = try #require(
+                    try await client.call(
+                        .post, "/api/v1/communities/ohio/questions", json: ["title": "Which screener?", "body": "?", "tags": [tag]], token: ann
+                    ).object["id"] as? Int)
+                let accepted = try #require(
+                    try await client.call(.post, "/api/v1/questions/\(question)/answers", json: ["body": "DESSA"], token: bob).object["id"] as? Int)
+                let other = try #require(
+                    try await client.call(.post, "/api/v1/questions/\(question)/answers", json: ["body": "SDQ"], token: cy).object["id"] as? Int)
+                _ = try await client.call(.post, "/api/v1/answers/\(accepted)/accept", token: ann)
+                func curate(_ id: Int, _ body: [String: Any], _ token: String = modToken) async throws -> Reply {
+                    try await client.call(.post, "/api/v1/answers/\(id)/curate", json: body, token: token)
+                }
+                #expect(try await curate(accepted, ["outdated": true, "note": "x"], ann).status == .forbidden, "the asker curated")
+                #expect(try await curate(accepted, ["outdated": true]).errorField == "note")
+                #expect(try await curate(accepted, ["note": "why"]).errorField == "note")
+                #expect(try await curate(accepted, [:]).errorField == "outdated")
+                #expect(try await curate(accepted, ["review_by": "2020-01-01"]).errorField == "review_by")
+                #expect(try await curate(accepted, ["review_by": "next spring"]).errorField == "review_by")
+                #expect(try await curate(other, ["outdated": true, "note": "old"]).status == .conflict, "a not-accepted answer marked outdated")
+                let marked = try await curate(accepted, ["outdated": true, "note": "The district changed screeners in 2026.", "review_by": "2027-06-01"])
+                #expect(marked.status == .ok, "\(marked.body)")
+                #expect(try await curate(accepted, ["outdated": true, "note": "The district changed screeners in 2026."]).status == .conflict)
+                let shown = try await client.call(.get, "/api/v1/questions/\(question)", token: bob).array("answers").first { $0["id"] as? Int == accepted }
+                #expect(shown?["outdated"] as? Bool == true)
+                #expect(shown?["outdated_note"] as? String == "The district changed screeners in 2026.")
+                #expect((shown?["review_by"] as? String)?.hasPrefix("2027-06-01") == true)
+                let cleared = try await curate(accepted, ["outdated": false, "review_by": NSNull()])
+                #expect((cleared.object["answer"] as? [String: Any])?["outdated"] as? Bool == false)
+                #expect((cleared.object["answer"] as? [String: Any])?["review_by"] == nil)
+                let actions = try await app.store.auditEntries(communityID: ohio.id, afterID: nil, limit: 10).map(\.action)
+                #expect(actions == ["accept", "curate", "curate"])
+            }
+        }
+    }
 }

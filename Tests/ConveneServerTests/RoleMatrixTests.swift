@@ -338,6 +338,11 @@ struct RoleMatrixTests {
                 method: .post, route: "/api/v1/answers/{id}/rollback", variant: "", rule: .ohio(.moderator, write: true),
                 request: { _ in Request(path: "/api/v1/answers/\(try await world.answer(by: nil).id)/rollback", body: ["revision": 1]) }),
             Case(
+                method: .post, route: "/api/v1/answers/{id}/curate", variant: "an accepted answer", rule: .ohio(.moderator, write: true),
+                request: { _ in
+                    Request(path: "/api/v1/answers/\(try await world.acceptedAnswer(askedBy: nil))/curate", body: ["outdated": true, "note": "Policy changed."])
+                }),
+            Case(
                 method: .post, route: "/api/v1/questions/{id}/close", variant: "off-topic", rule: .ohio(.moderator, write: true),
                 request: { _ in Request(path: "/api/v1/questions/\(try await world.question(by: nil).id)/close", body: ["reason": "off_topic"]) }),
             Case(

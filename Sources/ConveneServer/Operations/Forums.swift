@@ -144,6 +144,75 @@ struct Forums: Sendable {
         return closed
     }
 
+    /// A curation: `outdated` marks (with `note`) or clears the mark; `reviewBy` is absent (left as
+    /// it is), null (cleared) or a day `YYYY-MM-DD`.
+    struct Curation: Decodable, Sendable {
+        var outdated: Bool?
+        var note: String?
+        var reviewBy: String??
+
+        enum CodingKeys: String, CodingKey { case outdated, note, reviewBy }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            outdated = try container.decodeIfPresent(Bool.self, forKey: .outdated)
+            note = try container.decodeIfPresent(String.self, forKey: .note)
+            if container.contains(.reviewBy) {
+                reviewBy = .some(try container.decodeNil(forKey: .reviewBy) ? nil : try container.decode(String.self, forKey: .reviewBy))
+            }
+        }
+    }
+
+    static let noteLength = 500
+
+    /// Marks an accepted answer outdated with a note, or clears the mark, and sets or clears its
+    /// review-by day (moderators). Audited.
+    func curate(answerID: Int64, _ curation: Curation, by principal: Principal) async throws -> (Answer, AuditEntry) {
+        guard let answer = try await store.answer(id: answerID) else { throw ConveneError.notFound("The answer") }
+        let (_, community) = try await readable(answer.questionID, by: principal)
+        try Policy.require(.curateAnswer, by: principal, on: directory.target(community))
+        let note = curation.note?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if curation.outdated == true {
+            guard let note, (1...Self.noteLength).contains(note.count) else {
+                throw ConveneError.invalid("note", "Say in 1–\(Self.noteLength) characters what no longer holds.")
+            }
+            guard answer.acceptedAt != nil else { throw ConveneError(.conflict, "Only the accepted answer is marked outdated.") }
+        } else if note != nil {
+            throw ConveneError.invalid("note", "A note goes with outdated: true.")
+        }
+        var reviewBy: Date??
+        if let day = curation.reviewBy {
+            if let day {
+                guard let date = Self.day(day) else { throw ConveneError.invalid("review_by", "review_by is a day, YYYY-MM-DD.") }
+                guard date > now() else { throw ConveneError.invalid("review_by", "review_by must be after today.") }
+                reviewBy = .some(date)
+            } else {
+                reviewBy = .some(nil)
+            }
+        }
+        guard curation.outdated != nil || reviewBy != nil else { throw ConveneError.invalid("outdated", "Give outdated, review_by, or both.") }
+        guard
+            let curated = try await store.curate(
+                answerID: answer.id, outdated: curation.outdated, note: note, reviewBy: reviewBy, by: principal.userID!,
+                audit: NewAuditEntry(
+                    communityID: community.id, actorID: principal.userID!, action: "curate", targetType: "answer", targetID: answer.id,
+                    reason: note ?? "Review date."),
+                now: now())
+        else { throw ConveneError(.conflict, "The answer is marked so already.") }
+        return curated
+    }
+
+    /// A calendar day at 00:00 UTC.
+    static func day(_ text: String) -> Date? {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, text.count == 10 else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let components = DateComponents(year: parts[0], month: parts[1], day: parts[2])
+        guard components.isValidDate(in: calendar) else { return nil }
+        return calendar.date(from: components)
+    }
+
     /// Reopens a closed question (moderators). Audited.
     func reopen(questionID: Int64, by principal: Principal) async throws -> (Question, AuditEntry) {
         let (question, community) = try await readable(questionID, by: principal)

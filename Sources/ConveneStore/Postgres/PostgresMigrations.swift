@@ -516,5 +516,14 @@ enum PostgresMigrations {
                 "CREATE INDEX questions_duplicate_of ON questions(duplicate_of) WHERE duplicate_of IS NOT NULL",
             ]
         ),
+        (
+            "2026-11-30-answer-curation",
+            [
+                "ALTER TABLE answers ADD COLUMN outdated_at TIMESTAMPTZ",
+                "ALTER TABLE answers ADD COLUMN outdated_by BIGINT REFERENCES users(id)",
+                "ALTER TABLE answers ADD COLUMN outdated_note TEXT",
+                "ALTER TABLE answers ADD COLUMN review_by TIMESTAMPTZ",
+            ]
+        ),
     ]
 }

@@ -231,6 +231,28 @@ extension PostgresStore: ForumStore {
         }
     }
 
+    public func curate(answerID: Int64, outdated: Bool?, note: String?, reviewBy: Date??, by actorID: Int64, audit: NewAuditEntry, now: Date)
+        async throws -> (Answer, AuditEntry)?
+    {
+        try await transaction { connection in
+            guard try await connection.count("SELECT 1 FROM answers WHERE id = \(answerID) FOR UPDATE", self.logger) > 0,
+                let before = try await connection.rows(Self.answerQuery(where: "a.id = $1", answerID), self.logger).first?.answer()
+            else { throw ConveneError.notFound("The answer") }
+            var after = before
+            ForumSQL.curate(&after, outdated: outdated, note: note, reviewBy: reviewBy, by: actorID, now: now)
+            if after == before { return nil }
+            try await connection.query(
+                """
+                UPDATE answers SET outdated_at = \(after.outdatedAt), outdated_by = \(after.outdatedBy), outdated_note = \(after.outdatedNote),
+                                   review_by = \(after.reviewBy) WHERE id = \(answerID)
+                """, logger: self.logger)
+            var audit = audit
+            audit.before = AuditChain.json(before)
+            audit.after = AuditChain.json(after)
+            return (after, try await self.appendAudit(connection, audit, now: now))
+        }
+    }
+
     public func duplicates(of questionID: Int64) async throws -> [Question] {
         var bindings = PostgresBindings()
         bindings.append(questionID)
@@ -332,6 +354,8 @@ extension PostgresRandomAccessRow {
             authorName: try self["author_name"].decode(String.self), body: try self["body"].decode(String.self),
             bodyHTML: try self["body_html"].decode(String.self), score: Int(try self["score"].decode(Int32.self)),
             createdAt: try self["created_at"].decode(Date.self), acceptedAt: try self["accepted_at"].decode(Date?.self),
-            acceptedBy: try self["accepted_by"].decode(Int64?.self))
+            acceptedBy: try self["accepted_by"].decode(Int64?.self), outdatedAt: try self["outdated_at"].decode(Date?.self),
+            outdatedBy: try self["outdated_by"].decode(Int64?.self), outdatedNote: try self["outdated_note"].decode(String?.self),
+            reviewBy: try self["review_by"].decode(Date?.self))
     }
 }

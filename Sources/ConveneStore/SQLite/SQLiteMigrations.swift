@@ -480,6 +480,15 @@ enum SQLiteMigrations {
                     CREATE INDEX questions_duplicate_of ON questions(duplicate_of) WHERE duplicate_of IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("2026-11-30-answer-curation") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE answers ADD COLUMN outdated_at DATETIME;
+                    ALTER TABLE answers ADD COLUMN outdated_by INTEGER REFERENCES users(id);
+                    ALTER TABLE answers ADD COLUMN outdated_note TEXT;
+                    ALTER TABLE answers ADD COLUMN review_by DATETIME;
+                    """)
+        }
         return migrator
     }
 }

@@ -198,6 +198,26 @@ extension SQLiteStore: ForumStore {
         }
     }
 
+    public func curate(answerID: Int64, outdated: Bool?, note: String?, reviewBy: Date??, by actorID: Int64, audit: NewAuditEntry, now: Date)
+        async throws -> (Answer, AuditEntry)?
+    {
+        try await write { db in
+            guard let before = try Row.fetchOne(db, sql: "\(ForumSQL.answerSelect) WHERE a.id = ?", arguments: [answerID]).map(Self.answer) else {
+                throw ConveneError.notFound("The answer")
+            }
+            var after = before
+            ForumSQL.curate(&after, outdated: outdated, note: note, reviewBy: reviewBy, by: actorID, now: now)
+            if after == before { return nil }
+            try db.execute(
+                sql: "UPDATE answers SET outdated_at = ?, outdated_by = ?, outdated_note = ?, review_by = ? WHERE id = ?",
+                arguments: [after.outdatedAt, after.outdatedBy, after.outdatedNote, after.reviewBy, answerID])
+            var audit = audit
+            audit.before = AuditChain.json(before)
+            audit.after = AuditChain.json(after)
+            return (after, try Self.appendAudit(db, audit, now: now))
+        }
+    }
+
     public func duplicates(of questionID: Int64) async throws -> [Question] {
         try await read { db in
             try Row.fetchAll(db, sql: "\(ForumSQL.questionSelect) WHERE q.duplicate_of = ? ORDER BY q.id", arguments: [questionID]).map(Self.question)
@@ -270,6 +290,7 @@ extension SQLiteStore: ForumStore {
         Answer(
             id: row["id"], questionID: row["question_id"], communityID: row["community_id"], authorID: row["author_id"], authorName: row["author_name"],
             body: row["body"], bodyHTML: row["body_html"], score: row["score"], createdAt: row["created_at"], acceptedAt: row["accepted_at"],
-            acceptedBy: row["accepted_by"])
+            acceptedBy: row["accepted_by"], outdatedAt: row["outdated_at"], outdatedBy: row["outdated_by"], outdatedNote: row["outdated_note"],
+            reviewBy: row["review_by"])
     }
 }

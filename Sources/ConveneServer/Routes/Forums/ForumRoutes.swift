@@ -110,6 +110,12 @@ struct ForumRoutes {
         var accepted: Bool
         var acceptedAt: Date?
         var acceptedBy: Int64?
+        /// Marked outdated by a moderator, with why.
+        var outdated: Bool
+        var outdatedAt: Date?
+        var outdatedNote: String?
+        /// The day a moderator wants it looked at again.
+        var reviewBy: Date?
         var createdAt: Date
         /// The caller's vote (−1, 0, +1), on a question page.
         var myVote: Int?
@@ -126,6 +132,10 @@ struct ForumRoutes {
             accepted = answer.acceptedAt != nil
             acceptedAt = answer.acceptedAt
             acceptedBy = answer.acceptedBy
+            outdated = answer.outdatedAt != nil
+            outdatedAt = answer.outdatedAt
+            outdatedNote = answer.outdatedNote
+            reviewBy = answer.reviewBy
             createdAt = answer.createdAt
             self.myVote = myVote
             self.comments = comments
@@ -251,6 +261,13 @@ struct ForumRoutes {
                 return try respond(try await forums.rollback(target, id: id, to: body.revision, reason: body.reason, by: principal))
             }
         }
+        router.post("/api/v1/answers/{id}/curate") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            let id = try request.id("id", context: context, what: "The answer")
+            let body = try await request.decodeJSON(Forums.Curation.self, limit: settings.maxBodyBytes)
+            let (answer, audit) = try await forums.curate(answerID: id, body, by: principal)
+            return try JSON.response(CurateResponse(answer: AnswerView(answer), audit: audit))
+        }
         router.post("/api/v1/questions/{id}/close") { request, context in
             let principal = try await accounts.principal(try context.requireAuth())
             let id = try request.id("id", context: context, what: "The question")
@@ -283,6 +300,11 @@ struct ForumRoutes {
         let id = try request.id("id", context: context, what: "The answer")
         let (question, audit) = try await forums.accept(answerID: id, accepted: accepted, by: principal)
         return try JSON.response(AcceptResponse(question: QuestionView(question), audit: audit))
+    }
+
+    struct CurateResponse: Encodable {
+        var answer: AnswerView
+        var audit: AuditEntry
     }
 
     struct AcceptResponse: Encodable {
