@@ -8,6 +8,13 @@ import Testing
 
 @Suite("Q&A forums over HTTP", .timeLimit(.minutes(2)))
 struct ForumsHTTPTests {
+    /// Asks a question in Ohio with its first tag; returns its id.
+    static func ask(_ app: TestApp, _ client: any TestClientProtocol, _ title: String, body: String = "?", token: String) async throws -> Int {
+        let ohio = try #require(try await app.store.community(slug: "ohio"))
+        let tag = try #require(try await app.store.tags(communityID: ohio.id).first?.slug)
+        let reply = try await client.call(.post, "/api/v1/communities/ohio/questions", json: ["title": title, "body": body, "tags": [tag]], token: token)
+        return try #require(reply.object["id"] as? Int, "\(reply.body)")
+    }
     @Test("members ask with the community's tags, answer and vote; the asker or a moderator accepts one answer at a time, audited; lists filter and sort",
         arguments: TestApp.StoreKind.allCases)
     func askAnswerVoteAccept(store: TestApp.StoreKind) async throws {
@@ -100,12 +107,7 @@ struct ForumsHTTPTests {
         try await TestApp.with(store) { app in
             try await app.test { client async throws in
                 let (_, ann, bob, tex) = try await StreamTests.setUp(app, client)
-                let ohio = try #require(try await app.store.community(slug: "ohio"))
-                let tag = try #require(try await app.store.tags(communityID: ohio.id).first?.slug)
-                let question = try #require(
-                    try await client.call(
-                        .post, "/api/v1/communities/ohio/questions", json: ["title": "Morning meetings?", "body": "How long?", "tags": [tag]], token: ann
-                    ).object["id"] as? Int)
+                let question = try await Self.ask(app, client, "Morning meetings?", body: "How long?", token: ann)
                 let answer = try #require(
                     try await client.call(.post, "/api/v1/questions/\(question)/answers", json: ["body": "Fifteen minutes."], token: bob).object["id"] as? Int)
                 let onQuestion = try await client.call(.post, "/api/v1/questions/\(question)/comments", json: ["body": "Which **grade**?"], token: bob)
@@ -183,15 +185,9 @@ struct ForumsHTTPTests {
                 let (_, ann, bob, _) = try await StreamTests.setUp(app, client)
                 let (_, modToken, _) = try await ReviewQueueHTTPTests.staff(app, client)
                 let ohio = try #require(try await app.store.community(slug: "ohio"))
-                let tag = try #require(try await app.store.tags(communityID: ohio.id).first?.slug)
-                func ask(_ title: String) async throws -> Int {
-                    try #require(
-                        try await client.call(.post, "/api/v1/communities/ohio/questions", json: ["title": title, "body": "?", "tags": [tag]], token: ann)
-                            .object["id"] as? Int)
-                }
-                let canonical = try await ask("How do we run circles?")
-                let first = try await ask("Running circles?")
-                let second = try await ask("Circles, how?")
+                let canonical = try await Self.ask(app, client, "How do we run circles?", token: ann)
+                let first = try await Self.ask(app, client, "Running circles?", token: ann)
+                let second = try await Self.ask(app, client, "Circles, how?", token: ann)
                 func close(_ id: Int, _ body: [String: Any], _ token: String = modToken) async throws -> Reply {
                     try await client.call(.post, "/api/v1/questions/\(id)/close", json: body, token: token)
                 }
@@ -233,11 +229,7 @@ struct ForumsHTTPTests {
                 let (_, ann, bob, _) = try await StreamTests.setUp(app, client)
                 let (_, modToken, cy) = try await ReviewQueueHTTPTests.staff(app, client)
                 let ohio = try #require(try await app.store.community(slug: "ohio"))
-                let tag = try #require(try await app.store.tags(communityID: ohio.id).first?.slug)
-                let question = try #require(
-                    try await client.call(
-                        .post, "/api/v1/communities/ohio/questions", json: ["title": "Which screener?", "body": "?", "tags": [tag]], token: ann
-                    ).object["id"] as? Int)
+                let question = try await Self.ask(app, client, "Which screener?", token: ann)
                 let accepted = try #require(
                     try await client.call(.post, "/api/v1/questions/\(question)/answers", json: ["body": "DESSA"], token: bob).object["id"] as? Int)
                 let other = try #require(
