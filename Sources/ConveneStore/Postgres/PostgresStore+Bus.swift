@@ -24,14 +24,20 @@ extension PostgresStore: EventBus {
 
     public func listen(listening: @escaping @Sendable () async -> Void, handler: @escaping @Sendable (String) async -> Void) async throws {
         try await whileBusOpen {
-            try await client.withConnection { connection in
+            let id = listenConnections.wrappingAdd(1, ordering: .relaxed).newValue
+            let connection = try await PostgresConnection.connect(configuration: listenConfiguration, id: id, logger: logger)
+            do {
                 try await connection.listen(on: Self.busChannel) { notifications in
                     await listening()
                     for try await notification in notifications {
                         await handler(notification.payload)
                     }
                 }
+            } catch {
+                try? await connection.close()
+                throw error
             }
+            try? await connection.close()
         }
     }
 

@@ -15,6 +15,10 @@ public final class PostgresStore: StoreMaintenance {
     /// Set once the pool has stopped (`whileRunning` returned, or its task was cancelled): it is
     /// gone for good, and the event bus's loops end instead of retrying.
     let stopped = Atomic(false)
+    /// The event bus listens on a connection of its own, outside the pool: a LISTEN connection
+    /// that the server drops (or an operator terminates) never disturbs the pool the queries use.
+    let listenConfiguration: PostgresConnection.Configuration
+    let listenConnections = Atomic(0)
 
     /// - Parameters:
     ///   - url: `postgres://user:password@host:port/database?sslmode=disable|prefer|require`.
@@ -22,6 +26,7 @@ public final class PostgresStore: StoreMaintenance {
     public init(url: String, logger: Logger) throws(ConveneError) {
         let configuration = try Self.configuration(url)
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        listenConfiguration = try Self.connectionConfiguration(url)
         endpoint = "\(configuration.host ?? "?"):\(configuration.port ?? 5432)"
         self.logger = logger
     }
@@ -42,26 +47,63 @@ public final class PostgresStore: StoreMaintenance {
         }
     }
 
+    /// What a `database.url` names.
+    struct Endpoint {
+        var host: String
+        var port: Int
+        var username: String
+        var password: String?
+        var database: String?
+        /// disable, prefer or require.
+        var sslmode: String
+
+        init(_ url: String) throws(ConveneError) {
+            guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+                let host = components.host, !host.isEmpty
+            else {
+                throw .invalid("database.url", "database.url must look like postgres://user:password@host:5432/database.")
+            }
+            let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+            self.host = host
+            port = components.port ?? 5432
+            username = components.user ?? "postgres"
+            password = components.password
+            self.database = database.isEmpty ? nil : database
+            sslmode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "disable"
+            guard ["disable", "prefer", "require"].contains(sslmode) else { throw .invalid("database.url", "sslmode must be disable, prefer or require.") }
+        }
+    }
+
     static func configuration(_ url: String) throws(ConveneError) -> PostgresClient.Configuration {
-        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
-            let host = components.host, !host.isEmpty
-        else {
-            throw .invalid("database.url", "database.url must look like postgres://user:password@host:5432/database.")
-        }
-        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
-        let mode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "disable"
-        let tls: PostgresClient.Configuration.TLS
-        switch mode {
-        case "disable": tls = .disable
-        case "prefer": tls = .prefer(.makeClientConfiguration())
-        case "require": tls = .require(.makeClientConfiguration())
-        default: throw .invalid("database.url", "sslmode must be disable, prefer or require.")
-        }
+        let endpoint = try Endpoint(url)
+        let tls: PostgresClient.Configuration.TLS =
+            switch endpoint.sslmode {
+            case "prefer": .prefer(.makeClientConfiguration())
+            case "require": .require(.makeClientConfiguration())
+            default: .disable
+            }
         var configuration = PostgresClient.Configuration(
-            host: host, port: components.port ?? 5432, username: components.user ?? "postgres", password: components.password,
-            database: database.isEmpty ? nil : database, tls: tls)
+            host: endpoint.host, port: endpoint.port, username: endpoint.username, password: endpoint.password, database: endpoint.database, tls: tls)
         configuration.options.maximumConnections = 16
         return configuration
+    }
+
+    /// The same server for a single connection (the event bus's LISTEN).
+    static func connectionConfiguration(_ url: String) throws(ConveneError) -> PostgresConnection.Configuration {
+        let endpoint = try Endpoint(url)
+        let tls: PostgresConnection.Configuration.TLS
+        do {
+            tls =
+                switch endpoint.sslmode {
+                case "prefer": .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                case "require": .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                default: .disable
+                }
+        } catch {
+            throw ConveneError(.unavailable, "TLS for PostgreSQL could not be set up: \(error).")
+        }
+        return PostgresConnection.Configuration(
+            host: endpoint.host, port: endpoint.port, username: endpoint.username, password: endpoint.password, database: endpoint.database, tls: tls)
     }
 
     @discardableResult
