@@ -197,6 +197,9 @@ public enum Policy {
         if action == .editMessage && !target.callerIsOwner {
             return .failure(.forbidden("Only its author can edit a message."))
         }
+        if action == .vote && target.callerIsOwner {
+            return .failure(.forbidden("Nobody votes on their own post."))
+        }
         let needed = requiredRole(action, on: target)
         let held = role(of: principal, in: target.scope)
         if held >= needed { return .success(()) }

@@ -216,6 +216,12 @@ struct ChannelPolicyTests {
         return Policy.check(action, by: caller.principal, on: target).isAllowed
     }
 
+    /// Whether `caller` may take `action` on an object of theirs (`owner`) or another's, in a public community.
+    func check(_ action: Action, _ caller: Caller, owner: Bool) -> Bool {
+        Policy.check(action, by: caller.principal, on: PolicyTarget(scope: .community(PolicyTests.community), visibility: .public, callerIsOwner: owner))
+            .isAllowed
+    }
+
     @Test("members read and post in public channels; outsiders and other communities' members do neither")
     func publicChannel() {
         for caller in Caller.allCases {
@@ -235,10 +241,6 @@ struct ChannelPolicyTests {
 
     @Test("authors edit and delete their own messages; moderators delete any but edit none; revisions are for moderators and the author")
     func ownership() {
-        func check(_ action: Action, _ caller: Caller, owner: Bool) -> Bool {
-            Policy.check(action, by: caller.principal, on: PolicyTarget(scope: .community(PolicyTests.community), visibility: .public, callerIsOwner: owner))
-                .isAllowed
-        }
         for caller in Caller.allCases {
             let member = caller.expectedRole >= .member
             #expect(check(.editMessage, caller, owner: true) == member, "\(caller)")
@@ -247,6 +249,31 @@ struct ChannelPolicyTests {
             #expect(check(.deleteMessage, caller, owner: false) == (caller.expectedRole >= .moderator), "\(caller)")
             #expect(check(.readRevisions, caller, owner: false) == (caller.expectedRole >= .moderator), "\(caller)")
             #expect(check(.readRevisions, caller, owner: true) == member, "\(caller)")
+        }
+    }
+
+    @Test("a locked channel takes posts from moderators and above only, and stays readable")
+    func locked() {
+        for caller in Caller.allCases {
+            let target = PolicyTarget(
+                scope: .community(PolicyTests.community), visibility: .public,
+                channel: ChannelAccess(isPrivate: false, announcementOnly: false, callerIsMember: false, locked: true))
+            #expect(Policy.check(.postMessage, by: caller.principal, on: target).isAllowed == (caller.expectedRole >= .moderator), "\(caller)")
+            #expect(Policy.check(.readChannel, by: caller.principal, on: target).isAllowed == (caller.expectedRole >= .member), "\(caller)")
+        }
+    }
+
+    @Test("forum posts: the author edits and the asker accepts as a member, moderators do both for anyone; nobody votes on their own post")
+    func forumOwnership() {
+        for caller in Caller.allCases {
+            let member = caller.expectedRole >= .member
+            let moderator = caller.expectedRole >= .moderator
+            #expect(check(.editPost, caller, owner: true) == member, "\(caller)")
+            #expect(check(.editPost, caller, owner: false) == moderator, "\(caller)")
+            #expect(check(.acceptAnswer, caller, owner: true) == member, "\(caller)")
+            #expect(check(.acceptAnswer, caller, owner: false) == moderator, "\(caller)")
+            #expect(check(.vote, caller, owner: false) == member, "\(caller)")
+            #expect(!check(.vote, caller, owner: true), "\(caller) voted on their own post")
         }
     }
 

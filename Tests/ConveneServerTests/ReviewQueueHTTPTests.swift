@@ -109,7 +109,7 @@ struct ReviewQueueHTTPTests {
             try await app.live { client, port async throws in
                 let (general, ann, bob, _) = try await StreamTests.setUp(app, client)
                 let (_, modToken, _) = try await Self.staff(app, client)
-                let reply = try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "a student's phone number"], token: ann)
+                let reply = try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "@Bob a student's phone number"], token: ann)
                 let id = try #require(reply.object["id"] as? Int)
                 _ = try await client.call(.post, "/api/v1/flags", json: Self.flag("message", id, "privacy"), token: bob)
                 func act(_ action: String, target: Int) async throws -> Reply {
@@ -122,6 +122,8 @@ struct ReviewQueueHTTPTests {
                 #expect((hid.object["message"] as? [String: Any])?["hidden"] as? Bool == true)
                 #expect((hid.object["audit"] as? [String: Any])?["action"] as? String == "hide")
                 #expect(try await act("hide", target: id).status == .conflict)
+                let excerpts = try await client.call(.get, "/api/v1/notifications", token: bob).array("notifications").map { $0["excerpt"] as? String }
+                #expect(excerpts == [""], "a hidden message's text stayed in a notification")
                 #expect(try await client.call(.get, "/api/v1/moderation/queue?community=ohio", token: modToken).array("items").isEmpty, "the hide settled the item")
                 _ = try await act("unhide", target: id)
                 _ = try await act("pin", target: id)

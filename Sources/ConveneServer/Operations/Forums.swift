@@ -49,13 +49,7 @@ struct Forums: Sendable {
 
     /// Comments on a question or an answer (members of its community).
     func comment(on target: VoteTarget, id: Int64, body rawBody: String, by principal: Principal) async throws -> Comment {
-        let questionID =
-            switch target {
-            case .question: id
-            case .answer: try await store.answer(id: id)?.questionID
-            }
-        guard let questionID else { throw ConveneError.notFound("The answer") }
-        let (question, community) = try await readable(questionID, by: principal)
+        let (question, community) = try await readable(try await post(target, id).question, by: principal)
         try Policy.require(.comment, by: principal, on: directory.target(community))
         try Self.open(question, "comments")
         let body = try Validation.commentBody(rawBody)
@@ -72,16 +66,12 @@ struct Forums: Sendable {
 
     /// Votes −1, 0 or +1 on a question or answer of someone else's; returns the new score.
     func vote(_ target: VoteTarget, id: Int64, value rawValue: Int, by principal: Principal) async throws -> Int {
-        let (authorID, questionID) =
-            switch target {
-            case .question: (try await store.question(id: id)?.authorID, id)
-            case .answer: try await store.answer(id: id).map { ($0.authorID, $0.questionID) } ?? (nil, 0)
-            }
-        guard let authorID else { throw ConveneError.notFound(target == .question ? "The question" : "The answer") }
+        let (authorID, questionID, _) = try await post(target, id)
         let (_, community) = try await readable(questionID, by: principal)
-        try Policy.require(.vote, by: principal, on: directory.target(community))
+        var policyTarget = directory.target(community)
+        policyTarget.callerIsOwner = authorID == principal.userID
+        try Policy.require(.vote, by: principal, on: policyTarget)
         let value = try Validation.vote(rawValue)
-        guard authorID != principal.userID else { throw ConveneError.forbidden("Nobody votes on their own post.") }
         return try await store.vote(target, id: id, userID: principal.userID!, value: value, now: now())
     }
 

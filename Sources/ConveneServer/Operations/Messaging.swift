@@ -153,7 +153,9 @@ struct Messaging: Sendable {
         let screening = WatchedWords.screen(body, with: try await store.watchedWords(communityID: community.id), exempt: unpaced)
         // A retry of a stored or held message is answered before the rules.
         if try await store.messages(authorID: userID, nonce: nonce) == nil {
-            if let pending = try await store.pendingMessage(authorID: userID, nonce: nonce) {
+            // Only a body that holds an approve word can have been held; when the word has gone since,
+            // posting is right too: an approval finds the posted message by the same nonce.
+            if screening.heldBy != nil, let pending = try await store.pendingMessage(authorID: userID, nonce: nonce) {
                 guard pending.channelID == channel.id, pending.body == screening.body, pending.threadID == threadID else {
                     throw ConveneError(.conflict, "That idempotency key was already used for a different message.")
                 }
@@ -222,12 +224,10 @@ struct Messaging: Sendable {
         ).0
     }
 
-    /// Whether the rules for new members hold for the caller here: a member in their first days,
-    /// below the roles that send unpaced.
+    /// Whether a member (below the roles that send unpaced: the caller asks Policy) is in their
+    /// first days in the community.
     private func isNewMember(_ principal: Principal, in community: Community) async throws -> Bool {
-        guard newMembers.days > 0, let userID = principal.userID,
-            !Policy.check(.sendUnpaced, by: principal, on: directory.target(community)).isSuccess
-        else { return false }
+        guard newMembers.days > 0, let userID = principal.userID else { return false }
         return newMembers.isNew(joinedAt: try await store.joinedAt(communityID: community.id, userID: userID), now: now())
     }
 
@@ -252,10 +252,10 @@ struct Messaging: Sendable {
     func edit(messageID: Int64, body rawBody: String, by principal: Principal) async throws -> (Message, seq: Int64?) {
         let (message, community, channel) = try await messageAccess(messageID, by: principal)
         try Policy.require(.editMessage, by: principal, on: target(community, channel, owner: message.authorID == principal.userID))
-        if try await isNewMember(principal, in: community) { try newMembers.check(body: try Validation.messageBody(rawBody)) }
+        let written = try Validation.messageBody(rawBody)
         let unpaced = Policy.check(.sendUnpaced, by: principal, on: directory.target(community)).isSuccess
-        let screening = WatchedWords.screen(
-            try Validation.messageBody(rawBody), with: try await store.watchedWords(communityID: community.id), exempt: unpaced)
+        if !unpaced, try await isNewMember(principal, in: community) { try newMembers.check(body: written) }
+        let screening = WatchedWords.screen(written, with: try await store.watchedWords(communityID: community.id), exempt: unpaced)
         if let word = screening.blockedBy {
             throw ConveneError.invalid("body", "This community does not allow “\(word.pattern)”; the edit was not saved.")
         }
@@ -266,17 +266,16 @@ struct Messaging: Sendable {
         let body = screening.body
         let (editedMessage, editedSeq, _) = try await apply(
             .edit(messageID: messageID, editorID: principal.userID!, body: body, bodyHTML: Markdown.html(body)), to: message)
-        let edited = (editedMessage, seq: editedSeq)
         if editedSeq != nil, let word = screening.flaggedBy {
             _ = try await store.flagByWatchedWord(communityID: community.id, messageID: messageID, word: word.pattern, now: now())
         }
         // Whoever the edit newly mentions is told, once per message, as a new message would tell them.
-        if edited.seq != nil, !Mentions.keys(in: body).isEmpty {
+        if editedSeq != nil, !Mentions.keys(in: body).isEmpty {
             let readers = try await readers(mentionedIn: body, channel: channel, community: community, authorID: message.authorID)
             let added = try await store.addMentions(messageID: messageID, users: readers, actorID: principal.userID!, now: now())
             if !added.isEmpty { await notifications.deliver(causedBy: messageID, to: Set(added)) }
         }
-        return edited
+        return (editedMessage, editedSeq)
     }
 
     /// Adds (`on`) or takes back the caller's reaction; subscribers get a `reaction.changed` event.

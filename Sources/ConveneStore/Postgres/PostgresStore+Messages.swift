@@ -141,7 +141,13 @@ extension PostgresStore: MessageStore {
         -> (event: ConveneCore.ChannelEvent, audit: AuditEntry?)?
     {
         try await transaction { connection in
-            let before = try await connection.rows(Self.messageQuery(id: change.messageID), self.logger).first?.message()
+            // Only a staff change is audited with the message as it was (read under the row lock the
+            // change takes anyway); a member's pays no extra read.
+            var before: Message?
+            if audit != nil {
+                try await connection.query("SELECT 1 FROM messages WHERE id = \(change.messageID) FOR UPDATE", logger: self.logger)
+                before = try await connection.rows(Self.messageQuery(id: change.messageID), self.logger).first?.message()
+            }
             guard let event = try await self.change(connection, change, now: now) else { return nil }
             guard var audit else { return (event, nil) }
             switch change {

@@ -120,7 +120,9 @@ extension SQLiteStore: MessageStore {
 
     public func change(_ change: MessageChange, audit: NewAuditEntry?, now: Date) async throws -> (event: ChannelEvent, audit: AuditEntry?)? {
         try await write { db in
-            let before = try Row.fetchOne(db, sql: "\(Self.messageSelect) WHERE m.id = ?", arguments: [change.messageID]).map(Self.message)
+            // Only a staff change is audited with the message as it was; a member's pays no extra read.
+            let before =
+                audit == nil ? nil : try Row.fetchOne(db, sql: "\(Self.messageSelect) WHERE m.id = ?", arguments: [change.messageID]).map(Self.message)
             guard let event = try Self.change(db, change, now: now) else { return nil }
             guard var audit else { return (event, nil) }
             if case .delete = change { try Self.settleOpenItem(db, message: change.messageID, by: audit.actorID, now: now) }

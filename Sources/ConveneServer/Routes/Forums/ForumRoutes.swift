@@ -57,10 +57,7 @@ struct ForumRoutes {
         var value: Int
     }
 
-    struct Author: Encodable {
-        var id: Int64
-        var displayName: String
-    }
+    typealias Author = MessageView.Author
 
     struct QuestionView: Encodable {
         var id: Int64
