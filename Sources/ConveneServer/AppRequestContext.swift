@@ -3,6 +3,7 @@ public import HummingbirdWebSocket
 public import NIOCore
 public import ConveneCore
 import Foundation
+import HTTPTypes
 
 /// Who made the request, once the authentication middleware has looked.
 public struct Authenticated: Sendable {
@@ -57,5 +58,18 @@ enum ClientAddress {
     /// An IP address in its canonical text form, or nil when `text` is not one.
     static func normalized(_ text: String) -> String? {
         (try? SocketAddress(ipAddress: text, port: 0))?.ipAddress
+    }
+}
+
+extension Request {
+    /// Whether the client reached us over TLS (directly or through a proxy that says so): then
+    /// cookies are Secure and links are https.
+    func reachedOverTLS(_ settings: Settings) -> Bool {
+        settings.servesTLS || uri.scheme == .https || headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+    }
+
+    /// `scheme://host[:port]` as the client addressed this server, for absolute links.
+    func origin(_ settings: Settings) -> String {
+        (reachedOverTLS(settings) ? "https://" : "http://") + (head.authority ?? "\(settings.host):\(settings.port)")
     }
 }

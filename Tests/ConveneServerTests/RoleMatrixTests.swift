@@ -290,6 +290,9 @@ struct RoleMatrixTests {
                 method: .get, route: "/api/v1/communities/{slug}/questions", variant: "", rule: .ohio(.guest, write: false),
                 request: fixed("/api/v1/communities/ohio/questions?filter=unsolved&sort=votes", nil)),
             Case(
+                method: .get, route: "/api/v1/communities/{slug}/questions.atom", variant: "", rule: .ohio(.guest, write: false),
+                request: fixed("/api/v1/communities/ohio/questions.atom", nil)),
+            Case(
                 method: .post, route: "/api/v1/communities/{slug}/questions", variant: "", rule: .ohio(.member, write: true),
                 request: { _ in
                     let tag = try #require(try await world.app.store.tags(communityID: world.ohio.id).first?.slug)

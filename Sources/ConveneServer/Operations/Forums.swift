@@ -17,6 +17,12 @@ struct Forums: Sendable {
         return try await store.questions(communityID: community.id, filter: filter, sort: sort, tag: tag, offset: offset, limit: limit)
     }
 
+    /// The community and its newest questions, for its feed.
+    func feed(slug: String, tag: String?, limit: Int, by principal: Principal) async throws -> (Community, [Question]) {
+        let community = try await directory.readable(slug: slug, by: principal)
+        return (community, try await store.questions(communityID: community.id, filter: .all, sort: .newest, tag: tag, offset: 0, limit: limit))
+    }
+
     /// Asks a question in a community, with 1–5 of its tags.
     func ask(slug: String, title rawTitle: String, body rawBody: String, tags rawTags: [String], by principal: Principal) async throws -> Question {
         let community = try await directory.readable(slug: slug, by: principal)

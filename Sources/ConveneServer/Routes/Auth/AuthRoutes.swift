@@ -82,7 +82,7 @@ struct AuthRoutes {
             try await accounts.logout(auth)
             var response = Response(status: .noContent)
             response.setCookie(
-                Cookie(name: AuthenticationMiddleware.cookieName, value: "", maxAge: 0, path: "/", secure: isSecure(request), httpOnly: true, sameSite: .lax))
+                Cookie(name: AuthenticationMiddleware.cookieName, value: "", maxAge: 0, path: "/", secure: request.reachedOverTLS(settings), httpOnly: true, sameSite: .lax))
             return response
         }
         router.get("/api/v1/me") { request, context in
@@ -120,12 +120,7 @@ struct AuthRoutes {
         response.setCookie(
             Cookie(
                 name: AuthenticationMiddleware.cookieName, value: issued.token, maxAge: settings.sessionAbsoluteDays * 86_400, path: "/",
-                secure: isSecure(request), httpOnly: true, sameSite: .lax))
+                secure: request.reachedOverTLS(settings), httpOnly: true, sameSite: .lax))
         return response
-    }
-
-    /// Secure cookies when the client reached us over TLS (directly or through a proxy that says so).
-    private func isSecure(_ request: Request) -> Bool {
-        settings.servesTLS || request.uri.scheme == .https || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
     }
 }

@@ -193,6 +193,28 @@ struct ForumRoutes {
             return try JSON.response(
                 QuestionsResponse(questions: questions.map { QuestionView($0) }, nextOffset: questions.count == limit ? offset + limit : nil))
         }
+        router.get("/api/v1/communities/{slug}/questions.atom") { request, context in
+            let slug = try context.slug()
+            let tag = request.uri.queryParameters.get("tag").map { String($0) }
+            let (community, questions) = try await forums.feed(slug: slug, tag: tag, limit: Self.feedLength, by: try await accounts.principal(context.auth))
+            let origin = request.origin(settings)
+            let path = "/api/v1/communities/\(slug)/questions"
+            let feed = AtomFeed(
+                id: origin + path + ".atom" + (tag.map { "?tag=\($0)" } ?? ""),
+                title: "\(community.name) — questions" + (tag.map { " tagged \($0)" } ?? ""),
+                subtitle: "The newest questions asked in \(community.name).", selfLink: origin + (request.uri.string),
+                alternateLink: origin + path + (tag.map { "?tag=\($0)" } ?? ""),
+                updated: questions.map(\.lastActivityAt).max() ?? community.createdAt,
+                entries: questions.map { question in
+                    AtomFeed.Entry(
+                        id: "\(origin)/api/v1/questions/\(question.id)", title: question.title, link: "\(origin)/api/v1/questions/\(question.id)",
+                        published: question.createdAt, updated: question.lastActivityAt, author: question.authorName, categories: question.tags,
+                        summary: Self.summary(question), html: question.bodyHTML)
+                })
+            return Response(
+                status: .ok, headers: [.contentType: AtomFeed.contentType],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: feed.xml)))
+        }
         router.post("/api/v1/communities/{slug}/questions") { request, context in
             let principal = try await accounts.principal(try context.requireAuth())
             let body = try await request.decodeJSON(AskBody.self, limit: settings.maxBodyBytes)
@@ -284,6 +306,17 @@ struct ForumRoutes {
         router.delete("/api/v1/answers/{id}/accept") { request, context in
             try await accept(request, context, false)
         }
+    }
+
+    /// How many questions a feed carries.
+    static let feedLength = 50
+
+    /// A line under a feed entry's title: answers, solved or not, closed.
+    static func summary(_ question: Question) -> String {
+        var parts = [question.answerCount == 1 ? "1 answer" : "\(question.answerCount) answers"]
+        parts.append(question.acceptedAnswerID != nil ? "solved" : "not solved yet")
+        if let reason = question.closeReason { parts.append("closed (\(reason.rawValue.replacingOccurrences(of: "_", with: " ")))") }
+        return parts.joined(separator: " · ")
     }
 
     private func respond(_ post: (question: Question?, answer: Answer?)) throws -> Response {
