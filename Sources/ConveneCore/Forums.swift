@@ -58,6 +58,20 @@ public enum CloseReason: String, Sendable, Codable, CaseIterable {
     case resolvedElsewhere = "resolved_elsewhere"
 }
 
+/// An accepted answer with its question: an entry of the knowledge base.
+public struct KnowledgeEntry: Sendable, Hashable {
+    public var question: Question
+    public var answer: Answer
+    /// Who accepted it.
+    public var acceptedByName: String
+
+    public init(question: Question, answer: Answer, acceptedByName: String) {
+        self.question = question
+        self.answer = answer
+        self.acceptedByName = acceptedByName
+    }
+}
+
 /// An answer to a question.
 public struct Answer: Sendable, Hashable, Codable {
     public var id: Int64

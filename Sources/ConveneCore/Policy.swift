@@ -53,6 +53,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case closeQuestion = "question.close"
     /// Marking an accepted answer outdated and setting its review-by date.
     case curateAnswer = "answer.curate"
+    /// The knowledge base's list of accepted answers past their review-by day.
+    case reviewKnowledge = "knowledge.review"
 
     /// The lowest role that may take the action, for a public community and a private one.
     public var minimumRole: (public: Role, private: Role) {
@@ -88,13 +90,14 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         case .rollbackPost: (.moderator, .moderator)
         case .closeQuestion: (.moderator, .moderator)
         case .curateAnswer: (.moderator, .moderator)
+        case .reviewKnowledge: (.moderator, .moderator)
         }
     }
 
     /// Whether the action changes something: a silence refuses these.
     public var isWrite: Bool {
         switch self {
-        case .readCommunity, .listMembers, .readChannel, .readRevisions, .readAudit, .sendUnpaced, .readReviewQueue: false
+        case .readCommunity, .listMembers, .readChannel, .readRevisions, .readAudit, .sendUnpaced, .readReviewQueue, .reviewKnowledge: false
         default: true
         }
     }

@@ -81,7 +81,7 @@ func addRoutes(_ services: ConveneServices, to router: some RouterMethods<AppReq
     CommunityRoutes(accounts: services.accounts, directory: services.directory, settings: services.settings).add(to: router)
     StatusRoutes(directory: services.directory).add(to: router)
     ChannelRoutes(accounts: services.accounts, messaging: services.messaging, settings: services.settings).add(to: router)
-    SearchRoutes(accounts: services.accounts, messaging: services.messaging).add(to: router)
+    SearchRoutes(accounts: services.accounts, messaging: services.messaging, forums: services.forums).add(to: router)
     NotificationRoutes(accounts: services.accounts, notifications: services.notifications, settings: services.settings).add(to: router)
     ModerationRoutes(accounts: services.accounts, moderation: services.moderation, settings: services.settings).add(to: router)
     ForumRoutes(accounts: services.accounts, forums: services.forums, settings: services.settings).add(to: router)

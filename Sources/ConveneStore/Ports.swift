@@ -367,6 +367,16 @@ public protocol ForumStore: Sendable {
     /// the answer) in one transaction; nil when nothing changed.
     func curate(answerID: Int64, outdated: Bool?, note: String?, reviewBy: Date??, by actorID: Int64, audit: NewAuditEntry, now: Date) async throws
         -> (Answer, AuditEntry)?
+    /// Questions of these communities holding every term (the last also as a prefix) in their
+    /// title and body or in one of their answers, best match first — a solved question's
+    /// relevance counting double — then newest; `tag` narrows.
+    func searchQuestions(terms: [String], communityIDs: [Int64], tag: String?, limit: Int, offset: Int) async throws -> [Question]
+    /// The accepted answers of these communities with their questions: those matching `terms` in
+    /// the question or the accepted answer, best first, or without terms the latest accepted
+    /// first; `tag` narrows; `reviewDue` keeps those whose review-by day is on or before it
+    /// (soonest due first).
+    func knowledge(terms: [String]?, communityIDs: [Int64], tag: String?, reviewDue: Date?, limit: Int, offset: Int) async throws
+        -> [KnowledgeEntry]
     /// The questions closed as duplicates of this one, oldest first.
     func duplicates(of questionID: Int64) async throws -> [Question]
     /// Adds a comment to a question or answer; the question's activity moves.

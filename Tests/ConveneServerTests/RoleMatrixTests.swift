@@ -263,6 +263,15 @@ struct RoleMatrixTests {
                 method: .get, route: "/api/v1/search", variant: "in Ohio", rule: .ohio(.guest, write: false),
                 request: fixed("/api/v1/search?q=text&community=ohio", nil)),
             Case(
+                method: .get, route: "/api/v1/search", variant: "questions in Ohio", rule: .ohio(.guest, write: false),
+                request: fixed("/api/v1/search?kind=question&q=text&community=ohio", nil)),
+            Case(
+                method: .get, route: "/api/v1/knowledge", variant: "in Ohio", rule: .ohio(.guest, write: false),
+                request: fixed("/api/v1/knowledge?community=ohio&q=start", nil)),
+            Case(
+                method: .get, route: "/api/v1/knowledge", variant: "past review in Ohio", rule: .ohio(.moderator, write: false),
+                request: fixed("/api/v1/knowledge?community=ohio&due=true", nil)),
+            Case(
                 method: .post, route: "/api/v1/flags", variant: "others' message", rule: .ohio(.member, write: true),
                 request: { Request(path: "/api/v1/flags", body: ["target": ["type": "message", "id": try await othersMessage($0)], "reason": "spam"]) }),
             Case(

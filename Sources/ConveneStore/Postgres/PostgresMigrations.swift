@@ -525,5 +525,14 @@ enum PostgresMigrations {
                 "ALTER TABLE answers ADD COLUMN review_by TIMESTAMPTZ",
             ]
         ),
+        (
+            "2026-11-30-forum-search",
+            [
+                "CREATE INDEX questions_search ON questions USING GIN (to_tsvector('english', title || ' ' || body))",
+                "CREATE INDEX answers_search ON answers USING GIN (to_tsvector('english', body))",
+                "CREATE INDEX answers_accepted ON answers(accepted_at) WHERE accepted_at IS NOT NULL",
+                "CREATE INDEX answers_review_by ON answers(review_by) WHERE review_by IS NOT NULL",
+            ]
+        ),
     ]
 }

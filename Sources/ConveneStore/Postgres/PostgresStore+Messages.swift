@@ -265,8 +265,7 @@ extension PostgresStore: MessageStore {
 
     public func searchMessages(terms: [String], channelIDs: [Int64], limit: Int, offset: Int) async throws -> [Message] {
         guard !terms.isEmpty, !channelIDs.isEmpty else { return [] }
-        // Words are letters and digits only, so the tsquery has no syntax of the user's; the last is a prefix.
-        let query = terms.enumerated().map { index, term in term + (index == terms.count - 1 ? ":*" : "") }.joined(separator: " & ")
+        let query = Self.tsQuery(terms)
         var bindings = PostgresBindings()
         bindings.append(query)
         bindings.append(channelIDs)
@@ -280,6 +279,12 @@ extension PostgresStore: MessageStore {
                     ORDER BY ts_rank(to_tsvector('english', m.body), q) DESC, m.id DESC LIMIT $3 OFFSET $4
                     """, binds: bindings)
         ).map { try $0.message() }
+    }
+
+    /// A tsquery holding every term; words are letters and digits only, so it has no syntax of
+    /// the user's; the last is also a prefix.
+    static func tsQuery(_ terms: [String]) -> String {
+        terms.enumerated().map { index, term in term + (index == terms.count - 1 ? ":*" : "") }.joined(separator: " & ")
     }
 
     public func markRead(channelID: Int64, userID: Int64, seq: Int64, now: Date) async throws -> Int64 {

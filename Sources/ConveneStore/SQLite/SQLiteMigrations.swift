@@ -489,6 +489,40 @@ enum SQLiteMigrations {
                     ALTER TABLE answers ADD COLUMN review_by DATETIME;
                     """)
         }
+        migrator.registerMigration("2026-11-30-forum-search") { db in
+            // As messages_fts: English stemming (porter), accents folded; kept in step by triggers.
+            try db.execute(
+                sql: """
+                    CREATE VIRTUAL TABLE questions_fts USING fts5(
+                        title, body, content='questions', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2');
+                    INSERT INTO questions_fts (rowid, title, body) SELECT id, title, body FROM questions;
+                    CREATE TRIGGER questions_fts_insert AFTER INSERT ON questions BEGIN
+                        INSERT INTO questions_fts (rowid, title, body) VALUES (new.id, new.title, new.body);
+                    END;
+                    CREATE TRIGGER questions_fts_delete AFTER DELETE ON questions BEGIN
+                        INSERT INTO questions_fts (questions_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
+                    END;
+                    CREATE TRIGGER questions_fts_update AFTER UPDATE OF title, body ON questions BEGIN
+                        INSERT INTO questions_fts (questions_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);
+                        INSERT INTO questions_fts (rowid, title, body) VALUES (new.id, new.title, new.body);
+                    END;
+                    CREATE VIRTUAL TABLE answers_fts USING fts5(
+                        body, content='answers', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2');
+                    INSERT INTO answers_fts (rowid, body) SELECT id, body FROM answers;
+                    CREATE TRIGGER answers_fts_insert AFTER INSERT ON answers BEGIN
+                        INSERT INTO answers_fts (rowid, body) VALUES (new.id, new.body);
+                    END;
+                    CREATE TRIGGER answers_fts_delete AFTER DELETE ON answers BEGIN
+                        INSERT INTO answers_fts (answers_fts, rowid, body) VALUES ('delete', old.id, old.body);
+                    END;
+                    CREATE TRIGGER answers_fts_update AFTER UPDATE OF body ON answers BEGIN
+                        INSERT INTO answers_fts (answers_fts, rowid, body) VALUES ('delete', old.id, old.body);
+                        INSERT INTO answers_fts (rowid, body) VALUES (new.id, new.body);
+                    END;
+                    CREATE INDEX answers_accepted ON answers(accepted_at) WHERE accepted_at IS NOT NULL;
+                    CREATE INDEX answers_review_by ON answers(review_by) WHERE review_by IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

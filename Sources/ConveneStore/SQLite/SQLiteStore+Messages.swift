@@ -221,10 +221,7 @@ extension SQLiteStore: MessageStore {
 
     public func searchMessages(terms: [String], channelIDs: [Int64], limit: Int, offset: Int) async throws -> [Message] {
         guard !terms.isEmpty, !channelIDs.isEmpty else { return [] }
-        // Each word quoted (so nothing in it is query syntax), the last one also a prefix.
-        let match = terms.enumerated().map { index, term in
-            "\"\(term)\"" + (index == terms.count - 1 ? "*" : "")
-        }.joined(separator: " ")
+        let match = Self.ftsMatch(terms)
         return try await read { db in
             try Row.fetchAll(
                 db,
@@ -237,6 +234,12 @@ extension SQLiteStore: MessageStore {
                 arguments: StatementArguments([match]) + StatementArguments(channelIDs) + StatementArguments([limit, offset])
             ).map(Self.message)
         }
+    }
+
+    /// An FTS5 query holding every term: each word quoted (so nothing in it is query syntax), the
+    /// last one also a prefix.
+    static func ftsMatch(_ terms: [String]) -> String {
+        terms.enumerated().map { index, term in "\"\(term)\"" + (index == terms.count - 1 ? "*" : "") }.joined(separator: " ")
     }
 
     public func markRead(channelID: Int64, userID: Int64, seq: Int64, now: Date) async throws -> Int64 {
