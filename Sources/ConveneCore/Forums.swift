@@ -58,6 +58,32 @@ public enum CloseReason: String, Sendable, Codable, CaseIterable {
     case resolvedElsewhere = "resolved_elsewhere"
 }
 
+/// A member watching a community's forum, one of its tags, or a question: told of new questions
+/// (forum, tag) or new answers (question).
+public struct ForumWatch: Sendable, Hashable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case forum, tag, question
+    }
+
+    public var id: Int64
+    public var userID: Int64
+    public var communityID: Int64
+    public var kind: Kind
+    public var questionID: Int64?
+    public var tag: String?
+    public var createdAt: Date
+
+    public init(id: Int64, userID: Int64, communityID: Int64, kind: Kind, questionID: Int64?, tag: String?, createdAt: Date) {
+        self.id = id
+        self.userID = userID
+        self.communityID = communityID
+        self.kind = kind
+        self.questionID = questionID
+        self.tag = tag
+        self.createdAt = createdAt
+    }
+}
+
 /// An accepted answer with its question: an entry of the knowledge base.
 public struct KnowledgeEntry: Sendable, Hashable {
     public var question: Question

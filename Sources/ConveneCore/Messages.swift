@@ -141,20 +141,52 @@ public struct NewMessage: Sendable, Hashable {
     }
 }
 
-/// Something that happened for one user: so far, a mention.
+/// Something that happened for one user: a mention in a channel or a forum, or news of a
+/// question, answer, comment or accept the user watches or wrote.
 public struct UserNotification: Sendable, Hashable {
     public enum Kind: String, Sendable, Codable {
+        /// Named with @ in a message, question, answer or comment.
         case mention
+        /// A new question in a forum or tag the user watches.
+        case newQuestion = "new_question"
+        /// A new answer to a question the user watches.
+        case newAnswer = "new_answer"
+        /// A comment on the user's question or answer.
+        case comment
+        /// The user's answer was accepted.
+        case accepted
+    }
+
+    /// A forum post a notification is about.
+    public struct Post: Sendable, Hashable {
+        public var type: PostType
+        public var id: Int64
+        public var questionID: Int64
+        public var questionTitle: String
+
+        public init(type: PostType, id: Int64, questionID: Int64, questionTitle: String) {
+            self.type = type
+            self.id = id
+            self.questionID = questionID
+            self.questionTitle = questionTitle
+        }
+    }
+
+    public enum PostType: String, Sendable, Codable {
+        case question, answer, comment
     }
 
     public var id: Int64
     public var userID: Int64
     public var kind: Kind
     public var communityID: Int64
-    public var channelID: Int64
-    public var messageID: Int64
-    public var messageSeq: Int64
-    /// The start of the message as it is now (empty once deleted).
+    /// The message, for a notification from a channel.
+    public var channelID: Int64?
+    public var messageID: Int64?
+    public var messageSeq: Int64?
+    /// The post, for a notification from a forum.
+    public var post: Post?
+    /// The start of the message or post as it is now (empty once deleted or hidden).
     public var excerpt: String
     public var actorID: Int64
     public var actorName: String
@@ -162,8 +194,8 @@ public struct UserNotification: Sendable, Hashable {
     public var readAt: Date?
 
     public init(
-        id: Int64, userID: Int64, kind: Kind, communityID: Int64, channelID: Int64, messageID: Int64, messageSeq: Int64, excerpt: String,
-        actorID: Int64, actorName: String, createdAt: Date, readAt: Date?
+        id: Int64, userID: Int64, kind: Kind, communityID: Int64, channelID: Int64?, messageID: Int64?, messageSeq: Int64?, post: Post? = nil,
+        excerpt: String, actorID: Int64, actorName: String, createdAt: Date, readAt: Date?
     ) {
         self.id = id
         self.userID = userID
@@ -172,6 +204,7 @@ public struct UserNotification: Sendable, Hashable {
         self.channelID = channelID
         self.messageID = messageID
         self.messageSeq = messageSeq
+        self.post = post
         self.excerpt = excerpt
         self.actorID = actorID
         self.actorName = actorName

@@ -53,6 +53,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case closeQuestion = "question.close"
     /// Marking an accepted answer outdated and setting its review-by date.
     case curateAnswer = "answer.curate"
+    /// Watching a community's forum, one of its tags or a question: any account that may read it.
+    case watchForum = "forum.watch"
     /// The knowledge base's list of accepted answers past their review-by day.
     case reviewKnowledge = "knowledge.review"
 
@@ -91,13 +93,14 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         case .closeQuestion: (.moderator, .moderator)
         case .curateAnswer: (.moderator, .moderator)
         case .reviewKnowledge: (.moderator, .moderator)
+        case .watchForum: (.guest, .member)
         }
     }
 
     /// Whether the action changes something: a silence refuses these.
     public var isWrite: Bool {
         switch self {
-        case .readCommunity, .listMembers, .readChannel, .readRevisions, .readAudit, .sendUnpaced, .readReviewQueue, .reviewKnowledge: false
+        case .readCommunity, .listMembers, .readChannel, .readRevisions, .readAudit, .sendUnpaced, .readReviewQueue, .reviewKnowledge, .watchForum: false
         default: true
         }
     }

@@ -50,6 +50,8 @@ public final class Hub: Sendable {
     private let users = SubscriberSets()
     /// Connections watching a community's presence.
     private let watchers = SubscriberSets()
+    /// Connections following a question page.
+    private let questions = SubscriberSets()
 
     public init() {}
 
@@ -106,6 +108,23 @@ public final class Hub: Sendable {
 
     public func unwatchPresence(_ subscriberID: UInt64, community: Int64) {
         watchers.remove(subscriberID, from: community)
+    }
+
+    public func followQuestion(_ subscriber: any Subscriber, question: Int64) {
+        questions.add(subscriber, to: question)
+    }
+
+    public func unfollowQuestion(_ subscriberID: UInt64, question: Int64) {
+        questions.remove(subscriberID, from: question)
+    }
+
+    /// Sends a question page's frame (a new answer, a vote, an accept) to everyone following it.
+    public func publish(question: Int64, frame: String) {
+        for subscriber in questions.members(of: question) { subscriber.deliverDirect(frame: frame) }
+    }
+
+    public func followerCount(of question: Int64) -> Int {
+        questions.count(of: question)
     }
 
     /// Sends a presence frame to everyone watching `community`.

@@ -54,7 +54,7 @@ public struct ConveneServices: Sendable {
         messaging = Messaging(
             store: store, directory: directory, fanout: fanout, notifications: notifications, metrics: metrics,
             limits: SendLimits(messagesPerMinute: settings.messagesPerMinute), newMembers: settings.newMemberLimits, now: now)
-        forums = Forums(store: store, directory: directory, now: now)
+        forums = Forums(store: store, directory: directory, fanout: fanout, notifications: notifications, now: now)
         moderation = Moderation(
             store: store, directory: directory, messaging: messaging, fanout: fanout, flagHideThreshold: settings.flagHideThreshold, now: now)
     }
@@ -86,7 +86,7 @@ func addRoutes(_ services: ConveneServices, to router: some RouterMethods<AppReq
     ModerationRoutes(accounts: services.accounts, moderation: services.moderation, settings: services.settings).add(to: router)
     ForumRoutes(accounts: services.accounts, forums: services.forums, settings: services.settings).add(to: router)
     StreamRoutes(
-        accounts: services.accounts, messaging: services.messaging, store: services.store, hub: services.hub, presence: services.presence, metrics: services.metrics,
+        accounts: services.accounts, messaging: services.messaging, forums: services.forums, store: services.store, hub: services.hub, presence: services.presence, metrics: services.metrics,
         tickets: services.tickets,
         settings: services.settings
     ).add(to: router)

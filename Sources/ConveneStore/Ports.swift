@@ -177,6 +177,8 @@ public protocol NotificationStore: Sendable {
     func notifications(userID: Int64, beforeID: Int64?, unreadOnly: Bool, limit: Int) async throws -> [UserNotification]
     /// The notifications a message caused.
     func notifications(messageID: Int64) async throws -> [UserNotification]
+    /// These notifications (those that exist), in id order.
+    func notifications(ids: [Int64]) async throws -> [UserNotification]
     /// Mentions added to a stored message (by an edit): a notification for each of `users` the
     /// message has not notified before. Returns the users notified now.
     func addMentions(messageID: Int64, users: [Int64], actorID: Int64, now: Date) async throws -> [Int64]
@@ -336,13 +338,17 @@ public protocol WatchedWordStore: Sendable {
 
 /// Questions, answers, votes and accepted answers.
 public protocol ForumStore: Sendable {
-    func createQuestion(communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], now: Date) async throws
-        -> Question
+    /// Stores a question and, with it, the notifications `notify` asks for (never to its author);
+    /// returns it and their ids. The same holds for answers, comments and accepts.
+    func createQuestion(
+        communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], notify: Notify, now: Date
+    ) async throws -> (Question, notifications: [Int64])
     func question(id: Int64) async throws -> Question?
     /// A page of a community's questions, optionally with one tag.
     func questions(communityID: Int64, filter: QuestionFilter, sort: QuestionSort, tag: String?, offset: Int, limit: Int) async throws -> [Question]
     /// Adds an answer; the question counts it and its activity moves.
-    func createAnswer(questionID: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Answer
+    func createAnswer(questionID: Int64, authorID: Int64, body: String, bodyHTML: String, notify: Notify, now: Date) async throws
+        -> (Answer, notifications: [Int64])
     func answer(id: Int64) async throws -> Answer?
     /// A question's answers: the accepted one first, then by score, then oldest first.
     func answers(questionID: Int64) async throws -> [Answer]
@@ -380,12 +386,51 @@ public protocol ForumStore: Sendable {
     /// The questions closed as duplicates of this one, oldest first.
     func duplicates(of questionID: Int64) async throws -> [Question]
     /// Adds a comment to a question or answer; the question's activity moves.
-    func createComment(on target: VoteTarget, id: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Comment
+    func createComment(on target: VoteTarget, id: Int64, authorID: Int64, body: String, bodyHTML: String, notify: Notify, now: Date) async throws
+        -> (Comment, notifications: [Int64])
     /// The comments on a question and its answers, oldest first.
     func comments(questionID: Int64) async throws -> [Comment]
     /// Accepts `answerID` for the question (in place of any other) or, with nil, unaccepts, and
     /// appends `audit` (`before`/`after`: the question) in one transaction; nil when it was so already.
-    func setAccepted(questionID: Int64, answerID: Int64?, by actorID: Int64, audit: NewAuditEntry, now: Date) async throws -> (Question, AuditEntry)?
+    func setAccepted(questionID: Int64, answerID: Int64?, by actorID: Int64, audit: NewAuditEntry, notify: Notify, now: Date) async throws
+        -> (Question, AuditEntry, notifications: [Int64])?
+    /// Watches a community's forum, one of its tags, or a question (idempotent): the watch, and
+    /// whether it is new.
+    func watch(userID: Int64, communityID: Int64, kind: ForumWatch.Kind, questionID: Int64?, tag: String?, now: Date) async throws
+        -> (ForumWatch, created: Bool)
+    /// Stops one of the user's watches; false when the user has no such watch.
+    func unwatch(id: Int64, userID: Int64) async throws -> Bool
+    /// The user's watches, oldest first.
+    func watches(userID: Int64) async throws -> [ForumWatch]
+    /// Who watches a question.
+    func watchers(questionID: Int64) async throws -> [Int64]
+    /// Who watches a community's forum or any of these of its tags.
+    func watchers(communityID: Int64, tags: [String]) async throws -> [Int64]
+}
+
+/// The notifications a forum change stores with it: who is told, and of what.
+public typealias Notify = [Int64: UserNotification.Kind]
+
+extension ForumStore {
+    public func createQuestion(communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], now: Date)
+        async throws -> Question
+    {
+        try await createQuestion(communityID: communityID, authorID: authorID, title: title, body: body, bodyHTML: bodyHTML, tags: tags, notify: [:], now: now).0
+    }
+
+    public func createAnswer(questionID: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Answer {
+        try await createAnswer(questionID: questionID, authorID: authorID, body: body, bodyHTML: bodyHTML, notify: [:], now: now).0
+    }
+
+    public func createComment(on target: VoteTarget, id: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Comment {
+        try await createComment(on: target, id: id, authorID: authorID, body: body, bodyHTML: bodyHTML, notify: [:], now: now).0
+    }
+
+    public func setAccepted(questionID: Int64, answerID: Int64?, by actorID: Int64, audit: NewAuditEntry, now: Date) async throws
+        -> (Question, AuditEntry)?
+    {
+        try await setAccepted(questionID: questionID, answerID: answerID, by: actorID, audit: audit, notify: [:], now: now).map { ($0.0, $0.1) }
+    }
 }
 
 public typealias ConveneStore = AccountStore & NetworkStore & MessageStore & NotificationStore & ModerationStore & ReviewStore & WatchedWordStore

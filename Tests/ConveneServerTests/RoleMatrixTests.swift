@@ -34,12 +34,15 @@ struct RoleMatrixTests {
         case ohio(Role, write: Bool)
         /// Nobody (another member's message is edited by no one).
         case nobody
+        /// Any account that may read Ohio (it is public): not anonymous, not suspended there.
+        case ohioAccount
 
         func allows(_ caller: Caller) -> Bool {
             switch self {
             case .open: true
             case .signedIn: caller.token != nil
             case .nobody: false
+            case .ohioAccount: caller.token != nil && !caller.suspended
             case .ohio(let role, let write):
                 !caller.suspended && !(write && caller.silenced) && (role == .guest || (caller.token != nil && caller.role >= role))
             }
@@ -50,6 +53,7 @@ struct RoleMatrixTests {
             case .open: "open"
             case .signedIn: "signed in"
             case .nobody: "nobody"
+            case .ohioAccount: "any account in Ohio"
             case .ohio(let role, let write): "\(role.rawValue)+ in Ohio\(write ? ", write" : "")"
             }
         }
@@ -184,6 +188,21 @@ struct RoleMatrixTests {
             Case(method: .get, route: "/api/v1/me/sanctions", variant: "", rule: .signedIn, request: fixed("/api/v1/me/sanctions", nil)),
             Case(method: .get, route: "/api/v1/notifications", variant: "", rule: .signedIn, request: fixed("/api/v1/notifications", nil)),
             Case(method: .post, route: "/api/v1/notifications/read", variant: "", rule: .signedIn, request: fixed("/api/v1/notifications/read", ["all": true])),
+            Case(method: .get, route: "/api/v1/watches", variant: "", rule: .signedIn, request: fixed("/api/v1/watches", nil)),
+            Case(
+                method: .post, route: "/api/v1/watches", variant: "Ohio's forum", rule: .ohioAccount,
+                request: fixed("/api/v1/watches", ["community": "ohio"])),
+            Case(
+                method: .post, route: "/api/v1/watches", variant: "a question", rule: .ohioAccount,
+                request: { _ in Request(path: "/api/v1/watches", body: ["question_id": try await world.question(by: nil).id]) }),
+            Case(
+                method: .delete, route: "/api/v1/watches/{id}", variant: "own", rule: .signedIn,
+                request: { caller in
+                    guard let user = caller.user else { return Request(path: "/api/v1/watches/1") }
+                    let (watch, _) = try await world.app.store.watch(
+                        userID: user.id, communityID: world.ohio.id, kind: .forum, questionID: nil, tag: nil, now: world.app.clock.now())
+                    return Request(path: "/api/v1/watches/\(watch.id)")
+                }),
             Case(method: .post, route: "/api/v1/stream/tickets", variant: "", rule: .signedIn, request: fixed("/api/v1/stream/tickets", nil)),
             Case(method: .post, route: "/api/v1/invites", variant: "", rule: .ohio(.lead, write: true), request: fixed("/api/v1/invites", ["community": "ohio"])),
             Case(method: .get, route: "/api/v1/communities/{slug}", variant: "", rule: .ohio(.guest, write: false), request: fixed("/api/v1/communities/ohio", nil)),
@@ -565,6 +584,8 @@ struct RoleMatrixTests {
             OpCase(op: "read", variant: "", rule: .ohio(.member, write: false), frame: { _ in ["channel": general, "seq": .int(0)] }),
             OpCase(op: "watch_presence", variant: "", rule: .ohio(.member, write: false), frame: { _ in ["community": .int(world.ohio.id)] }),
             OpCase(op: "unwatch_presence", variant: "", rule: .signedIn, frame: { _ in ["community": .int(world.ohio.id)] }),
+            OpCase(op: "follow_question", variant: "", rule: .ohioAccount, frame: { _ in ["question": .int(try await world.question(by: nil).id)] }),
+            OpCase(op: "unfollow_question", variant: "", rule: .signedIn, frame: { _ in ["question": .int(try await world.question(by: nil).id)] }),
             OpCase(op: "presence", variant: "", rule: .signedIn, frame: { _ in ["status": .string("away")] }),
         ]
     }

@@ -47,7 +47,7 @@ struct SearchHTTPTests {
             let (_, ann, _, _) = try await ChannelsHTTPTests.setUp(app, client)
             let cases: [(String, String)] = [
                 ("", "q"), ("q=", "q"), ("q=%22%2A%28%29", "q"), ("q=" + String(repeating: "a", count: 201), "q"),
-                ("q=a+b+c+d+e+f+g+h+i+j+k", "q"), ("q=x&kind=question", "kind"), ("q=x&limit=0", "limit"), ("q=x&offset=-1", "offset"),
+                ("q=a+b+c+d+e+f+g+h+i+j+k", "q"), ("q=x&kind=answer", "kind"), ("q=x&limit=0", "limit"), ("q=x&offset=-1", "offset"),
                 ("q=x&community=Not+A+Slug", "community"),
             ]
             for (query, field) in cases {

@@ -55,6 +55,37 @@ struct TwoNodeTests {
         }
     }
 
+    @Test("a question page followed on one node sees answers and votes made on the other; an answer too long for NOTIFY arrives as a partial event, and the forum notification crosses too")
+    func questionPageAcrossNodes() async throws {
+        try await Self.withTwoNodes { nodeA, clientA, _, clientB, portB, _ in
+            let (_, ann, bob, _) = try await StreamTests.setUp(nodeA, clientA)
+            let question = try await ForumsHTTPTests.ask(nodeA, clientA, "Across nodes?", token: ann)
+            let page = StreamClient(port: portB, headers: StreamClient.bearer(ann))
+            _ = await page.next()
+            try page.send(["op": "follow_question", "question": question])
+            _ = await page.frames(until: "question_followed")
+
+            let answered = try await clientA.call(.post, "/api/v1/questions/\(question)/answers", json: ["body": "Yes, on node A."], token: bob)
+            let answer = try #require(answered.object["id"] as? Int)
+            let frames = await page.framesCollecting(ops: ["question_event", "notification"], count: 2)
+            let event = try #require(frames.first { $0["op"] as? String == "question_event" })
+            #expect(event["type"] as? String == "answer.created")
+            #expect((event["data"] as? [String: Any])?["id"] as? Int == answer)
+            #expect((frames.first { $0["op"] as? String == "notification" }?["notification"] as? [String: Any])?["kind"] as? String == "new_answer")
+
+            _ = try await clientB.call(.post, "/api/v1/answers/\(answer)/vote", json: ["value": 1], token: ann)
+            #expect(try #require(await page.framesCollecting(ops: ["question_event"], count: 1).first)["type"] as? String == "vote.changed")
+
+            let long = String(repeating: "A long answer. ", count: 700)
+            _ = try await clientA.call(.post, "/api/v1/questions/\(question)/answers", json: ["body": long], token: bob)
+            let partial = try #require(await page.framesCollecting(ops: ["question_event"], count: 1).first)
+            #expect(partial["type"] as? String == "answer.created")
+            #expect(partial["partial"] as? Bool == true)
+            #expect(partial["data"] == nil)
+            _ = await page.close()
+        }
+    }
+
     @Test("a message, a mention and typing on one node reach subscribers connected to the other")
     func crossNode() async throws {
         try await Self.withTwoNodes { nodeA, clientA, portA, clientB, portB, _ in

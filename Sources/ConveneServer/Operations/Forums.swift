@@ -7,7 +7,87 @@ import Foundation
 struct Forums: Sendable {
     let store: any ConveneStore
     let directory: NetworkDirectory
+    let fanout: Fanout
+    let notifications: Notifications
     let now: @Sendable () -> Date
+
+    // MARK: Watches, notifications and live pages
+
+    /// What a forum change tells whom: `base` (watchers, the post's author), then every member
+    /// of the community `body` mentions (a mention outranks the rest); only those who may read the
+    /// community, never the actor (the store leaves the actor out too).
+    private func notices(_ base: Notify, mentionsIn body: String, community: Community, actor: Int64) async throws -> Notify {
+        var notify = base
+        let keys = Mentions.keys(in: body)
+        if !keys.isEmpty {
+            for user in try await store.members(communityID: community.id, nameKeys: Set(keys)) { notify[user] = .mention }
+        }
+        notify[actor] = nil
+        if community.visibility == .private {
+            // Watchers of a private community who have left it since are not told.
+            let target = directory.target(community)
+            for user in notify.keys {
+                let principal = try await store.principal(userID: user, now: now())
+                if (try? Policy.require(.readCommunity, by: principal, on: target)) == nil { notify[user] = nil }
+            }
+        }
+        return notify
+    }
+
+    /// Tells a question page's followers, on every node, of a change.
+    private func live(_ question: Int64, _ type: String, _ data: some Encodable & Sendable) {
+        fanout.toQuestion(
+            question, frame: ServerFrame.questionEvent(question: question, type: type, data: data),
+            brief: ServerFrame.questionEventBrief(question: question, type: type))
+    }
+
+    /// The asker and answerers watch their question from then on (a watch they stopped comes back
+    /// only when they answer again).
+    private func autoWatch(_ question: Question, userID: Int64) async {
+        _ = try? await store.watch(userID: userID, communityID: question.communityID, kind: .question, questionID: question.id, tag: nil, now: now())
+    }
+
+    /// What to watch: a question (`questionID`), or a community's forum (`slug`), or one of its tags.
+    func watch(questionID: Int64?, slug: String?, tag: String?, by principal: Principal) async throws -> (ForumWatch, created: Bool) {
+        guard let userID = principal.userID else { throw ConveneError(.unauthenticated, "Sign in to watch.") }
+        let community: Community
+        let kind: ForumWatch.Kind
+        if let questionID {
+            guard slug == nil, tag == nil else { throw ConveneError.invalid("question_id", "Watch a question, or a community's forum or tag, not both.") }
+            (_, community) = try await readable(questionID, by: principal)
+            kind = .question
+        } else {
+            guard let slug else { throw ConveneError.invalid("community", "Name a question_id, or a community (and a tag).") }
+            community = try await directory.readable(slug: slug, by: principal)
+            if let tag {
+                guard try await store.tags(communityID: community.id).contains(where: { $0.slug == tag }) else {
+                    throw ConveneError.invalid("tag", "\(community.name) has no tag \(tag).")
+                }
+                kind = .tag
+            } else {
+                kind = .forum
+            }
+        }
+        try Policy.require(.watchForum, by: principal, on: directory.target(community))
+        return try await store.watch(userID: userID, communityID: community.id, kind: kind, questionID: questionID, tag: tag, now: now())
+    }
+
+    /// The caller's watches.
+    func watches(by principal: Principal) async throws -> [ForumWatch] {
+        guard let userID = principal.userID else { throw ConveneError(.unauthenticated, "Sign in to see your watches.") }
+        return try await store.watches(userID: userID)
+    }
+
+    /// Stops one of the caller's watches; 404 when the caller has none with that id.
+    func unwatch(id: Int64, by principal: Principal) async throws {
+        guard let userID = principal.userID else { throw ConveneError(.unauthenticated, "Sign in to stop watching.") }
+        guard try await store.unwatch(id: id, userID: userID) else { throw ConveneError.notFound("The watch") }
+    }
+
+    /// The question, when the caller may read it; 404 otherwise.
+    func question(_ id: Int64, by principal: Principal) async throws -> Question {
+        try await readable(id, by: principal).0
+    }
 
     /// A page of a community's questions.
     func questions(slug: String, filter: QuestionFilter, sort: QuestionSort, tag: String?, offset: Int, limit: Int, by principal: Principal)
@@ -80,8 +160,15 @@ struct Forums: Sendable {
         let title = try Validation.questionTitle(rawTitle)
         let body = try Validation.postBody(rawBody)
         let tags = try Validation.questionTags(rawTags, allowed: Set(try await store.tags(communityID: community.id).map(\.slug)))
-        return try await store.createQuestion(
-            communityID: community.id, authorID: principal.userID!, title: title, body: body, bodyHTML: Markdown.html(body), tags: tags, now: now())
+        let author = principal.userID!
+        let watchers = try await store.watchers(communityID: community.id, tags: tags)
+        let notify = try await notices(
+            Dictionary(watchers.map { ($0, .newQuestion) }, uniquingKeysWith: { first, _ in first }), mentionsIn: body, community: community, actor: author)
+        let (question, notified) = try await store.createQuestion(
+            communityID: community.id, authorID: author, title: title, body: body, bodyHTML: Markdown.html(body), tags: tags, notify: notify, now: now())
+        await autoWatch(question, userID: author)
+        await notifications.deliver(ids: notified)
+        return question
     }
 
     /// A question page: the question, its answers (the accepted one first), their comments, and the caller's votes.
@@ -109,7 +196,13 @@ struct Forums: Sendable {
         try Policy.require(.comment, by: principal, on: directory.target(community))
         try Self.open(question, "comments")
         let body = try Validation.commentBody(rawBody)
-        return try await store.createComment(on: target, id: id, authorID: principal.userID!, body: body, bodyHTML: Markdown.html(body), now: now())
+        let author = principal.userID!
+        let notify = try await notices([try await post(target, id).author: .comment], mentionsIn: body, community: community, actor: author)
+        let (comment, notified) = try await store.createComment(
+            on: target, id: id, authorID: author, body: body, bodyHTML: Markdown.html(body), notify: notify, now: now())
+        await notifications.deliver(ids: notified)
+        live(question.id, "comment.created", ForumRoutes.CommentView(comment))
+        return comment
     }
 
     func answer(questionID: Int64, body rawBody: String, by principal: Principal) async throws -> Answer {
@@ -117,7 +210,16 @@ struct Forums: Sendable {
         try Policy.require(.answerQuestion, by: principal, on: directory.target(community))
         try Self.open(question, "answers")
         let body = try Validation.postBody(rawBody)
-        return try await store.createAnswer(questionID: question.id, authorID: principal.userID!, body: body, bodyHTML: Markdown.html(body), now: now())
+        let author = principal.userID!
+        let watchers = try await store.watchers(questionID: question.id)
+        let notify = try await notices(
+            Dictionary(watchers.map { ($0, .newAnswer) }, uniquingKeysWith: { first, _ in first }), mentionsIn: body, community: community, actor: author)
+        let (answer, notified) = try await store.createAnswer(
+            questionID: question.id, authorID: author, body: body, bodyHTML: Markdown.html(body), notify: notify, now: now())
+        await autoWatch(question, userID: author)
+        await notifications.deliver(ids: notified)
+        live(question.id, "answer.created", ForumRoutes.AnswerView(answer))
+        return answer
     }
 
     /// Votes −1, 0 or +1 on a question or answer of someone else's; returns the new score.
@@ -128,7 +230,15 @@ struct Forums: Sendable {
         policyTarget.callerIsOwner = authorID == principal.userID
         try Policy.require(.vote, by: principal, on: policyTarget)
         let value = try Validation.vote(rawValue)
-        return try await store.vote(target, id: id, userID: principal.userID!, value: value, now: now())
+        let score = try await store.vote(target, id: id, userID: principal.userID!, value: value, now: now())
+        live(questionID, "vote.changed", VoteChange(target: target, id: id, score: score))
+        return score
+    }
+
+    struct VoteChange: Encodable, Sendable {
+        var target: VoteTarget
+        var id: Int64
+        var score: Int
     }
 
     /// Accepts an answer (the asker, or a moderator or lead), in place of any other; audited.
@@ -140,15 +250,18 @@ struct Forums: Sendable {
         target.callerIsOwner = question.authorID == principal.userID
         try Policy.require(.acceptAnswer, by: principal, on: target)
         if !accepted, question.acceptedAnswerID != answer.id { throw ConveneError(.conflict, "That answer is not the accepted one.") }
+        let notify = accepted ? try await notices([answer.authorID: .accepted], mentionsIn: "", community: community, actor: principal.userID!) : [:]
         guard
             let changed = try await store.setAccepted(
                 questionID: question.id, answerID: accepted ? answer.id : nil, by: principal.userID!,
                 audit: NewAuditEntry(
                     communityID: community.id, actorID: principal.userID!, action: accepted ? "accept" : "unaccept", targetType: "answer",
                     targetID: answer.id, reason: accepted ? "Accepted." : "Unaccepted."),
-                now: now())
+                notify: notify, now: now())
         else { throw ConveneError(.conflict, "That answer is accepted already.") }
-        return changed
+        await notifications.deliver(ids: changed.notifications)
+        live(question.id, accepted ? "answer.accepted" : "answer.unaccepted", ForumRoutes.QuestionView(changed.0))
+        return (changed.0, changed.1)
     }
 
     static let reasonLength = 300
@@ -187,6 +300,7 @@ struct Forums: Sendable {
                     reason: reason.rawValue + (canonical.map { " of \($0)" } ?? "")),
                 now: now())
         else { throw ConveneError(.conflict, "This question is closed already.") }
+        live(question.id, "question.closed", ForumRoutes.QuestionView(closed.0))
         return closed
     }
 
@@ -245,6 +359,7 @@ struct Forums: Sendable {
                     reason: note ?? "Review date."),
                 now: now())
         else { throw ConveneError(.conflict, "The answer is marked so already.") }
+        live(answer.questionID, "answer.curated", ForumRoutes.AnswerView(curated.0))
         return curated
     }
 
@@ -271,6 +386,7 @@ struct Forums: Sendable {
                     reason: "Reopened."),
                 now: now())
         else { throw ConveneError(.conflict, "This question is open.") }
+        live(question.id, "question.reopened", ForumRoutes.QuestionView(reopened.0))
         return reopened
     }
 
@@ -296,11 +412,13 @@ struct Forums: Sendable {
             tags: tags, editorID: principal.userID!, reason: reason?.isEmpty == false ? reason : nil)
         switch target {
         case .question:
-            if let edited = try await store.editQuestion(id: id, edit, now: now()) { return (edited, nil) }
-            return (try await store.question(id: id), nil)
+            guard let edited = try await store.editQuestion(id: id, edit, now: now()) else { return (try await store.question(id: id), nil) }
+            live(questionID, "question.edited", ForumRoutes.QuestionView(edited))
+            return (edited, nil)
         case .answer:
-            if let edited = try await store.editAnswer(id: id, edit, now: now()) { return (nil, edited) }
-            return (nil, try await store.answer(id: id))
+            guard let edited = try await store.editAnswer(id: id, edit, now: now()) else { return (nil, try await store.answer(id: id)) }
+            live(questionID, "answer.edited", ForumRoutes.AnswerView(edited))
+            return (nil, edited)
         }
     }
 

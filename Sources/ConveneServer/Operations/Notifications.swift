@@ -15,7 +15,17 @@ struct Notifications: Sendable {
     /// in the list.
     func deliver(causedBy messageID: Int64, to users: Set<Int64>? = nil) async {
         guard let created = try? await store.notifications(messageID: messageID) else { return }
-        for notification in created where users?.contains(notification.userID) ?? true {
+        await push(created.filter { users?.contains($0.userID) ?? true })
+    }
+
+    /// Pushes notifications stored with a just-committed forum change (by their ids).
+    func deliver(ids: [Int64]) async {
+        guard !ids.isEmpty, let created = try? await store.notifications(ids: ids) else { return }
+        await push(created)
+    }
+
+    private func push(_ created: [UserNotification]) async {
+        for notification in created {
             guard let unread = try? await store.unreadNotificationCount(userID: notification.userID) else { continue }
             fanout.toUser(notification.userID, frame: ServerFrame.notification(notification, unread: unread))
         }

@@ -240,9 +240,15 @@ struct NotificationView: Encodable {
     var id: Int64
     var kind: String
     var communityId: Int64
-    var channelId: Int64
-    var messageId: Int64
-    var seq: Int64
+    /// From a channel: the message.
+    var channelId: Int64?
+    var messageId: Int64?
+    var seq: Int64?
+    /// From a forum: the question, and the post (question, answer or comment) it is about.
+    var questionId: Int64?
+    var questionTitle: String?
+    var postType: String?
+    var postId: Int64?
     var excerpt: String
     var actor: MessageView.Author
     var createdAt: Date
@@ -255,6 +261,10 @@ struct NotificationView: Encodable {
         channelId = notification.channelID
         messageId = notification.messageID
         seq = notification.messageSeq
+        questionId = notification.post?.questionID
+        questionTitle = notification.post?.questionTitle
+        postType = notification.post?.type.rawValue
+        postId = notification.post?.id
         excerpt = notification.excerpt
         actor = MessageView.Author(id: notification.actorID, displayName: notification.actorName)
         createdAt = notification.createdAt

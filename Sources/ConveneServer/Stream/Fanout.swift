@@ -25,6 +25,7 @@ final class Fanout: Sendable {
         var channel: Int64?
         var seq: Int64?
         var user: Int64?
+        var question: Int64?
         var frame: String?
         var presence: [PresenceBoard.Change]?
         var hello: Bool?
@@ -83,6 +84,16 @@ final class Fanout: Sendable {
     func toUser(_ user: Int64, frame: String, except: UInt64? = nil) {
         hub.publish(toUser: user, frame: frame, except: except)
         send(Note(origin: node, user: user, frame: frame))
+    }
+
+    /// A frame for the followers of a question page, on every node. A frame too long for the bus
+    /// reaches other nodes as `brief` (which tells the client to read the page).
+    func toQuestion(_ question: Int64, frame: String, brief: @autoclosure () -> String) {
+        hub.publish(question: question, frame: frame)
+        guard bus != nil else { return }
+        var note = Note(origin: node, question: question, frame: frame)
+        if frame.utf8.count > Self.payloadLimit - 200 { note.frame = brief() }
+        send(note)
     }
 
     /// An ephemeral frame (typing) for a channel's live subscribers, on every node.
@@ -241,6 +252,10 @@ final class Fanout: Sendable {
         if note.hello == true {
             let own = presence.localState
             if !own.isEmpty { Self.enqueue(presence: own, origin: node, into: outgoing, metrics: metrics, logger: logger) }
+            return
+        }
+        if let question = note.question, let frame = note.frame {
+            hub.publish(question: question, frame: frame)
             return
         }
         switch (note.channel, note.seq, note.user, note.frame) {

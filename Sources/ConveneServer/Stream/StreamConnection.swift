@@ -19,6 +19,7 @@ final class StreamConnection: Subscriber, Sendable {
     private let logger: Logger
     private let cursors = Mutex<[Int64: SubscriptionCursor]>([:])
     private let watching = Mutex<Set<Int64>>([])
+    private let following = Mutex<Set<Int64>>([])
     private let replays = Mutex<[Int64: Task<Void, Never>]>([:])
     /// Events read from the store per query while catching up.
     static let replayBatch = 200
@@ -65,6 +66,7 @@ final class StreamConnection: Subscriber, Sendable {
         }
         for channel in channels { hub.unsubscribe(subscriberID, from: channel) }
         for community in watching.withLock({ $0 }) { hub.unwatchPresence(subscriberID, community: community) }
+        for question in following.withLock({ $0 }) { hub.unfollowQuestion(subscriberID, question: question) }
         hub.detach(subscriberID, user: userID)
         let tasks = replays.withLock { replays in
             let tasks = Array(replays.values)
@@ -116,6 +118,14 @@ final class StreamConnection: Subscriber, Sendable {
             if on { watching.insert(community) } else { watching.remove(community) }
         }
         if on { hub.watchPresence(self, community: community) } else { hub.unwatchPresence(subscriberID, community: community) }
+    }
+
+    /// Starts or stops receiving a question page's frames.
+    func follow(question: Int64, _ on: Bool) {
+        following.withLock { following in
+            if on { following.insert(question) } else { following.remove(question) }
+        }
+        if on { hub.followQuestion(self, question: question) } else { hub.unfollowQuestion(subscriberID, question: question) }
     }
 
     func deliverDirect(frame: String) {

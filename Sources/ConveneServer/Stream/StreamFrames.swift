@@ -49,6 +49,7 @@ struct ClientFrame: Decodable {
     var emoji: String?
     var seq: Int64?
     var community: Int64?
+    var question: Int64?
     var status: String?
     var on: Bool?
 
@@ -112,6 +113,29 @@ enum ServerFrame {
 
     static func subscribed(ref: String?, channel: Int64, since: Int64) -> String {
         object(["op": "\"subscribed\"", "ref": ref, "channel": "\(channel)", "since": "\(since)"])
+    }
+
+    static func questionFollowed(ref: String?, question: Int64, on: Bool) -> String {
+        object(["op": on ? "\"question_followed\"" : "\"question_unfollowed\"", "ref": ref, "question": "\(question)"])
+    }
+
+    /// A change on a question page: `type` and its `data` (the new or changed answer, comment,
+    /// question or score).
+    static func questionEvent(question: Int64, type: String, data: some Encodable) -> String {
+        encode(QuestionEvent(question: question, type: type, data: data))
+    }
+
+    /// The same without its data, for a change too long to cross the event bus: the client reads
+    /// the page.
+    static func questionEventBrief(question: Int64, type: String) -> String {
+        object(["op": "\"question_event\"", "question": "\(question)", "type": quoted(type), "partial": "true"])
+    }
+
+    struct QuestionEvent<Data: Encodable>: Encodable {
+        var op = "question_event"
+        var question: Int64
+        var type: String
+        var data: Data
     }
 
     static func unsubscribed(ref: String?, channel: Int64) -> String {

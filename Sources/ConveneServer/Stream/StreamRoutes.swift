@@ -14,6 +14,7 @@ import NIOWebSocket
 struct StreamRoutes {
     let accounts: Accounts
     let messaging: Messaging
+    let forums: Forums
     let store: any ConveneStore
     let hub: Hub
     let presence: Presence
@@ -193,6 +194,16 @@ struct StreamRoutes {
                 try Policy.require(.listMembers, by: principal, on: messaging.directory.target(community))
                 connection.watchPresence(community: communityID, true)
                 connection.send(ServerFrame.presenceState(ref: ref, community: communityID, entries: presence.snapshot(community: communityID)))
+            case "follow_question":
+                let questionID = try frame.require(frame.question, "question")
+                let principal = try await store.principal(userID: auth.user.id, now: accounts.now())
+                _ = try await forums.question(questionID, by: principal)
+                connection.follow(question: questionID, true)
+                connection.send(ServerFrame.questionFollowed(ref: ref, question: questionID, on: true))
+            case "unfollow_question":
+                let questionID = try frame.require(frame.question, "question")
+                connection.follow(question: questionID, false)
+                connection.send(ServerFrame.questionFollowed(ref: ref, question: questionID, on: false))
             case "unwatch_presence":
                 let communityID = try frame.require(frame.community, "community")
                 connection.watchPresence(community: communityID, false)

@@ -534,5 +534,30 @@ enum PostgresMigrations {
                 "CREATE INDEX answers_review_by ON answers(review_by) WHERE review_by IS NOT NULL",
             ]
         ),
+        (
+            "2026-11-30-forum-notifications",
+            [
+                "ALTER TABLE notifications ALTER COLUMN channel_id DROP NOT NULL",
+                "ALTER TABLE notifications ALTER COLUMN message_id DROP NOT NULL",
+                "ALTER TABLE notifications ADD COLUMN question_id BIGINT REFERENCES questions(id) ON DELETE CASCADE",
+                "ALTER TABLE notifications ADD COLUMN post_type TEXT",
+                "ALTER TABLE notifications ADD COLUMN post_id BIGINT",
+                "ALTER TABLE notifications ADD CONSTRAINT notifications_source CHECK ((message_id IS NOT NULL) <> (question_id IS NOT NULL))",
+                """
+                CREATE TABLE forum_watches (
+                    id BIGSERIAL PRIMARY KEY,
+                    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    community_id BIGINT NOT NULL REFERENCES communities(id),
+                    kind TEXT NOT NULL,
+                    question_id BIGINT NOT NULL DEFAULT 0,
+                    tag TEXT NOT NULL DEFAULT '',
+                    created_at TIMESTAMPTZ NOT NULL,
+                    UNIQUE (user_id, community_id, kind, question_id, tag)
+                )
+                """,
+                "CREATE INDEX forum_watches_question ON forum_watches(question_id) WHERE kind = 'question'",
+                "CREATE INDEX forum_watches_community ON forum_watches(community_id, kind, tag)",
+            ]
+        ),
     ]
 }

@@ -3,9 +3,9 @@ public import Foundation
 import PostgresNIO
 
 extension PostgresStore: ForumStore {
-    public func createQuestion(communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], now: Date)
-        async throws -> Question
-    {
+    public func createQuestion(
+        communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], notify: Notify, now: Date
+    ) async throws -> (Question, notifications: [Int64]) {
         try await transaction { connection in
             let id = try await connection.rows(
                 """
@@ -15,7 +15,9 @@ extension PostgresStore: ForumStore {
             try await self.setTags(connection, question: id, community: communityID, tags)
             try await self.recordRevision(
                 connection, .question, id, community: communityID, title: title, body: body, tags: tags, editor: authorID, reason: nil, now: now)
-            return try await connection.rows(Self.questionQuery(id: id), self.logger)[0].question()
+            let notified = try await self.notify(
+                connection, notify, community: communityID, question: id, post: (.question, id), actor: authorID, now: now)
+            return (try await connection.rows(Self.questionQuery(id: id), self.logger)[0].question(), notified)
         }
     }
 
@@ -43,7 +45,9 @@ extension PostgresStore: ForumStore {
         ).map { try $0.question() }
     }
 
-    public func createAnswer(questionID: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Answer {
+    public func createAnswer(questionID: Int64, authorID: Int64, body: String, bodyHTML: String, notify: Notify, now: Date) async throws
+        -> (Answer, notifications: [Int64])
+    {
         try await transaction { connection in
             guard
                 let communityID = try await connection.rows(
@@ -58,7 +62,9 @@ extension PostgresStore: ForumStore {
                 """, self.logger)[0]["id"].decode(Int64.self)
             try await self.recordRevision(
                 connection, .answer, id, community: communityID, title: nil, body: body, tags: nil, editor: authorID, reason: nil, now: now)
-            return try await connection.rows(Self.answerQuery(where: "a.id = $1", id), self.logger)[0].answer()
+            let notified = try await self.notify(
+                connection, notify, community: communityID, question: questionID, post: (.answer, id), actor: authorID, now: now)
+            return (try await connection.rows(Self.answerQuery(where: "a.id = $1", id), self.logger)[0].answer(), notified)
         }
     }
 
@@ -231,6 +237,23 @@ extension PostgresStore: ForumStore {
         }
     }
 
+    /// Stores a forum change's notifications with it; returns their ids.
+    func notify(
+        _ connection: PostgresConnection, _ notify: Notify, community: Int64, question: Int64, post: (type: UserNotification.PostType, id: Int64),
+        actor: Int64, now: Date
+    ) async throws -> [Int64] {
+        var ids: [Int64] = []
+        for (user, kind) in notify.sorted(by: { $0.key < $1.key }) where user != actor {
+            ids.append(
+                try await connection.rows(
+                    """
+                    INSERT INTO notifications (user_id, kind, community_id, question_id, post_type, post_id, actor_id, created_at)
+                    VALUES (\(user), \(kind.rawValue), \(community), \(question), \(post.type.rawValue), \(post.id), \(actor), \(now)) RETURNING id
+                    """, self.logger)[0]["id"].decode(Int64.self))
+        }
+        return ids
+    }
+
     public func curate(answerID: Int64, outdated: Bool?, note: String?, reviewBy: Date??, by actorID: Int64, audit: NewAuditEntry, now: Date)
         async throws -> (Answer, AuditEntry)?
     {
@@ -260,7 +283,9 @@ extension PostgresStore: ForumStore {
             .map { try $0.question() }
     }
 
-    public func createComment(on target: VoteTarget, id: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Comment {
+    public func createComment(on target: VoteTarget, id: Int64, authorID: Int64, body: String, bodyHTML: String, notify: Notify, now: Date)
+        async throws -> (Comment, notifications: [Int64])
+    {
         try await transaction { connection in
             var bindings = PostgresBindings()
             bindings.append(id)
@@ -275,9 +300,14 @@ extension PostgresStore: ForumStore {
                 VALUES (\(communityID), \(questionID), \(target.rawValue), \(id), \(authorID), \(body), \(bodyHTML), \(now)) RETURNING id
                 """, self.logger)[0]["id"].decode(Int64.self)
             try await connection.query("UPDATE questions SET last_activity_at = \(now) WHERE id = \(questionID)", logger: self.logger)
+            let notified = try await self.notify(
+                connection, notify, community: communityID, question: questionID, post: (.comment, commentID), actor: authorID, now: now)
             var select = PostgresBindings()
             select.append(commentID)
-            return try await connection.rows(PostgresQuery(unsafeSQL: "\(ForumSQL.commentSelect) WHERE c.id = $1", binds: select), self.logger)[0].comment()
+            return (
+                try await connection.rows(PostgresQuery(unsafeSQL: "\(ForumSQL.commentSelect) WHERE c.id = $1", binds: select), self.logger)[0].comment(),
+                notified
+            )
         }
     }
 
@@ -288,8 +318,8 @@ extension PostgresStore: ForumStore {
             .map { try $0.comment() }
     }
 
-    public func setAccepted(questionID: Int64, answerID: Int64?, by actorID: Int64, audit: NewAuditEntry, now: Date) async throws
-        -> (Question, AuditEntry)?
+    public func setAccepted(questionID: Int64, answerID: Int64?, by actorID: Int64, audit: NewAuditEntry, notify: Notify, now: Date) async throws
+        -> (Question, AuditEntry, notifications: [Int64])?
     {
         try await transaction { connection in
             guard try await connection.count("SELECT 1 FROM questions WHERE id = \(questionID) FOR UPDATE", self.logger) > 0,
@@ -308,7 +338,13 @@ extension PostgresStore: ForumStore {
             var audit = audit
             audit.before = AuditChain.json(before)
             audit.after = AuditChain.json(after)
-            return (after, try await self.appendAudit(connection, audit, now: now))
+            let entry = try await self.appendAudit(connection, audit, now: now)
+            var notified: [Int64] = []
+            if let answerID {
+                notified = try await self.notify(
+                    connection, notify, community: after.communityID, question: questionID, post: (.answer, answerID), actor: actorID, now: now)
+            }
+            return (after, entry, notified)
         }
     }
 

@@ -29,6 +29,14 @@ extension PostgresStore: NotificationStore {
             .map { try $0.notification() }
     }
 
+    public func notifications(ids: [Int64]) async throws -> [UserNotification] {
+        guard !ids.isEmpty else { return [] }
+        var bindings = PostgresBindings()
+        bindings.append(ids)
+        return try await rows(PostgresQuery(unsafeSQL: "\(Self.notificationSelect) WHERE n.id = ANY($1) ORDER BY n.id", binds: bindings))
+            .map { try $0.notification() }
+    }
+
     public func addMentions(messageID: Int64, users: [Int64], actorID: Int64, now: Date) async throws -> [Int64] {
         try await transaction { connection in
             // The message row lock serialises two edits adding the same mention.
@@ -66,20 +74,36 @@ extension PostgresStore: NotificationStore {
     }
 
     static let notificationSelect = """
-        SELECT n.*, m.seq AS message_seq, m.body AS message_body, (m.deleted OR m.hidden_at IS NOT NULL) AS message_deleted, u.display_name AS actor_name
-        FROM notifications n JOIN messages m ON m.id = n.message_id JOIN users u ON u.id = n.actor_id
+        SELECT n.*, m.seq AS message_seq, m.body AS message_body, COALESCE(m.deleted OR m.hidden_at IS NOT NULL, false) AS message_deleted,
+            fq.title AS question_title, COALESCE(fc.body, fa.body, fq.body) AS post_body, u.display_name AS actor_name
+        FROM notifications n JOIN users u ON u.id = n.actor_id
+        LEFT JOIN messages m ON m.id = n.message_id
+        LEFT JOIN questions fq ON fq.id = n.question_id
+        LEFT JOIN answers fa ON n.post_type = 'answer' AND fa.id = n.post_id
+        LEFT JOIN comments fc ON n.post_type = 'comment' AND fc.id = n.post_id
         """
 }
 
 extension PostgresRandomAccessRow {
     func notification() throws -> UserNotification {
-        UserNotification(
+        var post: UserNotification.Post?
+        if let question = try self["question_id"].decode(Int64?.self) {
+            post = UserNotification.Post(
+                type: UserNotification.PostType(rawValue: try self["post_type"].decode(String?.self) ?? "") ?? .question,
+                id: try self["post_id"].decode(Int64?.self) ?? question, questionID: question,
+                questionTitle: try self["question_title"].decode(String?.self) ?? "")
+        }
+        let text: String? =
+            post == nil
+            ? (try self["message_deleted"].decode(Bool.self) ? nil : try self["message_body"].decode(String?.self))
+            : try self["post_body"].decode(String?.self)
+        return UserNotification(
             id: try self["id"].decode(Int64.self), userID: try self["user_id"].decode(Int64.self),
             kind: UserNotification.Kind(rawValue: try self["kind"].decode(String.self)) ?? .mention,
-            communityID: try self["community_id"].decode(Int64.self), channelID: try self["channel_id"].decode(Int64.self),
-            messageID: try self["message_id"].decode(Int64.self), messageSeq: try self["message_seq"].decode(Int64.self),
-            excerpt: try self["message_deleted"].decode(Bool.self) ? "" : UserNotification.excerpt(of: try self["message_body"].decode(String.self)),
-            actorID: try self["actor_id"].decode(Int64.self), actorName: try self["actor_name"].decode(String.self),
-            createdAt: try self["created_at"].decode(Date.self), readAt: try self["read_at"].decode(Date?.self))
+            communityID: try self["community_id"].decode(Int64.self), channelID: try self["channel_id"].decode(Int64?.self),
+            messageID: try self["message_id"].decode(Int64?.self), messageSeq: try self["message_seq"].decode(Int64?.self), post: post,
+            excerpt: text.map(UserNotification.excerpt(of:)) ?? "", actorID: try self["actor_id"].decode(Int64.self),
+            actorName: try self["actor_name"].decode(String.self), createdAt: try self["created_at"].decode(Date.self),
+            readAt: try self["read_at"].decode(Date?.self))
     }
 }

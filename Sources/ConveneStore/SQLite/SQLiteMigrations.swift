@@ -523,6 +523,46 @@ enum SQLiteMigrations {
                     CREATE INDEX answers_review_by ON answers(review_by) WHERE review_by IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("2026-11-30-forum-notifications") { db in
+            // A notification comes from a message or from a forum post: the table is rebuilt with
+            // the message columns optional and the post's added.
+            try db.execute(
+                sql: """
+                    CREATE TABLE notifications_new (
+                        id INTEGER PRIMARY KEY,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        kind TEXT NOT NULL,
+                        community_id INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+                        channel_id INTEGER REFERENCES channels(id) ON DELETE CASCADE,
+                        message_id INTEGER REFERENCES messages(id) ON DELETE CASCADE,
+                        question_id INTEGER REFERENCES questions(id) ON DELETE CASCADE,
+                        post_type TEXT,
+                        post_id INTEGER,
+                        actor_id INTEGER NOT NULL REFERENCES users(id),
+                        created_at DATETIME NOT NULL,
+                        read_at DATETIME,
+                        CHECK ((message_id IS NOT NULL) != (question_id IS NOT NULL))
+                    );
+                    INSERT INTO notifications_new (id, user_id, kind, community_id, channel_id, message_id, actor_id, created_at, read_at)
+                        SELECT id, user_id, kind, community_id, channel_id, message_id, actor_id, created_at, read_at FROM notifications;
+                    DROP TABLE notifications;
+                    ALTER TABLE notifications_new RENAME TO notifications;
+                    CREATE INDEX notifications_user ON notifications(user_id, id);
+                    CREATE INDEX notifications_message ON notifications(message_id);
+                    CREATE TABLE forum_watches (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        community_id INTEGER NOT NULL REFERENCES communities(id),
+                        kind TEXT NOT NULL,
+                        question_id INTEGER NOT NULL DEFAULT 0,
+                        tag TEXT NOT NULL DEFAULT '',
+                        created_at DATETIME NOT NULL,
+                        UNIQUE (user_id, community_id, kind, question_id, tag)
+                    );
+                    CREATE INDEX forum_watches_question ON forum_watches(question_id) WHERE kind = 'question';
+                    CREATE INDEX forum_watches_community ON forum_watches(community_id, kind, tag);
+                    """)
+        }
         return migrator
     }
 }

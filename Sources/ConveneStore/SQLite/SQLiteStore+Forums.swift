@@ -3,9 +3,9 @@ public import Foundation
 import GRDB
 
 extension SQLiteStore: ForumStore {
-    public func createQuestion(communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], now: Date)
-        async throws -> Question
-    {
+    public func createQuestion(
+        communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], notify: Notify, now: Date
+    ) async throws -> (Question, notifications: [Int64]) {
         try await write { db in
             try db.execute(
                 sql: """
@@ -16,7 +16,8 @@ extension SQLiteStore: ForumStore {
             try Self.setTags(db, question: id, community: communityID, tags)
             try Self.recordRevision(
                 db, .question, id, community: communityID, title: title, body: body, tags: tags, editor: authorID, reason: nil, now: now)
-            return try Self.question(db, id: id)!
+            let notified = try Self.notify(db, notify, community: communityID, question: id, post: (.question, id), actor: authorID, now: now)
+            return (try Self.question(db, id: id)!, notified)
         }
     }
 
@@ -37,7 +38,9 @@ extension SQLiteStore: ForumStore {
         }
     }
 
-    public func createAnswer(questionID: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Answer {
+    public func createAnswer(questionID: Int64, authorID: Int64, body: String, bodyHTML: String, notify: Notify, now: Date) async throws
+        -> (Answer, notifications: [Int64])
+    {
         try await write { db in
             guard let communityID = try Int64.fetchOne(db, sql: "SELECT community_id FROM questions WHERE id = ?", arguments: [questionID]) else {
                 throw ConveneError.notFound("The question")
@@ -49,7 +52,8 @@ extension SQLiteStore: ForumStore {
             try db.execute(
                 sql: "UPDATE questions SET answer_count = answer_count + 1, last_activity_at = ? WHERE id = ?", arguments: [now, questionID])
             try Self.recordRevision(db, .answer, id, community: communityID, title: nil, body: body, tags: nil, editor: authorID, reason: nil, now: now)
-            return try Row.fetchOne(db, sql: "\(ForumSQL.answerSelect) WHERE a.id = ?", arguments: [id]).map(Self.answer)!
+            let notified = try Self.notify(db, notify, community: communityID, question: questionID, post: (.answer, id), actor: authorID, now: now)
+            return (try Row.fetchOne(db, sql: "\(ForumSQL.answerSelect) WHERE a.id = ?", arguments: [id]).map(Self.answer)!, notified)
         }
     }
 
@@ -198,6 +202,22 @@ extension SQLiteStore: ForumStore {
         }
     }
 
+    /// Stores a forum change's notifications with it; returns their ids.
+    static func notify(
+        _ db: Database, _ notify: Notify, community: Int64, question: Int64, post: (type: UserNotification.PostType, id: Int64), actor: Int64, now: Date
+    ) throws -> [Int64] {
+        var ids: [Int64] = []
+        for (user, kind) in notify.sorted(by: { $0.key < $1.key }) where user != actor {
+            try db.execute(
+                sql: """
+                    INSERT INTO notifications (user_id, kind, community_id, question_id, post_type, post_id, actor_id, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [user, kind.rawValue, community, question, post.type.rawValue, post.id, actor, now])
+            ids.append(db.lastInsertedRowID)
+        }
+        return ids
+    }
+
     public func curate(answerID: Int64, outdated: Bool?, note: String?, reviewBy: Date??, by actorID: Int64, audit: NewAuditEntry, now: Date)
         async throws -> (Answer, AuditEntry)?
     {
@@ -224,7 +244,9 @@ extension SQLiteStore: ForumStore {
         }
     }
 
-    public func createComment(on target: VoteTarget, id: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Comment {
+    public func createComment(on target: VoteTarget, id: Int64, authorID: Int64, body: String, bodyHTML: String, notify: Notify, now: Date)
+        async throws -> (Comment, notifications: [Int64])
+    {
         try await write { db in
             guard let owner = try Row.fetchOne(db, sql: "\(ForumSQL.owner(target)) ?", arguments: [id]) else {
                 throw ConveneError.notFound(target == .question ? "The question" : "The answer")
@@ -237,7 +259,9 @@ extension SQLiteStore: ForumStore {
                     """, arguments: [owner["community_id"] as Int64, questionID, target.rawValue, id, authorID, body, bodyHTML, now])
             let commentID = db.lastInsertedRowID
             try db.execute(sql: "UPDATE questions SET last_activity_at = ? WHERE id = ?", arguments: [now, questionID])
-            return try Row.fetchOne(db, sql: "\(ForumSQL.commentSelect) WHERE c.id = ?", arguments: [commentID]).map(Self.comment)!
+            let notified = try Self.notify(
+                db, notify, community: owner["community_id"], question: questionID, post: (.comment, commentID), actor: authorID, now: now)
+            return (try Row.fetchOne(db, sql: "\(ForumSQL.commentSelect) WHERE c.id = ?", arguments: [commentID]).map(Self.comment)!, notified)
         }
     }
 
@@ -253,8 +277,8 @@ extension SQLiteStore: ForumStore {
             authorID: row["author_id"], authorName: row["author_name"], body: row["body"], bodyHTML: row["body_html"], createdAt: row["created_at"])
     }
 
-    public func setAccepted(questionID: Int64, answerID: Int64?, by actorID: Int64, audit: NewAuditEntry, now: Date) async throws
-        -> (Question, AuditEntry)?
+    public func setAccepted(questionID: Int64, answerID: Int64?, by actorID: Int64, audit: NewAuditEntry, notify: Notify, now: Date) async throws
+        -> (Question, AuditEntry, notifications: [Int64])?
     {
         try await write { db in
             guard let before = try Self.question(db, id: questionID) else { throw ConveneError.notFound("The question") }
@@ -269,7 +293,11 @@ extension SQLiteStore: ForumStore {
             var audit = audit
             audit.before = AuditChain.json(before)
             audit.after = AuditChain.json(after)
-            return (after, try Self.appendAudit(db, audit, now: now))
+            let entry = try Self.appendAudit(db, audit, now: now)
+            let notified = try answerID.map { answerID in
+                try Self.notify(db, notify, community: after.communityID, question: questionID, post: (.answer, answerID), actor: actorID, now: now)
+            } ?? []
+            return (after, entry, notified)
         }
     }
 

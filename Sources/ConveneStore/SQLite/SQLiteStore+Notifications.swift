@@ -31,6 +31,16 @@ extension SQLiteStore: NotificationStore {
         }
     }
 
+    public func notifications(ids: [Int64]) async throws -> [UserNotification] {
+        guard !ids.isEmpty else { return [] }
+        return try await read { db in
+            try Row.fetchAll(
+                db, sql: "\(Self.notificationSelect) WHERE n.id IN (\(databaseQuestionMarks(count: ids.count))) ORDER BY n.id",
+                arguments: StatementArguments(ids)
+            ).map(Self.notification)
+        }
+    }
+
     public func addMentions(messageID: Int64, users: [Int64], actorID: Int64, now: Date) async throws -> [Int64] {
         try await write { db in
             guard let message = try Row.fetchOne(db, sql: "SELECT community_id, channel_id FROM messages WHERE id = ?", arguments: [messageID]) else {
@@ -76,15 +86,26 @@ extension SQLiteStore: NotificationStore {
     }
 
     static let notificationSelect = """
-        SELECT n.*, m.seq AS message_seq, m.body AS message_body, (m.deleted OR m.hidden_at IS NOT NULL) AS message_deleted, u.display_name AS actor_name
-        FROM notifications n JOIN messages m ON m.id = n.message_id JOIN users u ON u.id = n.actor_id
+        SELECT n.*, m.seq AS message_seq, m.body AS message_body, COALESCE(m.deleted OR m.hidden_at IS NOT NULL, 0) AS message_deleted,
+            fq.title AS question_title, COALESCE(fc.body, fa.body, fq.body) AS post_body, u.display_name AS actor_name
+        FROM notifications n JOIN users u ON u.id = n.actor_id
+        LEFT JOIN messages m ON m.id = n.message_id
+        LEFT JOIN questions fq ON fq.id = n.question_id
+        LEFT JOIN answers fa ON n.post_type = 'answer' AND fa.id = n.post_id
+        LEFT JOIN comments fc ON n.post_type = 'comment' AND fc.id = n.post_id
         """
 
     static func notification(_ row: Row) -> UserNotification {
-        UserNotification(
+        let post = (row["question_id"] as Int64?).map { question in
+            UserNotification.Post(
+                type: UserNotification.PostType(rawValue: row["post_type"] ?? "") ?? .question, id: row["post_id"] ?? question, questionID: question,
+                questionTitle: row["question_title"] ?? "")
+        }
+        let text: String? = post == nil ? (row["message_deleted"] ? nil : row["message_body"]) : row["post_body"]
+        return UserNotification(
             id: row["id"], userID: row["user_id"], kind: UserNotification.Kind(rawValue: row["kind"]) ?? .mention, communityID: row["community_id"],
-            channelID: row["channel_id"], messageID: row["message_id"], messageSeq: row["message_seq"],
-            excerpt: row["message_deleted"] ? "" : UserNotification.excerpt(of: row["message_body"]), actorID: row["actor_id"],
-            actorName: row["actor_name"], createdAt: row["created_at"], readAt: row["read_at"])
+            channelID: row["channel_id"], messageID: row["message_id"], messageSeq: row["message_seq"], post: post,
+            excerpt: text.map(UserNotification.excerpt(of:)) ?? "", actorID: row["actor_id"], actorName: row["actor_name"], createdAt: row["created_at"],
+            readAt: row["read_at"])
     }
 }

@@ -141,6 +141,9 @@ struct ForumRoutes {
 
     struct CommentView: Encodable {
         var id: Int64
+        /// What it comments on: `question` or `answer`, and its id.
+        var targetType: VoteTarget
+        var targetId: Int64
         var author: Author
         var body: String
         var bodyHtml: String
@@ -148,6 +151,8 @@ struct ForumRoutes {
 
         init(_ comment: Comment) {
             id = comment.id
+            targetType = comment.targetType
+            targetId = comment.targetID
             author = Author(id: comment.authorID, displayName: comment.authorName)
             body = comment.body
             bodyHtml = comment.bodyHTML
@@ -176,6 +181,30 @@ struct ForumRoutes {
     struct CloseBody: Decodable {
         var reason: String
         var duplicateOf: Int64?
+    }
+
+    struct WatchBody: Decodable {
+        var questionId: Int64?
+        var community: String?
+        var tag: String?
+    }
+
+    struct WatchView: Encodable {
+        var id: Int64
+        var kind: ForumWatch.Kind
+        var communityId: Int64
+        var questionId: Int64?
+        var tag: String?
+        var createdAt: Date
+
+        init(_ watch: ForumWatch) {
+            id = watch.id
+            kind = watch.kind
+            communityId = watch.communityID
+            questionId = watch.questionID
+            tag = watch.tag
+            createdAt = watch.createdAt
+        }
     }
 
     struct QuestionsResponse: Encodable {
@@ -299,6 +328,21 @@ struct ForumRoutes {
             let id = try request.id("id", context: context, what: "The question")
             let (question, audit) = try await forums.reopen(questionID: id, by: principal)
             return try JSON.response(AcceptResponse(question: QuestionView(question), audit: audit))
+        }
+        router.get("/api/v1/watches") { _, context in
+            let watches = try await forums.watches(by: try await accounts.principal(try context.requireAuth()))
+            return try JSON.response(["watches": watches.map(WatchView.init)])
+        }
+        router.post("/api/v1/watches") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            let body = try await request.decodeJSON(WatchBody.self, limit: settings.maxBodyBytes)
+            let (watch, created) = try await forums.watch(questionID: body.questionId, slug: body.community, tag: body.tag, by: principal)
+            return try JSON.response(WatchView(watch), status: created ? .created : .ok)
+        }
+        router.delete("/api/v1/watches/{id}") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            try await forums.unwatch(id: try request.id("id", context: context, what: "The watch"), by: principal)
+            return Response(status: .noContent)
         }
         router.post("/api/v1/answers/{id}/accept") { request, context in
             try await accept(request, context, true)
