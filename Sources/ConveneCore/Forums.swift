@@ -24,11 +24,14 @@ public struct Question: Sendable, Hashable, Codable {
     public var closeReason: CloseReason?
     /// The canonical question, when closed as its duplicate.
     public var duplicateOf: Int64?
+    /// The channel thread it was promoted from: its first message and channel.
+    public var sourceMessageID: Int64?
+    public var sourceChannelID: Int64?
 
     public init(
         id: Int64, communityID: Int64, authorID: Int64, authorName: String, title: String, body: String, bodyHTML: String, tags: [String], score: Int,
         answerCount: Int, acceptedAnswerID: Int64?, createdAt: Date, lastActivityAt: Date, closedAt: Date? = nil, closedBy: Int64? = nil,
-        closeReason: CloseReason? = nil, duplicateOf: Int64? = nil
+        closeReason: CloseReason? = nil, duplicateOf: Int64? = nil, sourceMessageID: Int64? = nil, sourceChannelID: Int64? = nil
     ) {
         self.id = id
         self.communityID = communityID
@@ -47,6 +50,8 @@ public struct Question: Sendable, Hashable, Codable {
         self.closedBy = closedBy
         self.closeReason = closeReason
         self.duplicateOf = duplicateOf
+        self.sourceMessageID = sourceMessageID
+        self.sourceChannelID = sourceChannelID
     }
 }
 

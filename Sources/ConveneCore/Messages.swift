@@ -155,6 +155,8 @@ public struct UserNotification: Sendable, Hashable {
         case comment
         /// The user's answer was accepted.
         case accepted
+        /// A channel thread the user took part in became a question.
+        case promoted
     }
 
     /// A forum post a notification is about.

@@ -55,6 +55,9 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case curateAnswer = "answer.curate"
     /// Watching a community's forum, one of its tags or a question: any account that may read it.
     case watchForum = "forum.watch"
+    /// Turning a channel thread into a forum question: its first message's author, or moderators
+    /// (only moderators from a private channel).
+    case promoteThread = "thread.promote"
     /// The knowledge base's list of accepted answers past their review-by day.
     case reviewKnowledge = "knowledge.review"
 
@@ -94,6 +97,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         case .curateAnswer: (.moderator, .moderator)
         case .reviewKnowledge: (.moderator, .moderator)
         case .watchForum: (.guest, .member)
+        case .promoteThread: (.moderator, .moderator)
         }
     }
 
@@ -233,9 +237,13 @@ public enum Policy {
             if channel.isPrivate && !channel.callerIsMember { needed = max(needed, .moderator) }
             if action == .postMessage && (channel.announcementOnly || channel.locked) { needed = max(needed, .moderator) }
         }
-        if target.callerIsOwner && (action == .deleteMessage || action == .readRevisions || action == .acceptAnswer || action == .editPost) {
+        if target.callerIsOwner
+            && (action == .deleteMessage || action == .readRevisions || action == .acceptAnswer || action == .editPost || action == .promoteThread)
+        {
             needed = .member
         }
+        // A private channel's words reach the forum only through its moderators.
+        if action == .promoteThread, target.channel?.isPrivate == true { needed = max(needed, .moderator) }
         return needed
     }
 

@@ -27,7 +27,8 @@ extension Policy {
         lines += [
             "",
             "Own objects: the author of a message may delete it and read its revisions as a member; the asker",
-            "accepts an answer to their question and edits their own posts as a member; nobody votes on their own post; only the",
+            "accepts an answer to their question and edits their own posts as a member; the author of a thread's first message promotes",
+            "it to a question as a member (from a private channel only moderators do); nobody votes on their own post; only the",
             "author edits it. Private channels: reading and posting need being added to the channel, or the",
             "moderator role. Announcement-only and locked channels: posting needs the moderator role. Sanctions: nobody",
             "sanctions themselves or a member whose role in the scope is as high as theirs.",

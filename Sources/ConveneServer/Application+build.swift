@@ -54,7 +54,7 @@ public struct ConveneServices: Sendable {
         messaging = Messaging(
             store: store, directory: directory, fanout: fanout, notifications: notifications, metrics: metrics,
             limits: SendLimits(messagesPerMinute: settings.messagesPerMinute), newMembers: settings.newMemberLimits, now: now)
-        forums = Forums(store: store, directory: directory, fanout: fanout, notifications: notifications, now: now)
+        forums = Forums(store: store, directory: directory, messaging: messaging, fanout: fanout, notifications: notifications, now: now)
         moderation = Moderation(
             store: store, directory: directory, messaging: messaging, fanout: fanout, flagHideThreshold: settings.flagHideThreshold, now: now)
     }

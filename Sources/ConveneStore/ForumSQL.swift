@@ -59,6 +59,11 @@ enum ForumSQL {
         if let reviewBy { answer.reviewBy = reviewBy }
     }
 
+    /// A thread promoted twice.
+    static func promotedAlready(_ question: Int64) -> ConveneError {
+        ConveneError(.conflict, "This thread became question \(question) already.")
+    }
+
     /// The table a vote's target lives in.
     static func table(_ target: VoteTarget) -> String {
         target == .question ? "questions" : "answers"

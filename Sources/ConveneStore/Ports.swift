@@ -142,6 +142,8 @@ public protocol MessageStore: Sendable {
     /// of all), returned in ascending order.
     func messages(channelID: Int64, afterSeq: Int64?, beforeSeq: Int64?, limit: Int) async throws -> [Message]
     func message(id: Int64) async throws -> Message?
+    /// The replies in a thread, oldest first (deleted and hidden ones too), at most `limit`.
+    func threadReplies(rootID: Int64, limit: Int) async throws -> [Message]
     /// Applies a change in one transaction, and gives the channel's next seq to its event
     /// (`message.edited`, `message.deleted`, `reaction.changed`, `message.pinned`/`unpinned`). An
     /// edit or delete keeps the old text as a revision; a delete also unpins. A change that changes
@@ -340,8 +342,10 @@ public protocol WatchedWordStore: Sendable {
 public protocol ForumStore: Sendable {
     /// Stores a question and, with it, the notifications `notify` asks for (never to its author);
     /// returns it and their ids. The same holds for answers, comments and accepts.
+    /// A question promoted from a channel thread names its first message (`source`): a thread
+    /// becomes one question only (`conflict` naming it otherwise).
     func createQuestion(
-        communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], notify: Notify, now: Date
+        communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], source: Message?, notify: Notify, now: Date
     ) async throws -> (Question, notifications: [Int64])
     func question(id: Int64) async throws -> Question?
     /// A page of a community's questions, optionally with one tag.
@@ -415,7 +419,9 @@ extension ForumStore {
     public func createQuestion(communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], now: Date)
         async throws -> Question
     {
-        try await createQuestion(communityID: communityID, authorID: authorID, title: title, body: body, bodyHTML: bodyHTML, tags: tags, notify: [:], now: now).0
+        try await createQuestion(
+            communityID: communityID, authorID: authorID, title: title, body: body, bodyHTML: bodyHTML, tags: tags, source: nil, notify: [:], now: now
+        ).0
     }
 
     public func createAnswer(questionID: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Answer {

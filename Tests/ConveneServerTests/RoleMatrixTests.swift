@@ -188,6 +188,18 @@ struct RoleMatrixTests {
             Case(method: .get, route: "/api/v1/me/sanctions", variant: "", rule: .signedIn, request: fixed("/api/v1/me/sanctions", nil)),
             Case(method: .get, route: "/api/v1/notifications", variant: "", rule: .signedIn, request: fixed("/api/v1/notifications", nil)),
             Case(method: .post, route: "/api/v1/notifications/read", variant: "", rule: .signedIn, request: fixed("/api/v1/notifications/read", ["all": true])),
+            Case(
+                method: .post, route: "/api/v1/messages/{id}/promote", variant: "own thread", rule: .ohio(.member, write: true),
+                request: { caller in
+                    let tag = try #require(try await world.app.store.tags(communityID: world.ohio.id).first?.slug)
+                    return Request(path: "/api/v1/messages/\(try await ownMessage(caller))/promote", body: ["title": "From chat", "tags": [tag]])
+                }),
+            Case(
+                method: .post, route: "/api/v1/messages/{id}/promote", variant: "others' thread", rule: .ohio(.moderator, write: true),
+                request: { caller in
+                    let tag = try #require(try await world.app.store.tags(communityID: world.ohio.id).first?.slug)
+                    return Request(path: "/api/v1/messages/\(try await othersMessage(caller))/promote", body: ["title": "From chat", "tags": [tag]])
+                }),
             Case(method: .get, route: "/api/v1/watches", variant: "", rule: .signedIn, request: fixed("/api/v1/watches", nil)),
             Case(
                 method: .post, route: "/api/v1/watches", variant: "Ohio's forum", rule: .ohioAccount,

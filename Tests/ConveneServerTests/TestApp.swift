@@ -140,6 +140,7 @@ struct Reply {
     func array(_ key: String) -> [[String: Any]] { object[key] as? [[String: Any]] ?? [] }
     var errorCode: String? { (object["error"] as? [String: Any])?["code"] as? String }
     var errorField: String? { (object["error"] as? [String: Any])?["field"] as? String }
+    var errorMessage: String? { (object["error"] as? [String: Any])?["message"] as? String }
 }
 
 extension TestClientProtocol {

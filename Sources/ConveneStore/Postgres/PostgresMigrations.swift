@@ -559,5 +559,13 @@ enum PostgresMigrations {
                 "CREATE INDEX forum_watches_community ON forum_watches(community_id, kind, tag)",
             ]
         ),
+        (
+            "2026-11-30-promoted-threads",
+            [
+                "ALTER TABLE questions ADD COLUMN source_message_id BIGINT REFERENCES messages(id)",
+                "ALTER TABLE questions ADD COLUMN source_channel_id BIGINT REFERENCES channels(id)",
+                "CREATE UNIQUE INDEX questions_source ON questions(source_message_id) WHERE source_message_id IS NOT NULL",
+            ]
+        ),
     ]
 }

@@ -4,13 +4,21 @@ import PostgresNIO
 
 extension PostgresStore: ForumStore {
     public func createQuestion(
-        communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], notify: Notify, now: Date
+        communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], source: Message?, notify: Notify, now: Date
     ) async throws -> (Question, notifications: [Int64]) {
         try await transaction { connection in
+            if let source {
+                // The message's row lock puts two promotions of one thread one after the other.
+                _ = try await connection.rows("SELECT 1 FROM messages WHERE id = \(source.id) FOR UPDATE", self.logger)
+                if let promoted = try await connection.rows("SELECT id FROM questions WHERE source_message_id = \(source.id)", self.logger).first {
+                    throw ForumSQL.promotedAlready(try promoted["id"].decode(Int64.self))
+                }
+            }
             let id = try await connection.rows(
                 """
-                INSERT INTO questions (community_id, author_id, title, body, body_html, tags, created_at, last_activity_at)
-                VALUES (\(communityID), \(authorID), \(title), \(body), \(bodyHTML), \(ForumSQL.json(tags)), \(now), \(now)) RETURNING id
+                INSERT INTO questions (community_id, author_id, title, body, body_html, tags, created_at, last_activity_at, source_message_id, source_channel_id)
+                VALUES (\(communityID), \(authorID), \(title), \(body), \(bodyHTML), \(ForumSQL.json(tags)), \(now), \(now), \(source?.id), \(source?.channelID))
+                RETURNING id
                 """, self.logger)[0]["id"].decode(Int64.self)
             try await self.setTags(connection, question: id, community: communityID, tags)
             try await self.recordRevision(
@@ -380,7 +388,8 @@ extension PostgresRandomAccessRow {
             answerCount: Int(try self["answer_count"].decode(Int32.self)), acceptedAnswerID: try self["accepted_answer_id"].decode(Int64?.self),
             createdAt: try self["created_at"].decode(Date.self), lastActivityAt: try self["last_activity_at"].decode(Date.self),
             closedAt: try self["closed_at"].decode(Date?.self), closedBy: try self["closed_by"].decode(Int64?.self),
-            closeReason: try self["close_reason"].decode(String?.self).flatMap(CloseReason.init), duplicateOf: try self["duplicate_of"].decode(Int64?.self))
+            closeReason: try self["close_reason"].decode(String?.self).flatMap(CloseReason.init), duplicateOf: try self["duplicate_of"].decode(Int64?.self),
+            sourceMessageID: try self["source_message_id"].decode(Int64?.self), sourceChannelID: try self["source_channel_id"].decode(Int64?.self))
     }
 
     func answer() throws -> Answer {

@@ -137,6 +137,14 @@ extension PostgresStore: MessageStore {
         try await rows(Self.messageQuery(id: id)).first?.message()
     }
 
+    public func threadReplies(rootID: Int64, limit: Int) async throws -> [Message] {
+        var bindings = PostgresBindings()
+        bindings.append(rootID)
+        bindings.append(Int64(limit))
+        return try await rows(PostgresQuery(unsafeSQL: "\(Self.messageSelect) WHERE m.thread_id = $1 ORDER BY m.seq LIMIT $2", binds: bindings))
+            .map { try $0.message() }
+    }
+
     public func change(_ change: MessageChange, audit: NewAuditEntry?, now: Date) async throws
         -> (event: ConveneCore.ChannelEvent, audit: AuditEntry?)?
     {

@@ -563,6 +563,14 @@ enum SQLiteMigrations {
                     CREATE INDEX forum_watches_community ON forum_watches(community_id, kind, tag);
                     """)
         }
+        migrator.registerMigration("2026-11-30-promoted-threads") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE questions ADD COLUMN source_message_id INTEGER REFERENCES messages(id);
+                    ALTER TABLE questions ADD COLUMN source_channel_id INTEGER REFERENCES channels(id);
+                    CREATE UNIQUE INDEX questions_source ON questions(source_message_id) WHERE source_message_id IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

@@ -4,14 +4,17 @@ import GRDB
 
 extension SQLiteStore: ForumStore {
     public func createQuestion(
-        communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], notify: Notify, now: Date
+        communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], source: Message?, notify: Notify, now: Date
     ) async throws -> (Question, notifications: [Int64]) {
         try await write { db in
+            if let source, let promoted = try Int64.fetchOne(db, sql: "SELECT id FROM questions WHERE source_message_id = ?", arguments: [source.id]) {
+                throw ForumSQL.promotedAlready(promoted)
+            }
             try db.execute(
                 sql: """
-                    INSERT INTO questions (community_id, author_id, title, body, body_html, tags, created_at, last_activity_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [communityID, authorID, title, body, bodyHTML, ForumSQL.json(tags), now, now])
+                    INSERT INTO questions (community_id, author_id, title, body, body_html, tags, created_at, last_activity_at, source_message_id, source_channel_id)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [communityID, authorID, title, body, bodyHTML, ForumSQL.json(tags), now, now, source?.id, source?.channelID])
             let id = db.lastInsertedRowID
             try Self.setTags(db, question: id, community: communityID, tags)
             try Self.recordRevision(
@@ -311,7 +314,8 @@ extension SQLiteStore: ForumStore {
             body: row["body"], bodyHTML: row["body_html"], tags: ForumSQL.tags(fromJSON: row["tags"]), score: row["score"],
             answerCount: row["answer_count"], acceptedAnswerID: row["accepted_answer_id"], createdAt: row["created_at"],
             lastActivityAt: row["last_activity_at"], closedAt: row["closed_at"], closedBy: row["closed_by"],
-            closeReason: (row["close_reason"] as String?).flatMap(CloseReason.init), duplicateOf: row["duplicate_of"])
+            closeReason: (row["close_reason"] as String?).flatMap(CloseReason.init), duplicateOf: row["duplicate_of"],
+            sourceMessageID: row["source_message_id"], sourceChannelID: row["source_channel_id"])
     }
 
     static func answer(_ row: Row) -> Answer {

@@ -118,6 +118,12 @@ extension SQLiteStore: MessageStore {
         try await read { db in try Row.fetchOne(db, sql: "\(Self.messageSelect) WHERE m.id = ?", arguments: [id]).map(Self.message) }
     }
 
+    public func threadReplies(rootID: Int64, limit: Int) async throws -> [Message] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "\(Self.messageSelect) WHERE m.thread_id = ? ORDER BY m.seq LIMIT ?", arguments: [rootID, limit]).map(Self.message)
+        }
+    }
+
     public func change(_ change: MessageChange, audit: NewAuditEntry?, now: Date) async throws -> (event: ChannelEvent, audit: AuditEntry?)? {
         try await write { db in
             // Only a staff change is audited with the message as it was; a member's pays no extra read.

@@ -12,6 +12,11 @@ struct ForumRoutes {
         var title: String
         var body: String
         var tags: [String]
+
+        struct PromoteBody: Decodable {
+            var title: String
+            var tags: [String]
+        }
     }
 
     struct AnswerBody: Decodable {
@@ -76,6 +81,9 @@ struct ForumRoutes {
         var closedAt: Date?
         var closeReason: CloseReason?
         var duplicateOf: Int64?
+        /// Promoted from a channel thread: its first message and channel.
+        var sourceMessageId: Int64?
+        var sourceChannelId: Int64?
 
         init(_ question: Question) {
             id = question.id
@@ -94,6 +102,8 @@ struct ForumRoutes {
             closedAt = question.closedAt
             closeReason = question.closeReason
             duplicateOf = question.duplicateOf
+            sourceMessageId = question.sourceMessageID
+            sourceChannelId = question.sourceChannelID
         }
     }
 
@@ -181,6 +191,12 @@ struct ForumRoutes {
     struct CloseBody: Decodable {
         var reason: String
         var duplicateOf: Int64?
+    }
+
+    struct PromoteResponse: Encodable {
+        var question: QuestionView
+        /// The reply in the thread pointing to the question; null when the channel's rules refused it.
+        var backLink: MessageView?
     }
 
     struct WatchBody: Decodable {
@@ -328,6 +344,13 @@ struct ForumRoutes {
             let id = try request.id("id", context: context, what: "The question")
             let (question, audit) = try await forums.reopen(questionID: id, by: principal)
             return try JSON.response(AcceptResponse(question: QuestionView(question), audit: audit))
+        }
+        router.post("/api/v1/messages/{id}/promote") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            let id = try request.id("id", context: context, what: "The message")
+            let body = try await request.decodeJSON(AskBody.PromoteBody.self, limit: settings.maxBodyBytes)
+            let (question, backLink) = try await forums.promote(messageID: id, title: body.title, tags: body.tags, by: principal)
+            return try JSON.response(PromoteResponse(question: QuestionView(question), backLink: backLink.map(MessageView.init)), status: .created)
         }
         router.get("/api/v1/watches") { _, context in
             let watches = try await forums.watches(by: try await accounts.principal(try context.requireAuth()))
