@@ -27,11 +27,14 @@ public struct Question: Sendable, Hashable, Codable {
     /// The channel thread it was promoted from: its first message and channel.
     public var sourceMessageID: Int64?
     public var sourceChannelID: Int64?
+    /// Hidden by flags or a moderator: only moderators and its author see it.
+    public var hiddenAt: Date?
 
     public init(
         id: Int64, communityID: Int64, authorID: Int64, authorName: String, title: String, body: String, bodyHTML: String, tags: [String], score: Int,
         answerCount: Int, acceptedAnswerID: Int64?, createdAt: Date, lastActivityAt: Date, closedAt: Date? = nil, closedBy: Int64? = nil,
-        closeReason: CloseReason? = nil, duplicateOf: Int64? = nil, sourceMessageID: Int64? = nil, sourceChannelID: Int64? = nil
+        closeReason: CloseReason? = nil, duplicateOf: Int64? = nil, sourceMessageID: Int64? = nil, sourceChannelID: Int64? = nil,
+        hiddenAt: Date? = nil
     ) {
         self.id = id
         self.communityID = communityID
@@ -52,6 +55,7 @@ public struct Question: Sendable, Hashable, Codable {
         self.duplicateOf = duplicateOf
         self.sourceMessageID = sourceMessageID
         self.sourceChannelID = sourceChannelID
+        self.hiddenAt = hiddenAt
     }
 }
 
@@ -123,11 +127,13 @@ public struct Answer: Sendable, Hashable, Codable {
     public var outdatedNote: String?
     /// When a moderator wants it looked at again.
     public var reviewBy: Date?
+    /// Hidden by flags or a moderator: its text only for moderators and its author.
+    public var hiddenAt: Date?
 
     public init(
         id: Int64, questionID: Int64, communityID: Int64, authorID: Int64, authorName: String, body: String, bodyHTML: String, score: Int,
         createdAt: Date, acceptedAt: Date? = nil, acceptedBy: Int64? = nil, outdatedAt: Date? = nil, outdatedBy: Int64? = nil,
-        outdatedNote: String? = nil, reviewBy: Date? = nil
+        outdatedNote: String? = nil, reviewBy: Date? = nil, hiddenAt: Date? = nil
     ) {
         self.id = id
         self.questionID = questionID
@@ -144,6 +150,7 @@ public struct Answer: Sendable, Hashable, Codable {
         self.outdatedBy = outdatedBy
         self.outdatedNote = outdatedNote
         self.reviewBy = reviewBy
+        self.hiddenAt = hiddenAt
     }
 }
 

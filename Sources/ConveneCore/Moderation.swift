@@ -211,6 +211,17 @@ public enum FlagReason: String, Sendable, Codable, CaseIterable {
 public enum ReviewTargetType: String, Sendable, Codable, CaseIterable {
     case message
     case user
+    case question
+    case answer
+
+    /// The forum post type, for a question or an answer.
+    public var post: VoteTarget? {
+        switch self {
+        case .question: .question
+        case .answer: .answer
+        case .message, .user: nil
+        }
+    }
 }
 
 /// Where a review item stands: open until a moderator settles it — resolved (the flags were right;

@@ -14,7 +14,12 @@ enum ForumSQL {
     /// Accepted first, then by score, then oldest.
     static let answerOrder = "ORDER BY (a.accepted_at IS NULL), a.score DESC, a.id"
 
+    /// Lists, search, feeds and the knowledge base leave hidden questions out.
     static func condition(_ filter: QuestionFilter) -> String {
+        "AND q.hidden_at IS NULL " + filterCondition(filter)
+    }
+
+    private static func filterCondition(_ filter: QuestionFilter) -> String {
         switch filter {
         case .all: ""
         case .unanswered: "AND q.answer_count = 0"
@@ -62,6 +67,11 @@ enum ForumSQL {
     /// A thread promoted twice.
     static func promotedAlready(_ question: Int64) -> ConveneError {
         ConveneError(.conflict, "This thread became question \(question) already.")
+    }
+
+    /// The post's own table, for hiding.
+    static func hide(_ target: VoteTarget, hidden: Bool) -> String {
+        "UPDATE \(table(target)) SET hidden_at = \(hidden ? "?" : "NULL"), hidden_by = \(hidden ? "?" : "NULL") WHERE id = ? AND hidden_at IS \(hidden ? "" : "NOT ")NULL"
     }
 
     /// The table a vote's target lives in.

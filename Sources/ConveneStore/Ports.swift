@@ -259,11 +259,14 @@ public struct FiledFlag: Sendable, Hashable {
     public var item: ReviewItem
     /// The `message.hidden` event, when this flag brought the message to the hiding threshold.
     public var hidden: ChannelEvent?
+    /// This flag brought a question or answer to the threshold, and it is hidden now.
+    public var hidPost: Bool
 
-    public init(flag: Flag, item: ReviewItem, hidden: ChannelEvent?) {
+    public init(flag: Flag, item: ReviewItem, hidden: ChannelEvent?, hidPost: Bool = false) {
         self.flag = flag
         self.item = item
         self.hidden = hidden
+        self.hidPost = hidPost
     }
 }
 
@@ -398,6 +401,11 @@ public protocol ForumStore: Sendable {
     /// appends `audit` (`before`/`after`: the question) in one transaction; nil when it was so already.
     func setAccepted(questionID: Int64, answerID: Int64?, by actorID: Int64, audit: NewAuditEntry, notify: Notify, now: Date) async throws
         -> (Question, AuditEntry, notifications: [Int64])?
+    /// Hides a question or answer (`hidden`) or shows it again, appending `audit` (`before`/`after`:
+    /// the post) in one transaction when given; a staff hide settles the post's open review item
+    /// as resolved. Nil when it was so already.
+    func setHidden(_ target: VoteTarget, id: Int64, hidden: Bool, by actorID: Int64, audit: NewAuditEntry, now: Date) async throws
+        -> (question: Question?, answer: Answer?, audit: AuditEntry)?
     /// Watches a community's forum, one of its tags, or a question (idempotent): the watch, and
     /// whether it is new.
     func watch(userID: Int64, communityID: Int64, kind: ForumWatch.Kind, questionID: Int64?, tag: String?, now: Date) async throws

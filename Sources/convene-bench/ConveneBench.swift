@@ -16,8 +16,8 @@ import FoundationNetworking
 struct ConveneBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convene-bench",
-        abstract: "Measure a running Convene node: fan-out latency and memory per idle socket.",
-        subcommands: [Fanout.self, Connections.self])
+        abstract: "Measure a running Convene node: fan-out latency and memory per idle socket; fill a forum for wrk.",
+        subcommands: [Fanout.self, Connections.self, ForumFill.self])
 }
 
 /// Where the node is and who the bench acts as (an admin, so the send pace rules do not apply).

@@ -221,7 +221,7 @@ struct ReviewQueueHTTPTests {
             #expect(try await flag(Self.flag("message", message, "rude"), bob).errorField == "reason")
             #expect(try await flag(Self.flag("message", message, "other"), bob).errorField == "note")
             #expect(try await flag(Self.flag("message", message, "spam", note: String(repeating: "x", count: 1001)), bob).errorField == "note")
-            #expect(try await flag(Self.flag("question", 1, "spam"), bob).errorField == "target.type")
+            #expect(try await flag(Self.flag("comment", 1, "spam"), bob).errorField == "target.type")
             #expect(try await flag(Self.flag("planet", 1, "spam"), bob).errorField == "target.type")
             #expect(try await flag(Self.flag("message", 987_654, "spam"), bob).status == .notFound)
             #expect(try await flag(Self.flag("user", annID, "harassment"), bob).errorField == "community")

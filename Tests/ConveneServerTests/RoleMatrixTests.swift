@@ -303,6 +303,16 @@ struct RoleMatrixTests {
                 method: .get, route: "/api/v1/knowledge", variant: "past review in Ohio", rule: .ohio(.moderator, write: false),
                 request: fixed("/api/v1/knowledge?community=ohio&due=true", nil)),
             Case(
+                method: .post, route: "/api/v1/flags", variant: "others' answer", rule: .ohio(.member, write: true),
+                request: { _ in Request(path: "/api/v1/flags", body: ["target": ["type": "answer", "id": try await world.answer(by: nil).id], "reason": "spam"]) }),
+            Case(
+                method: .post, route: "/api/v1/moderation/actions", variant: "hide a question", rule: .ohio(.moderator, write: true),
+                request: { _ in
+                    Request(
+                        path: "/api/v1/moderation/actions",
+                        body: ["action": "hide", "target": ["type": "question", "id": try await world.question(by: nil).id], "reason": "Off-topic"])
+                }),
+            Case(
                 method: .post, route: "/api/v1/flags", variant: "others' message", rule: .ohio(.member, write: true),
                 request: { Request(path: "/api/v1/flags", body: ["target": ["type": "message", "id": try await othersMessage($0)], "reason": "spam"]) }),
             Case(

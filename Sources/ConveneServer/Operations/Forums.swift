@@ -254,16 +254,25 @@ struct Forums: Sendable {
     }
 
     func page(questionID: Int64, by principal: Principal) async throws -> Page {
-        let (question, _) = try await readable(questionID, by: principal)
+        let (question, community) = try await readable(questionID, by: principal)
         var votes: (question: Int, answers: [Int64: Int]) = (0, [:])
         if let userID = principal.userID { votes = try await store.votes(userID: userID, questionID: questionID) }
+        var answers = try await store.answers(questionID: questionID)
+        if !seesHidden(principal, in: community) {
+            // A hidden answer keeps its place; its text is for its author and the moderators.
+            for index in answers.indices where answers[index].hiddenAt != nil && answers[index].authorID != principal.userID {
+                answers[index].body = ""
+                answers[index].bodyHTML = ""
+            }
+        }
         return Page(
-            question: question, answers: try await store.answers(questionID: questionID), comments: try await store.comments(questionID: questionID),
-            votes: votes, duplicates: try await store.duplicates(of: questionID))
+            question: question, answers: answers, comments: try await store.comments(questionID: questionID), votes: votes,
+            duplicates: try await store.duplicates(of: questionID).filter { $0.hiddenAt == nil })
     }
 
     /// Comments on a question or an answer (members of its community).
     func comment(on target: VoteTarget, id: Int64, body rawBody: String, by principal: Principal) async throws -> Comment {
+        _ = try await postAccess(target, id, by: principal)
         let (question, community) = try await readable(try await post(target, id).question, by: principal)
         try Policy.require(.comment, by: principal, on: directory.target(community))
         try Self.open(question, "comments")
@@ -297,7 +306,7 @@ struct Forums: Sendable {
     /// Votes −1, 0 or +1 on a question or answer of someone else's; returns the new score.
     func vote(_ target: VoteTarget, id: Int64, value rawValue: Int, by principal: Principal) async throws -> Int {
         let (authorID, questionID, _) = try await post(target, id)
-        let (_, community) = try await readable(questionID, by: principal)
+        let (_, community) = try await postAccess(target, id, by: principal)
         var policyTarget = directory.target(community)
         policyTarget.callerIsOwner = authorID == principal.userID
         try Policy.require(.vote, by: principal, on: policyTarget)
@@ -496,8 +505,7 @@ struct Forums: Sendable {
 
     /// Every version of a question or answer with what each changed, for whoever may read it.
     func revisions(_ target: VoteTarget, id: Int64, by principal: Principal) async throws -> [(PostRevision, [LineDiff.Line])] {
-        let (_, questionID, _) = try await post(target, id)
-        _ = try await readable(questionID, by: principal)
+        _ = try await postAccess(target, id, by: principal)
         let revisions = try await store.revisions(of: target, id: id)
         return revisions.enumerated().map { index, revision in
             (revision, LineDiff.lines(from: index == 0 ? "" : revisions[index - 1].body, to: revision.body))
@@ -531,13 +539,71 @@ struct Forums: Sendable {
         }
     }
 
-    /// The question and its community, after the Policy let the caller read the community; 404 otherwise.
+    /// The question and its community, after the Policy let the caller read the community (and,
+    /// for a hidden question, its moderators and author only); 404 otherwise.
     private func readable(_ questionID: Int64, by principal: Principal) async throws -> (Question, Community) {
         guard let question = try await store.question(id: questionID) else { throw ConveneError.notFound("The question") }
+        let community: Community
         do {
-            return (question, try await directory.readable(id: question.communityID, by: principal))
+            community = try await directory.readable(id: question.communityID, by: principal)
         } catch let error as ConveneError where error.code == .notFound {
             throw ConveneError.notFound("The question")
         }
+        if question.hiddenAt != nil, question.authorID != principal.userID, !seesHidden(principal, in: community) {
+            throw ConveneError.notFound("The question")
+        }
+        return (question, community)
+    }
+
+    /// Whether the caller sees hidden posts' text in the community: its moderators do.
+    private func seesHidden(_ principal: Principal, in community: Community) -> Bool {
+        Policy.check(.moderateContent, by: principal, on: directory.target(community)).isSuccess
+    }
+
+    /// A question or answer's author and community, for whoever may read it (a hidden answer:
+    /// its moderators and author only).
+    func postAccess(_ target: VoteTarget, _ id: Int64, by principal: Principal) async throws -> (author: Int64, community: Community) {
+        let (author, questionID, _) = try await post(target, id)
+        let (_, community) = try await readable(questionID, by: principal)
+        if target == .answer, try await store.answer(id: id)?.hiddenAt != nil, author != principal.userID, !seesHidden(principal, in: community) {
+            throw ConveneError.notFound("The answer")
+        }
+        return (author, community)
+    }
+
+    /// Hides a question or answer, or shows it again (moderators); audited, and followers of the
+    /// question page are told.
+    func hide(_ target: VoteTarget, id: Int64, hidden: Bool, reason: String, by principal: Principal) async throws
+        -> (Question?, Answer?, AuditEntry)
+    {
+        let (_, community) = try await postAccess(target, id, by: principal)
+        try Policy.require(.moderateContent, by: principal, on: directory.target(community))
+        guard
+            let changed = try await store.setHidden(
+                target, id: id, hidden: hidden, by: principal.userID!,
+                audit: NewAuditEntry(
+                    communityID: community.id, actorID: principal.userID!, action: hidden ? "hide" : "unhide", targetType: target.rawValue,
+                    targetID: id, reason: reason),
+                now: now())
+        else { throw ConveneError(.conflict, "That \(target.rawValue) is \(hidden ? "hidden" : "shown") already.") }
+        await announceHidden(target, id, hidden: hidden)
+        return (changed.question, changed.answer, changed.audit)
+    }
+
+    /// Tells a question page's followers that a post was hidden (its id only) or shown again (in full).
+    func announceHidden(_ target: VoteTarget, _ id: Int64, hidden: Bool) async {
+        let type = "\(target.rawValue).\(hidden ? "hidden" : "shown")"
+        switch target {
+        case .question:
+            guard let question = try? await store.question(id: id) else { return }
+            if hidden { live(question.id, type, HiddenPost(id: id)) } else { live(question.id, type, ForumRoutes.QuestionView(question)) }
+        case .answer:
+            guard let answer = try? await store.answer(id: id) else { return }
+            if hidden { live(answer.questionID, type, HiddenPost(id: id)) } else { live(answer.questionID, type, ForumRoutes.AnswerView(answer)) }
+        }
+    }
+
+    struct HiddenPost: Encodable, Sendable {
+        var id: Int64
     }
 }

@@ -45,10 +45,15 @@ extension Moderation {
                 throw ConveneError.invalid("target.id", "That user is not a member of \(community.slug).")
             }
             targetType = .user
-        case "question", "answer", "comment":
-            throw ConveneError.invalid("target.type", "Flags on \(request.target.type)s are not taken yet; flag a message or a user.")
+        case "question", "answer":
+            let post: VoteTarget = request.target.type == "question" ? .question : .answer
+            let (author, found) = try await forums.postAccess(post, request.target.id, by: principal)
+            guard author != userID else { throw ConveneError.invalid("target.id", "You cannot flag your own \(post.rawValue).") }
+            (community, targetType) = (found, post == .question ? .question : .answer)
+        case "comment":
+            throw ConveneError.invalid("target.type", "Flags on comments are not taken yet; flag a message, question, answer or user.")
         default:
-            throw ConveneError.invalid("target.type", "target.type must be message or user.")
+            throw ConveneError.invalid("target.type", "target.type must be message, question, answer or user.")
         }
         try Policy.require(.flagContent, by: principal, on: directory.target(community))
         let filed = try await store.fileFlag(
@@ -59,6 +64,7 @@ extension Moderation {
         if let hidden = filed.hidden {
             fanout.event(channel: hidden.channelID, seq: hidden.seq, frame: ServerFrame.event(hidden))
         }
+        if filed.hidPost, let post = targetType.post { await forums.announceHidden(post, request.target.id, hidden: true) }
         if reason.escalates {
             let frame = ServerFrame.reviewItem(filed.item)
             for lead in try await leads(of: community) { fanout.toUser(lead, frame: frame) }
@@ -87,6 +93,9 @@ extension Moderation {
         var context: [Message]
         /// The flagged member.
         var user: User?
+        /// The flagged question, or the question of the flagged answer.
+        var question: Question?
+        var answer: Answer?
     }
 
     /// The review queue: one community's (its moderators), or — with no community — every
@@ -133,6 +142,11 @@ extension Moderation {
             }
         case .user:
             entry.user = try await store.user(id: item.targetID)
+        case .question:
+            entry.question = try await store.question(id: item.targetID)
+        case .answer:
+            entry.answer = try await store.answer(id: item.targetID)
+            if let answer = entry.answer { entry.question = try await store.question(id: answer.questionID) }
         }
         return entry
     }
@@ -158,6 +172,8 @@ extension Moderation {
             switch item.targetType {
             case .user: item.targetID == actorID
             case .message: try await store.message(id: item.targetID)?.authorID == actorID
+            case .question: try await store.question(id: item.targetID)?.authorID == actorID
+            case .answer: try await store.answer(id: item.targetID)?.authorID == actorID
             }
         guard !aboutActor else { throw ConveneError.forbidden("An item about you or your own message is settled by another moderator.") }
         guard
@@ -169,6 +185,7 @@ extension Moderation {
                 now: now())
         else { throw ConveneError(.conflict, "That review item was settled already.") }
         if let event { fanout.event(channel: event.channelID, seq: event.seq, frame: ServerFrame.event(event)) }
+        if outcome == .rejected, let post = item.targetType.post { await forums.announceHidden(post, item.targetID, hidden: false) }
         return Outcome(message: event?.message, reviewItem: settled, audit: audit)
     }
 

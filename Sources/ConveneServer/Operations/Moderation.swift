@@ -10,6 +10,7 @@ struct Moderation: Sendable {
     let store: any ConveneStore
     let directory: NetworkDirectory
     let messaging: Messaging
+    let forums: Forums
     let fanout: Fanout
     /// Flags from distinct members that hide a message pending review.
     let flagHideThreshold: Int
@@ -28,6 +29,8 @@ struct Moderation: Sendable {
         var channel: Channel?
         var reviewItem: ReviewItem?
         var pending: PendingMessage?
+        var question: Question?
+        var answer: Answer?
         var audit: AuditEntry
     }
 
@@ -61,6 +64,11 @@ struct Moderation: Sendable {
         case "warn", "silence", "suspend", "lift":
             let (sanction, audit) = try await sanction(request, by: principal)
             return Outcome(sanction: sanction, audit: audit)
+        case "hide" where ["question", "answer"].contains(request.target.type), "unhide" where ["question", "answer"].contains(request.target.type):
+            guard request.until == nil else { throw ConveneError.invalid("until", "\(request.action) takes no end time.") }
+            let post: VoteTarget = request.target.type == "question" ? .question : .answer
+            let (question, answer, audit) = try await forums.hide(post, id: request.target.id, hidden: request.action == "hide", reason: reason, by: principal)
+            return Outcome(question: question, answer: answer, audit: audit)
         case "hide", "unhide", "pin", "unpin", "delete":
             return try await moderateMessage(request, reason: reason, by: principal)
         case "lock", "unlock":

@@ -567,5 +567,14 @@ enum PostgresMigrations {
                 "CREATE UNIQUE INDEX questions_source ON questions(source_message_id) WHERE source_message_id IS NOT NULL",
             ]
         ),
+        (
+            "2026-11-30-hidden-posts",
+            [
+                "ALTER TABLE questions ADD COLUMN hidden_at TIMESTAMPTZ",
+                "ALTER TABLE questions ADD COLUMN hidden_by BIGINT REFERENCES users(id)",
+                "ALTER TABLE answers ADD COLUMN hidden_at TIMESTAMPTZ",
+                "ALTER TABLE answers ADD COLUMN hidden_by BIGINT REFERENCES users(id)",
+            ]
+        ),
     ]
 }

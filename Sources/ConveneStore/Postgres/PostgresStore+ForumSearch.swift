@@ -17,7 +17,7 @@ extension PostgresStore {
             SELECT q.id AS question_id, ts_rank(\(questionVector), query.tsq) AS rank FROM questions q, query WHERE \(questionVector) @@ query.tsq
             UNION ALL
             SELECT a.question_id, ts_rank(to_tsvector('english', a.body), query.tsq) FROM answers a, query
-            WHERE to_tsvector('english', a.body) @@ query.tsq \(acceptedOnly ? "AND a.accepted_at IS NOT NULL" : "")
+            WHERE to_tsvector('english', a.body) @@ query.tsq AND a.hidden_at IS NULL \(acceptedOnly ? "AND a.accepted_at IS NOT NULL" : "")
         ), best AS (SELECT question_id, MAX(rank) AS rank FROM hits GROUP BY question_id)
         """
     }
@@ -48,7 +48,7 @@ extension PostgresStore {
                 unsafeSQL: """
                     \(Self.hits(acceptedOnly: false))
                     SELECT q.*, u.display_name AS author_name FROM best JOIN questions q ON q.id = best.question_id JOIN users u ON u.id = q.author_id
-                    WHERE q.community_id = ANY(\(communities)) \(tagCondition)
+                    WHERE q.hidden_at IS NULL AND q.community_id = ANY(\(communities)) \(tagCondition)
                     ORDER BY best.rank * (CASE WHEN q.accepted_answer_id IS NULL THEN 1 ELSE 2 END) DESC, q.id DESC \(page)
                     """, binds: binder.bindings)
         ).map { try $0.question() }
@@ -66,7 +66,10 @@ extension PostgresStore {
         } else {
             sql = "SELECT q.id FROM questions q"
         }
-        sql += " JOIN answers a ON a.id = q.accepted_answer_id WHERE q.community_id = ANY(\(binder.add(communityIDs)))"
+        sql += """
+             JOIN answers a ON a.id = q.accepted_answer_id
+            WHERE q.hidden_at IS NULL AND a.hidden_at IS NULL AND q.community_id = ANY(\(binder.add(communityIDs)))
+            """
         if let tag { sql += " " + Self.tagged(binder.add(tag)) }
         if let reviewDue { sql += " AND a.review_by IS NOT NULL AND a.review_by <= \(binder.add(reviewDue))" }
         sql += reviewDue != nil ? " ORDER BY a.review_by, q.id" : terms != nil ? " ORDER BY best.rank DESC, q.id DESC" : " ORDER BY a.accepted_at DESC, q.id DESC"

@@ -57,3 +57,47 @@ extension PostgresRandomAccessRow {
             tag: kind == .tag ? try self["tag"].decode(String.self) : nil, createdAt: try self["created_at"].decode(Date.self))
     }
 }
+
+/// Hiding questions and answers.
+extension PostgresStore {
+    public func setHidden(_ target: VoteTarget, id: Int64, hidden: Bool, by actorID: Int64, audit: NewAuditEntry, now: Date) async throws
+        -> (question: Question?, answer: Answer?, audit: AuditEntry)?
+    {
+        try await transaction { connection in
+            let logger = self.logger
+            func post() async throws -> (question: Question?, answer: Answer?, json: String?) {
+                switch target {
+                case .question:
+                    let question = try await connection.rows(Self.questionQuery(id: id), logger).first?.question()
+                    return (question, nil, question.map(AuditChain.json))
+                case .answer:
+                    let answer = try await connection.rows(Self.answerQuery(where: "a.id = $1", id), logger).first?.answer()
+                    return (nil, answer, answer.map(AuditChain.json))
+                }
+            }
+            let table = ForumSQL.table(target)
+            guard try await connection.count("SELECT 1 FROM \(unescaped: table) WHERE id = \(id) FOR UPDATE", logger) > 0,
+                let before = try await post().json
+            else { throw ConveneError.notFound(target == .question ? "The question" : "The answer") }
+            let changed =
+                hidden
+                ? try await connection.count(
+                    "UPDATE \(unescaped: table) SET hidden_at = \(now), hidden_by = \(actorID) WHERE id = \(id) AND hidden_at IS NULL RETURNING 1", logger)
+                : try await connection.count(
+                    "UPDATE \(unescaped: table) SET hidden_at = NULL, hidden_by = NULL WHERE id = \(id) AND hidden_at IS NOT NULL RETURNING 1", logger)
+            guard changed > 0 else { return nil }
+            if hidden {
+                try await connection.query(
+                    """
+                    UPDATE review_items SET state = 'resolved', settled_by = \(actorID), settled_at = \(now)
+                    WHERE target_type = \(target.rawValue) AND target_id = \(id) AND state = 'open'
+                    """, logger: logger)
+            }
+            let after = try await post()
+            var audit = audit
+            audit.before = before
+            audit.after = after.json
+            return (after.question, after.answer, try await self.appendAudit(connection, audit, now: now))
+        }
+    }
+}

@@ -389,7 +389,8 @@ extension PostgresRandomAccessRow {
             createdAt: try self["created_at"].decode(Date.self), lastActivityAt: try self["last_activity_at"].decode(Date.self),
             closedAt: try self["closed_at"].decode(Date?.self), closedBy: try self["closed_by"].decode(Int64?.self),
             closeReason: try self["close_reason"].decode(String?.self).flatMap(CloseReason.init), duplicateOf: try self["duplicate_of"].decode(Int64?.self),
-            sourceMessageID: try self["source_message_id"].decode(Int64?.self), sourceChannelID: try self["source_channel_id"].decode(Int64?.self))
+            sourceMessageID: try self["source_message_id"].decode(Int64?.self), sourceChannelID: try self["source_channel_id"].decode(Int64?.self),
+            hiddenAt: try self["hidden_at"].decode(Date?.self))
     }
 
     func answer() throws -> Answer {
@@ -401,6 +402,6 @@ extension PostgresRandomAccessRow {
             createdAt: try self["created_at"].decode(Date.self), acceptedAt: try self["accepted_at"].decode(Date?.self),
             acceptedBy: try self["accepted_by"].decode(Int64?.self), outdatedAt: try self["outdated_at"].decode(Date?.self),
             outdatedBy: try self["outdated_by"].decode(Int64?.self), outdatedNote: try self["outdated_note"].decode(String?.self),
-            reviewBy: try self["review_by"].decode(Date?.self))
+            reviewBy: try self["review_by"].decode(Date?.self), hiddenAt: try self["hidden_at"].decode(Date?.self))
     }
 }

@@ -75,7 +75,10 @@ extension PostgresStore: NotificationStore {
 
     static let notificationSelect = """
         SELECT n.*, m.seq AS message_seq, m.body AS message_body, COALESCE(m.deleted OR m.hidden_at IS NOT NULL, false) AS message_deleted,
-            fq.title AS question_title, COALESCE(fc.body, fa.body, fq.body) AS post_body, u.display_name AS actor_name
+            CASE WHEN fq.hidden_at IS NULL THEN fq.title ELSE '' END AS question_title,
+            CASE n.post_type WHEN 'comment' THEN fc.body WHEN 'answer' THEN (CASE WHEN fa.hidden_at IS NULL THEN fa.body END)
+                ELSE (CASE WHEN fq.hidden_at IS NULL THEN fq.body END) END AS post_body,
+            u.display_name AS actor_name
         FROM notifications n JOIN users u ON u.id = n.actor_id
         LEFT JOIN messages m ON m.id = n.message_id
         LEFT JOIN questions fq ON fq.id = n.question_id

@@ -40,8 +40,15 @@ extension PostgresStore: ReviewStore {
             {
                 hidden = try await self.change(connection, .hide(messageID: new.targetID, by: nil, hidden: true), now: now)
             }
+            var hidPost = false
+            if let post = new.targetType.post, item.flagCount >= hideThreshold {
+                hidPost =
+                    try await connection.count(
+                        "UPDATE \(unescaped: ForumSQL.table(post)) SET hidden_at = \(now) WHERE id = \(new.targetID) AND hidden_at IS NULL RETURNING 1",
+                        logger) > 0
+            }
             let flag = try await connection.rows(PostgresQuery(unsafeSQL: "\(Self.flagSelect) WHERE f.id = \(flagID)"), logger)[0].flag()
-            return FiledFlag(flag: flag, item: item, hidden: hidden)
+            return FiledFlag(flag: flag, item: item, hidden: hidden, hidPost: hidPost)
         }
     }
 
@@ -99,6 +106,11 @@ extension PostgresStore: ReviewStore {
                     "SELECT 1 FROM messages WHERE id = \(before.targetID) AND NOT deleted AND hidden_at IS NOT NULL", logger) > 0
             {
                 event = try await self.change(connection, .hide(messageID: before.targetID, by: actorID, hidden: false), now: now)
+            }
+            if state == .rejected, let post = before.targetType.post {
+                // The flags were wrong: a post they hid is shown again.
+                try await connection.query(
+                    "UPDATE \(unescaped: ForumSQL.table(post)) SET hidden_at = NULL, hidden_by = NULL WHERE id = \(before.targetID)", logger: logger)
             }
             var audit = audit
             audit.before = AuditChain.json(before)

@@ -571,6 +571,15 @@ enum SQLiteMigrations {
                     CREATE UNIQUE INDEX questions_source ON questions(source_message_id) WHERE source_message_id IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("2026-11-30-hidden-posts") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE questions ADD COLUMN hidden_at DATETIME;
+                    ALTER TABLE questions ADD COLUMN hidden_by INTEGER REFERENCES users(id);
+                    ALTER TABLE answers ADD COLUMN hidden_at DATETIME;
+                    ALTER TABLE answers ADD COLUMN hidden_by INTEGER REFERENCES users(id);
+                    """)
+        }
         return migrator
     }
 }

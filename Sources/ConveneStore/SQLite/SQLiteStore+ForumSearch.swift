@@ -13,7 +13,7 @@ extension SQLiteStore {
             SELECT rowid, bm25(questions_fts, 2.0, 1.0) FROM questions_fts WHERE questions_fts MATCH ?
             UNION ALL
             SELECT a.question_id, bm25(answers_fts) FROM answers_fts JOIN answers a ON a.id = answers_fts.rowid
-            WHERE answers_fts MATCH ? \(acceptedOnly ? "AND a.accepted_at IS NOT NULL" : "")
+            WHERE answers_fts MATCH ? AND a.hidden_at IS NULL \(acceptedOnly ? "AND a.accepted_at IS NOT NULL" : "")
         ), best AS (SELECT question_id, MIN(rank) AS rank FROM hits GROUP BY question_id)
         """
     }
@@ -29,7 +29,7 @@ extension SQLiteStore {
                 sql: """
                     \(Self.hits(acceptedOnly: false))
                     SELECT q.*, u.display_name AS author_name FROM best JOIN questions q ON q.id = best.question_id JOIN users u ON u.id = q.author_id
-                    WHERE q.community_id IN (\(databaseQuestionMarks(count: communityIDs.count))) \(tag == nil ? "" : Self.tagged)
+                    WHERE q.hidden_at IS NULL AND q.community_id IN (\(databaseQuestionMarks(count: communityIDs.count))) \(tag == nil ? "" : Self.tagged)
                     ORDER BY best.rank * (CASE WHEN q.accepted_answer_id IS NULL THEN 1 ELSE 2 END), q.id DESC LIMIT ? OFFSET ?
                     """,
                 arguments: [match, match] + StatementArguments(communityIDs) + StatementArguments(tag.map { [$0] } ?? []) + [limit, offset]
@@ -51,7 +51,10 @@ extension SQLiteStore {
             } else {
                 sql = "SELECT q.id FROM questions q"
             }
-            sql += " JOIN answers a ON a.id = q.accepted_answer_id WHERE q.community_id IN (\(databaseQuestionMarks(count: communityIDs.count)))"
+            sql += """
+                 JOIN answers a ON a.id = q.accepted_answer_id
+                WHERE q.hidden_at IS NULL AND a.hidden_at IS NULL AND q.community_id IN (\(databaseQuestionMarks(count: communityIDs.count)))
+                """
             arguments += StatementArguments(communityIDs)
             if let tag {
                 sql += " " + Self.tagged

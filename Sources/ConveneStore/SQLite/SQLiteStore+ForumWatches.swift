@@ -58,3 +58,36 @@ extension SQLiteStore {
             questionID: kind == .question ? row["question_id"] : nil, tag: kind == .tag ? row["tag"] : nil, createdAt: row["created_at"])
     }
 }
+
+/// Hiding questions and answers.
+extension SQLiteStore {
+    public func setHidden(_ target: VoteTarget, id: Int64, hidden: Bool, by actorID: Int64, audit: NewAuditEntry, now: Date) async throws
+        -> (question: Question?, answer: Answer?, audit: AuditEntry)?
+    {
+        try await write { db in
+            func post() throws -> (question: Question?, answer: Answer?, json: String?) {
+                switch target {
+                case .question:
+                    let question = try Self.question(db, id: id)
+                    return (question, nil, question.map(AuditChain.json))
+                case .answer:
+                    let answer = try Row.fetchOne(db, sql: "\(ForumSQL.answerSelect) WHERE a.id = ?", arguments: [id]).map(Self.answer)
+                    return (nil, answer, answer.map(AuditChain.json))
+                }
+            }
+            guard let before = try post().json else { throw ConveneError.notFound(target == .question ? "The question" : "The answer") }
+            try db.execute(sql: ForumSQL.hide(target, hidden: hidden), arguments: hidden ? [now, actorID, id] : [id])
+            guard db.changesCount > 0 else { return nil }
+            if hidden {
+                try db.execute(
+                    sql: "UPDATE review_items SET state = 'resolved', settled_by = ?, settled_at = ? WHERE target_type = ? AND target_id = ? AND state = 'open'",
+                    arguments: [actorID, now, target.rawValue, id])
+            }
+            let after = try post()
+            var audit = audit
+            audit.before = before
+            audit.after = after.json
+            return (after.question, after.answer, try Self.appendAudit(db, audit, now: now))
+        }
+    }
+}

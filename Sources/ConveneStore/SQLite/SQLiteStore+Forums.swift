@@ -315,7 +315,7 @@ extension SQLiteStore: ForumStore {
             answerCount: row["answer_count"], acceptedAnswerID: row["accepted_answer_id"], createdAt: row["created_at"],
             lastActivityAt: row["last_activity_at"], closedAt: row["closed_at"], closedBy: row["closed_by"],
             closeReason: (row["close_reason"] as String?).flatMap(CloseReason.init), duplicateOf: row["duplicate_of"],
-            sourceMessageID: row["source_message_id"], sourceChannelID: row["source_channel_id"])
+            sourceMessageID: row["source_message_id"], sourceChannelID: row["source_channel_id"], hiddenAt: row["hidden_at"])
     }
 
     static func answer(_ row: Row) -> Answer {
@@ -323,6 +323,6 @@ extension SQLiteStore: ForumStore {
             id: row["id"], questionID: row["question_id"], communityID: row["community_id"], authorID: row["author_id"], authorName: row["author_name"],
             body: row["body"], bodyHTML: row["body_html"], score: row["score"], createdAt: row["created_at"], acceptedAt: row["accepted_at"],
             acceptedBy: row["accepted_by"], outdatedAt: row["outdated_at"], outdatedBy: row["outdated_by"], outdatedNote: row["outdated_note"],
-            reviewBy: row["review_by"])
+            reviewBy: row["review_by"], hiddenAt: row["hidden_at"])
     }
 }

@@ -35,8 +35,14 @@ extension SQLiteStore: ReviewStore {
             {
                 hidden = try Self.change(db, .hide(messageID: new.targetID, by: nil, hidden: true), now: now)
             }
+            var hidPost = false
+            if let post = new.targetType.post, item.flagCount >= hideThreshold {
+                try db.execute(
+                    sql: "UPDATE \(ForumSQL.table(post)) SET hidden_at = ? WHERE id = ? AND hidden_at IS NULL", arguments: [now, new.targetID])
+                hidPost = db.changesCount > 0
+            }
             let flag = try Row.fetchOne(db, sql: "\(Self.flagSelect) WHERE f.id = ?", arguments: [flagID]).map(Self.flag)!
-            return FiledFlag(flag: flag, item: item, hidden: hidden)
+            return FiledFlag(flag: flag, item: item, hidden: hidden, hidPost: hidPost)
         }
     }
 
@@ -85,6 +91,10 @@ extension SQLiteStore: ReviewStore {
                 !(message["deleted"] as Bool), (message["hidden_at"] as Date?) != nil
             {
                 event = try Self.change(db, .hide(messageID: before.targetID, by: actorID, hidden: false), now: now)
+            }
+            if state == .rejected, let post = before.targetType.post {
+                // The flags were wrong: a post they hid is shown again.
+                try db.execute(sql: "UPDATE \(ForumSQL.table(post)) SET hidden_at = NULL, hidden_by = NULL WHERE id = ?", arguments: [before.targetID])
             }
             let after = try Self.reviewItem(db, id: id)!
             var audit = audit

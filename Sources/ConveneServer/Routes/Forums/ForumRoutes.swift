@@ -84,6 +84,8 @@ struct ForumRoutes {
         /// Promoted from a channel thread: its first message and channel.
         var sourceMessageId: Int64?
         var sourceChannelId: Int64?
+        /// Hidden by flags or a moderator (seen only by moderators and its author).
+        var hidden: Bool
 
         init(_ question: Question) {
             id = question.id
@@ -104,6 +106,7 @@ struct ForumRoutes {
             duplicateOf = question.duplicateOf
             sourceMessageId = question.sourceMessageID
             sourceChannelId = question.sourceChannelID
+            hidden = question.hiddenAt != nil
         }
     }
 
@@ -124,6 +127,8 @@ struct ForumRoutes {
         /// The day a moderator wants it looked at again.
         var reviewBy: Date?
         var createdAt: Date
+        /// Hidden by flags or a moderator: its text is withheld from all but moderators and its author.
+        var hidden: Bool
         /// The caller's vote (−1, 0, +1), on a question page.
         var myVote: Int?
         /// Its comments, oldest first, on a question page.
@@ -144,6 +149,7 @@ struct ForumRoutes {
             outdatedNote = answer.outdatedNote
             reviewBy = answer.reviewBy
             createdAt = answer.createdAt
+            hidden = answer.hiddenAt != nil
             self.myVote = myVote
             self.comments = comments
         }

@@ -40,6 +40,8 @@ struct ModerationRoutes {
         var channel: ChannelView?
         var reviewItem: ReviewItem?
         var pending: PendingMessage?
+        var question: ForumRoutes.QuestionView?
+        var answer: ForumRoutes.AnswerView?
         var audit: AuditEntry
     }
 
@@ -83,6 +85,9 @@ struct ModerationRoutes {
         var item: ReviewItem
         var reasons: [String: Int]
         var flags: [Flag]
+        /// A flagged question, or the question of a flagged answer, text included even when hidden.
+        var question: ForumRoutes.QuestionView?
+        var answer: ForumRoutes.AnswerView?
         var message: MessageView?
         var context: [MessageView]?
         var user: PublicUserView?
@@ -94,6 +99,8 @@ struct ModerationRoutes {
             message = entry.message.map { MessageView($0, reveal: true) }
             context = entry.message == nil ? nil : entry.context.map { MessageView($0, reveal: true) }
             user = entry.user.map(PublicUserView.init)
+            question = entry.question.map { ForumRoutes.QuestionView($0) }
+            answer = entry.answer.map { ForumRoutes.AnswerView($0) }
         }
     }
 
@@ -127,7 +134,8 @@ struct ModerationRoutes {
                 ActionResponse(
                     sanction: outcome.sanction.map { SanctionView(sanction: $0, inForce: $0.restricts(at: accounts.now())) },
                     message: outcome.message.map { MessageView($0) }, channel: outcome.channel.map { ChannelView($0) },
-                    reviewItem: outcome.reviewItem, pending: outcome.pending, audit: outcome.audit),
+                    reviewItem: outcome.reviewItem, pending: outcome.pending, question: outcome.question.map { ForumRoutes.QuestionView($0) },
+                    answer: outcome.answer.map { ForumRoutes.AnswerView($0) }, audit: outcome.audit),
                 status: .created)
         }
         router.post("/api/v1/flags") { request, context in
