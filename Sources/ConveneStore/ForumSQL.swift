@@ -64,6 +64,12 @@ enum ForumSQL {
         if let reviewBy { answer.reviewBy = reviewBy }
     }
 
+    /// An open review item for a watched word (the word kept when one is open already).
+    static let watchedWordItem = """
+        INSERT INTO review_items (community_id, target_type, target_id, created_at, watched_word) VALUES ($1, $2, $3, $4, $5)
+        ON CONFLICT (target_type, target_id) WHERE state = 'open' DO UPDATE SET watched_word = EXCLUDED.watched_word
+        """
+
     /// A thread promoted twice.
     static func promotedAlready(_ question: Int64) -> ConveneError {
         ConveneError(.conflict, "This thread became question \(question) already.")

@@ -328,7 +328,7 @@ public protocol WatchedWordStore: Sendable {
     func removeWatchedWord(id: Int64, audit: NewAuditEntry, now: Date) async throws -> AuditEntry?
     /// Puts a message a watched word flagged in the review queue: opens its item (or notes the
     /// word on the open one).
-    func flagByWatchedWord(communityID: Int64, messageID: Int64, word: String, now: Date) async throws -> ReviewItem
+    func flagByWatchedWord(communityID: Int64, target: ReviewTargetType, id: Int64, word: String, now: Date) async throws -> ReviewItem
     /// Holds a message for approval; a nonce its author already had held returns that one.
     func holdMessage(_ message: NewPendingMessage, now: Date) async throws -> PendingMessage
     /// Held messages in `state` of these communities (nil: all): open ones oldest first, others newest first.
@@ -348,13 +348,16 @@ public protocol ForumStore: Sendable {
     /// A question promoted from a channel thread names its first message (`source`): a thread
     /// becomes one question only (`conflict` naming it otherwise).
     func createQuestion(
-        communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], source: Message?, notify: Notify, now: Date
+        communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], source: Message?, heldBy: String?,
+        notify: Notify, now: Date
     ) async throws -> (Question, notifications: [Int64])
     func question(id: Int64) async throws -> Question?
     /// A page of a community's questions, optionally with one tag.
     func questions(communityID: Int64, filter: QuestionFilter, sort: QuestionSort, tag: String?, offset: Int, limit: Int) async throws -> [Question]
     /// Adds an answer; the question counts it and its activity moves.
-    func createAnswer(questionID: Int64, authorID: Int64, body: String, bodyHTML: String, notify: Notify, now: Date) async throws
+    /// `heldBy` (a watched word) stores the post hidden, with an open review item naming the word,
+    /// until a moderator shows it.
+    func createAnswer(questionID: Int64, authorID: Int64, body: String, bodyHTML: String, heldBy: String?, notify: Notify, now: Date) async throws
         -> (Answer, notifications: [Int64])
     func answer(id: Int64) async throws -> Answer?
     /// A question's answers: the accepted one first, then by score, then oldest first.
@@ -428,12 +431,13 @@ extension ForumStore {
         async throws -> Question
     {
         try await createQuestion(
-            communityID: communityID, authorID: authorID, title: title, body: body, bodyHTML: bodyHTML, tags: tags, source: nil, notify: [:], now: now
+            communityID: communityID, authorID: authorID, title: title, body: body, bodyHTML: bodyHTML, tags: tags, source: nil, heldBy: nil, notify: [:],
+            now: now
         ).0
     }
 
     public func createAnswer(questionID: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Answer {
-        try await createAnswer(questionID: questionID, authorID: authorID, body: body, bodyHTML: bodyHTML, notify: [:], now: now).0
+        try await createAnswer(questionID: questionID, authorID: authorID, body: body, bodyHTML: bodyHTML, heldBy: nil, notify: [:], now: now).0
     }
 
     public func createComment(on target: VoteTarget, id: Int64, authorID: Int64, body: String, bodyHTML: String, now: Date) async throws -> Comment {

@@ -35,6 +35,31 @@ struct Forums: Sendable {
         return notify
     }
 
+    /// A post's texts screened with the community's watched words: censored words replaced, a
+    /// blocking word refused (422 naming the field), and the word that holds or flags the post —
+    /// neither for moderators, as for messages.
+    struct Screened {
+        var texts: [String]
+        var heldBy: String?
+        var flaggedBy: String?
+    }
+
+    private func screen(_ fields: [(name: String, text: String)], in community: Community, by principal: Principal) async throws -> Screened {
+        let words = try await store.watchedWords(communityID: community.id)
+        let exempt = Policy.check(.sendUnpaced, by: principal, on: directory.target(community)).isSuccess
+        var screened = Screened(texts: [])
+        for field in fields {
+            let screening = WatchedWords.screen(field.text, with: words, exempt: exempt)
+            if let word = screening.blockedBy {
+                throw ConveneError.invalid(field.name, "This community does not allow “\(word.pattern)”; nothing was saved.")
+            }
+            screened.texts.append(screening.body)
+            screened.heldBy = screened.heldBy ?? screening.heldBy?.pattern
+            screened.flaggedBy = screened.flaggedBy ?? screening.flaggedBy?.pattern
+        }
+        return screened
+    }
+
     /// Tells a question page's followers, on every node, of a change.
     private func live(_ question: Int64, _ type: String, _ data: some Encodable & Sendable) {
         fanout.toQuestion(
@@ -161,13 +186,23 @@ struct Forums: Sendable {
         let title = try Validation.questionTitle(rawTitle)
         let body = try Validation.postBody(rawBody)
         let tags = try Validation.questionTags(rawTags, allowed: Set(try await store.tags(communityID: community.id).map(\.slug)))
+        let screened = try await screen([("title", title), ("body", body)], in: community, by: principal)
+        let (cleanTitle, cleanBody) = (screened.texts[0], screened.texts[1])
         let author = principal.userID!
-        let watchers = try await store.watchers(communityID: community.id, tags: tags)
-        let notify = try await notices(
-            Dictionary(watchers.map { ($0, .newQuestion) }, uniquingKeysWith: { first, _ in first }), mentionsIn: body, community: community, actor: author)
+        // A held question tells nobody: it is not there for them until a moderator shows it.
+        let watchers = screened.heldBy != nil ? [] : try await store.watchers(communityID: community.id, tags: tags)
+        let notify =
+            screened.heldBy != nil
+            ? [:]
+            : try await notices(
+                Dictionary(watchers.map { ($0, .newQuestion) }, uniquingKeysWith: { first, _ in first }), mentionsIn: cleanBody, community: community,
+                actor: author)
         let (question, notified) = try await store.createQuestion(
-            communityID: community.id, authorID: author, title: title, body: body, bodyHTML: Markdown.html(body), tags: tags, source: nil, notify: notify,
-            now: now())
+            communityID: community.id, authorID: author, title: cleanTitle, body: cleanBody, bodyHTML: Markdown.html(cleanBody), tags: tags, source: nil,
+            heldBy: screened.heldBy, notify: notify, now: now())
+        if let word = screened.flaggedBy, screened.heldBy == nil {
+            _ = try await store.flagByWatchedWord(communityID: community.id, target: .question, id: question.id, word: word, now: now())
+        }
         await autoWatch(question, userID: author)
         await notifications.deliver(ids: notified)
         return question
@@ -197,7 +232,8 @@ struct Forums: Sendable {
         try Policy.require(.promoteThread, by: principal, on: target)
         try Policy.require(.askQuestion, by: principal, on: directory.target(community))
         guard !root.deleted, !root.hidden else { throw ConveneError(.conflict, "A deleted or hidden message cannot become a question.") }
-        let title = try Validation.questionTitle(rawTitle)
+        let screened = try await screen([("title", try Validation.questionTitle(rawTitle))], in: community, by: principal)
+        let title = screened.texts[0]
         let tags = try Validation.questionTags(rawTags, allowed: Set(try await store.tags(communityID: community.id).map(\.slug)))
         let replies = try await store.threadReplies(rootID: root.id, limit: Self.promotedReplies + 1).filter { !$0.deleted && !$0.hidden }
         let promoter = principal.userID!
@@ -211,9 +247,13 @@ struct Forums: Sendable {
         for user in try await store.watchers(communityID: community.id, tags: tags) { notify[user] = .newQuestion }
         for participant in [root] + replies { notify[participant.authorID] = .promoted }
         notify = try await notices(notify, mentionsIn: "", community: community, actor: promoter)
+        if screened.heldBy != nil { notify = [:] }
         let (question, notified) = try await store.createQuestion(
             communityID: community.id, authorID: promoter, title: title, body: body, bodyHTML: Markdown.html(body), tags: tags, source: root,
-            notify: notify, now: now())
+            heldBy: screened.heldBy, notify: notify, now: now())
+        if let word = screened.flaggedBy, screened.heldBy == nil {
+            _ = try await store.flagByWatchedWord(communityID: community.id, target: .question, id: question.id, word: word, now: now())
+        }
         await autoWatch(question, userID: promoter)
         await notifications.deliver(ids: notified)
         var backLink: Message?
@@ -276,7 +316,11 @@ struct Forums: Sendable {
         let (question, community) = try await readable(try await post(target, id).question, by: principal)
         try Policy.require(.comment, by: principal, on: directory.target(community))
         try Self.open(question, "comments")
-        let body = try Validation.commentBody(rawBody)
+        let screened = try await screen([("body", try Validation.commentBody(rawBody))], in: community, by: principal)
+        if let word = screened.heldBy {
+            throw ConveneError.invalid("body", "This community holds posts with “\(word)” for approval, and a comment cannot wait for it: rephrase, or answer instead.")
+        }
+        let body = screened.texts[0]
         let author = principal.userID!
         let notify = try await notices([try await post(target, id).author: .comment], mentionsIn: body, community: community, actor: author)
         let (comment, notified) = try await store.createComment(
@@ -290,16 +334,24 @@ struct Forums: Sendable {
         let (question, community) = try await readable(questionID, by: principal)
         try Policy.require(.answerQuestion, by: principal, on: directory.target(community))
         try Self.open(question, "answers")
-        let body = try Validation.postBody(rawBody)
+        let screened = try await screen([("body", try Validation.postBody(rawBody))], in: community, by: principal)
+        let body = screened.texts[0]
         let author = principal.userID!
-        let watchers = try await store.watchers(questionID: question.id)
-        let notify = try await notices(
-            Dictionary(watchers.map { ($0, .newAnswer) }, uniquingKeysWith: { first, _ in first }), mentionsIn: body, community: community, actor: author)
+        let held = screened.heldBy != nil
+        let watchers = held ? [] : try await store.watchers(questionID: question.id)
+        let notify =
+            held
+            ? [:]
+            : try await notices(
+                Dictionary(watchers.map { ($0, .newAnswer) }, uniquingKeysWith: { first, _ in first }), mentionsIn: body, community: community, actor: author)
         let (answer, notified) = try await store.createAnswer(
-            questionID: question.id, authorID: author, body: body, bodyHTML: Markdown.html(body), notify: notify, now: now())
+            questionID: question.id, authorID: author, body: body, bodyHTML: Markdown.html(body), heldBy: screened.heldBy, notify: notify, now: now())
+        if let word = screened.flaggedBy, !held {
+            _ = try await store.flagByWatchedWord(communityID: community.id, target: .answer, id: answer.id, word: word, now: now())
+        }
         await autoWatch(question, userID: author)
         await notifications.deliver(ids: notified)
-        live(question.id, "answer.created", ForumRoutes.AnswerView(answer))
+        if !held { live(question.id, "answer.created", ForumRoutes.AnswerView(answer)) }
         return answer
     }
 
@@ -485,12 +537,23 @@ struct Forums: Sendable {
         let reason = rawReason?.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (reason?.count ?? 0) <= Self.reasonLength else { throw ConveneError.invalid("reason", "A reason is at most \(Self.reasonLength) characters.") }
         if target == .answer, rawTitle != nil || rawTags != nil { throw ConveneError.invalid(rawTitle != nil ? "title" : "tags", "An answer has no title or tags.") }
-        let body = try rawBody.map { raw throws(ConveneError) in try Validation.postBody(raw) } ?? current
+        let newTitle = try rawTitle.map { raw throws(ConveneError) in try Validation.questionTitle(raw) }
+        let newBody = try rawBody.map { raw throws(ConveneError) in try Validation.postBody(raw) }
         var tags: [String]?
         if let rawTags { tags = try Validation.questionTags(rawTags, allowed: Set(try await store.tags(communityID: community.id).map(\.slug))) }
+        let screened = try await screen([("title", newTitle ?? ""), ("body", newBody ?? "")], in: community, by: principal)
+        if let word = screened.heldBy {
+            // An edit would slip past the approval a new post waits for.
+            throw ConveneError.invalid(newBody != nil ? "body" : "title", "This community holds posts with “\(word)” for approval: that edit was not saved.")
+        }
+        let body = newBody == nil ? current : screened.texts[1]
         let edit = PostEdit(
-            title: try rawTitle.map { raw throws(ConveneError) in try Validation.questionTitle(raw) }, body: body, bodyHTML: Markdown.html(body),
-            tags: tags, editorID: principal.userID!, reason: reason?.isEmpty == false ? reason : nil)
+            title: newTitle == nil ? nil : screened.texts[0], body: body, bodyHTML: Markdown.html(body), tags: tags, editorID: principal.userID!,
+            reason: reason?.isEmpty == false ? reason : nil)
+        if let word = screened.flaggedBy {
+            _ = try await store.flagByWatchedWord(
+                communityID: community.id, target: target == .question ? .question : .answer, id: id, word: word, now: now())
+        }
         switch target {
         case .question:
             guard let edited = try await store.editQuestion(id: id, edit, now: now()) else { return (try await store.question(id: id), nil) }

@@ -184,7 +184,7 @@ struct Messaging: Sendable {
         if created {
             if !unpaced { limits.sent(userID: userID, channel: channel, now: now()) }
             if let word = screening.flaggedBy {
-                _ = try await store.flagByWatchedWord(communityID: community.id, messageID: message.id, word: word.pattern, now: now())
+                _ = try await store.flagByWatchedWord(communityID: community.id, target: .message, id: message.id, word: word.pattern, now: now())
             }
         }
         return .posted(message, created: created)
@@ -267,7 +267,7 @@ struct Messaging: Sendable {
         let (editedMessage, editedSeq, _) = try await apply(
             .edit(messageID: messageID, editorID: principal.userID!, body: body, bodyHTML: Markdown.html(body)), to: message)
         if editedSeq != nil, let word = screening.flaggedBy {
-            _ = try await store.flagByWatchedWord(communityID: community.id, messageID: messageID, word: word.pattern, now: now())
+            _ = try await store.flagByWatchedWord(communityID: community.id, target: .message, id: messageID, word: word.pattern, now: now())
         }
         // Whoever the edit newly mentions is told, once per message, as a new message would tell them.
         if editedSeq != nil, !Mentions.keys(in: body).isEmpty {

@@ -4,7 +4,8 @@ import PostgresNIO
 
 extension PostgresStore: ForumStore {
     public func createQuestion(
-        communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], source: Message?, notify: Notify, now: Date
+        communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], source: Message?, heldBy: String?,
+        notify: Notify, now: Date
     ) async throws -> (Question, notifications: [Int64]) {
         try await transaction { connection in
             if let source {
@@ -23,6 +24,7 @@ extension PostgresStore: ForumStore {
             try await self.setTags(connection, question: id, community: communityID, tags)
             try await self.recordRevision(
                 connection, .question, id, community: communityID, title: title, body: body, tags: tags, editor: authorID, reason: nil, now: now)
+            try await self.hold(connection, .question, id, community: communityID, by: heldBy, now: now)
             let notified = try await self.notify(
                 connection, notify, community: communityID, question: id, post: (.question, id), actor: authorID, now: now)
             return (try await connection.rows(Self.questionQuery(id: id), self.logger)[0].question(), notified)
@@ -53,7 +55,8 @@ extension PostgresStore: ForumStore {
         ).map { try $0.question() }
     }
 
-    public func createAnswer(questionID: Int64, authorID: Int64, body: String, bodyHTML: String, notify: Notify, now: Date) async throws
+    public func createAnswer(questionID: Int64, authorID: Int64, body: String, bodyHTML: String, heldBy: String?, notify: Notify, now: Date)
+        async throws
         -> (Answer, notifications: [Int64])
     {
         try await transaction { connection in
@@ -70,6 +73,7 @@ extension PostgresStore: ForumStore {
                 """, self.logger)[0]["id"].decode(Int64.self)
             try await self.recordRevision(
                 connection, .answer, id, community: communityID, title: nil, body: body, tags: nil, editor: authorID, reason: nil, now: now)
+            try await self.hold(connection, .answer, id, community: communityID, by: heldBy, now: now)
             let notified = try await self.notify(
                 connection, notify, community: communityID, question: questionID, post: (.answer, id), actor: authorID, now: now)
             return (try await connection.rows(Self.answerQuery(where: "a.id = $1", id), self.logger)[0].answer(), notified)
@@ -243,6 +247,14 @@ extension PostgresStore: ForumStore {
             audit.after = AuditChain.json(after)
             return (after, try await self.appendAudit(connection, audit, now: now))
         }
+    }
+
+    /// A post a watched word holds: hidden, with an open review item naming the word.
+    func hold(_ connection: PostgresConnection, _ target: VoteTarget, _ id: Int64, community: Int64, by word: String?, now: Date) async throws {
+        guard let word else { return }
+        try await connection.query("UPDATE \(unescaped: ForumSQL.table(target)) SET hidden_at = \(now) WHERE id = \(id)", logger: logger)
+        _ = try await connection.query(
+            Self.watchedWordItem(communityID: community, target: target == .question ? .question : .answer, id: id, word: word, now: now), logger: logger)
     }
 
     /// Stores a forum change's notifications with it; returns their ids.

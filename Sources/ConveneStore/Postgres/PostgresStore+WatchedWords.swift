@@ -41,13 +41,18 @@ extension PostgresStore: WatchedWordStore {
         }
     }
 
-    public func flagByWatchedWord(communityID: Int64, messageID: Int64, word: String, now: Date) async throws -> ReviewItem {
-        try await rows(
-            """
-            INSERT INTO review_items (community_id, target_type, target_id, created_at, watched_word) VALUES (\(communityID), 'message', \(messageID), \(now), \(word))
-            ON CONFLICT (target_type, target_id) WHERE state = 'open' DO UPDATE SET watched_word = EXCLUDED.watched_word
-            RETURNING *
-            """)[0].reviewItem()
+    public func flagByWatchedWord(communityID: Int64, target: ReviewTargetType, id: Int64, word: String, now: Date) async throws -> ReviewItem {
+        try await rows(Self.watchedWordItem(communityID: communityID, target: target, id: id, word: word, now: now))[0].reviewItem()
+    }
+
+    static func watchedWordItem(communityID: Int64, target: ReviewTargetType, id: Int64, word: String, now: Date) -> PostgresQuery {
+        var bindings = PostgresBindings()
+        bindings.append(communityID)
+        bindings.append(target.rawValue)
+        bindings.append(id)
+        bindings.append(now)
+        bindings.append(word)
+        return PostgresQuery(unsafeSQL: ForumSQL.watchedWordItem + " RETURNING *", binds: bindings)
     }
 
     public func holdMessage(_ new: NewPendingMessage, now: Date) async throws -> PendingMessage {

@@ -4,7 +4,8 @@ import GRDB
 
 extension SQLiteStore: ForumStore {
     public func createQuestion(
-        communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], source: Message?, notify: Notify, now: Date
+        communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], source: Message?, heldBy: String?,
+        notify: Notify, now: Date
     ) async throws -> (Question, notifications: [Int64]) {
         try await write { db in
             if let source, let promoted = try Int64.fetchOne(db, sql: "SELECT id FROM questions WHERE source_message_id = ?", arguments: [source.id]) {
@@ -19,6 +20,7 @@ extension SQLiteStore: ForumStore {
             try Self.setTags(db, question: id, community: communityID, tags)
             try Self.recordRevision(
                 db, .question, id, community: communityID, title: title, body: body, tags: tags, editor: authorID, reason: nil, now: now)
+            try Self.hold(db, .question, id, community: communityID, by: heldBy, now: now)
             let notified = try Self.notify(db, notify, community: communityID, question: id, post: (.question, id), actor: authorID, now: now)
             return (try Self.question(db, id: id)!, notified)
         }
@@ -41,7 +43,8 @@ extension SQLiteStore: ForumStore {
         }
     }
 
-    public func createAnswer(questionID: Int64, authorID: Int64, body: String, bodyHTML: String, notify: Notify, now: Date) async throws
+    public func createAnswer(questionID: Int64, authorID: Int64, body: String, bodyHTML: String, heldBy: String?, notify: Notify, now: Date)
+        async throws
         -> (Answer, notifications: [Int64])
     {
         try await write { db in
@@ -55,6 +58,7 @@ extension SQLiteStore: ForumStore {
             try db.execute(
                 sql: "UPDATE questions SET answer_count = answer_count + 1, last_activity_at = ? WHERE id = ?", arguments: [now, questionID])
             try Self.recordRevision(db, .answer, id, community: communityID, title: nil, body: body, tags: nil, editor: authorID, reason: nil, now: now)
+            try Self.hold(db, .answer, id, community: communityID, by: heldBy, now: now)
             let notified = try Self.notify(db, notify, community: communityID, question: questionID, post: (.answer, id), actor: authorID, now: now)
             return (try Row.fetchOne(db, sql: "\(ForumSQL.answerSelect) WHERE a.id = ?", arguments: [id]).map(Self.answer)!, notified)
         }
@@ -203,6 +207,13 @@ extension SQLiteStore: ForumStore {
             audit.after = AuditChain.json(after)
             return (after, try Self.appendAudit(db, audit, now: now))
         }
+    }
+
+    /// A post a watched word holds: hidden, with an open review item naming the word.
+    static func hold(_ db: Database, _ target: VoteTarget, _ id: Int64, community: Int64, by word: String?, now: Date) throws {
+        guard let word else { return }
+        try db.execute(sql: "UPDATE \(ForumSQL.table(target)) SET hidden_at = ? WHERE id = ?", arguments: [now, id])
+        _ = try flagByWatchedWord(db, communityID: community, target: target == .question ? .question : .answer, id: id, word: word, now: now)
     }
 
     /// Stores a forum change's notifications with it; returns their ids.

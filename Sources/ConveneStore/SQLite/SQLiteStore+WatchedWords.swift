@@ -42,16 +42,15 @@ extension SQLiteStore: WatchedWordStore {
         }
     }
 
-    public func flagByWatchedWord(communityID: Int64, messageID: Int64, word: String, now: Date) async throws -> ReviewItem {
-        try await write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO review_items (community_id, target_type, target_id, created_at, watched_word) VALUES (?, 'message', ?, ?, ?)
-                    ON CONFLICT (target_type, target_id) WHERE state = 'open' DO UPDATE SET watched_word = excluded.watched_word
-                    """, arguments: [communityID, messageID, now, word])
-            return try Row.fetchOne(db, sql: "SELECT * FROM review_items WHERE target_type = 'message' AND target_id = ? AND state = 'open'", arguments: [messageID])
-                .map(Self.reviewItem)!
-        }
+    public func flagByWatchedWord(communityID: Int64, target: ReviewTargetType, id: Int64, word: String, now: Date) async throws -> ReviewItem {
+        try await write { db in try Self.flagByWatchedWord(db, communityID: communityID, target: target, id: id, word: word, now: now) }
+    }
+
+    static func flagByWatchedWord(_ db: Database, communityID: Int64, target: ReviewTargetType, id: Int64, word: String, now: Date) throws -> ReviewItem {
+        try db.execute(sql: ForumSQL.watchedWordItem, arguments: [communityID, target.rawValue, id, now, word])
+        return try Row.fetchOne(
+            db, sql: "SELECT * FROM review_items WHERE target_type = ? AND target_id = ? AND state = 'open'", arguments: [target.rawValue, id]
+        ).map(Self.reviewItem)!
     }
 
     public func holdMessage(_ new: NewPendingMessage, now: Date) async throws -> PendingMessage {
