@@ -24,6 +24,8 @@ public struct ConveneServices: Sendable {
     /// The hub, and the other nodes through the store's event bus.
     let fanout: Fanout
     let presence: Presence
+    /// Guests' question pages and lists, kept a moment (invalidated by the fan-out).
+    let guestCache: GuestCache
     let metrics: ServerMetrics
     let tickets: StreamTickets
     let resources: Resources
@@ -46,8 +48,9 @@ public struct ConveneServices: Sendable {
         directory = NetworkDirectory(store: store, now: now)
         hub = Hub()
         metrics = ServerMetrics(streamLimit: settings.streamConnections > 0 ? settings.streamConnections : ServerMetrics.defaultStreamLimit())
+        guestCache = GuestCache()
         fanout = Fanout(
-            hub: hub, store: store, metrics: metrics, presenceGrace: TimeInterval(settings.presenceGraceSeconds), logger: Logger(label: "convene.bus"))
+            hub: hub, store: store, guestCache: guestCache, metrics: metrics, presenceGrace: TimeInterval(settings.presenceGraceSeconds), logger: Logger(label: "convene.bus"))
         presence = fanout.presence
         tickets = StreamTickets(store: store)
         notifications = Notifications(store: store, fanout: fanout, now: now)
@@ -84,7 +87,7 @@ func addRoutes(_ services: ConveneServices, to router: some RouterMethods<AppReq
     SearchRoutes(accounts: services.accounts, messaging: services.messaging, forums: services.forums).add(to: router)
     NotificationRoutes(accounts: services.accounts, notifications: services.notifications, settings: services.settings).add(to: router)
     ModerationRoutes(accounts: services.accounts, moderation: services.moderation, settings: services.settings).add(to: router)
-    ForumRoutes(accounts: services.accounts, forums: services.forums, settings: services.settings).add(to: router)
+    ForumRoutes(accounts: services.accounts, forums: services.forums, settings: services.settings, guestCache: services.guestCache).add(to: router)
     StreamRoutes(
         accounts: services.accounts, messaging: services.messaging, forums: services.forums, store: services.store, hub: services.hub, presence: services.presence, metrics: services.metrics,
         tickets: services.tickets,

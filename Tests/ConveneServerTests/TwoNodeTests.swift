@@ -65,6 +65,7 @@ struct TwoNodeTests {
             try page.send(["op": "follow_question", "question": question])
             _ = await page.frames(until: "question_followed")
 
+            #expect(try await clientB.call(.get, "/api/v1/questions/\(question)").array("answers").isEmpty, "a guest's page, kept on node B")
             let answered = try await clientA.call(.post, "/api/v1/questions/\(question)/answers", json: ["body": "Yes, on node A."], token: bob)
             let answer = try #require(answered.object["id"] as? Int)
             let frames = await page.framesCollecting(ops: ["question_event", "notification"], count: 2)
@@ -73,6 +74,8 @@ struct TwoNodeTests {
             #expect((event["data"] as? [String: Any])?["id"] as? Int == answer)
             #expect((frames.first { $0["op"] as? String == "notification" }?["notification"] as? [String: Any])?["kind"] as? String == "new_answer")
 
+            // A guest's page on node B was dropped by the note from node A: fresh well within the cache's lifetime.
+            #expect(try await clientB.call(.get, "/api/v1/questions/\(question)").array("answers").count == 1)
             _ = try await clientB.call(.post, "/api/v1/answers/\(answer)/vote", json: ["value": 1], token: ann)
             #expect(try #require(await page.framesCollecting(ops: ["question_event"], count: 1).first)["type"] as? String == "vote.changed")
 

@@ -20,6 +20,11 @@ enum JSON {
         return decoder
     }()
 
+    /// The value's JSON as a buffer.
+    static func bytes(_ value: some Encodable) throws -> ByteBuffer {
+        ByteBuffer(bytes: try encoder.encode(value))
+    }
+
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
         let data = try encoder.encode(value)
         var fields = headers

@@ -205,6 +205,7 @@ struct Forums: Sendable {
         }
         await autoWatch(question, userID: author)
         await notifications.deliver(ids: notified)
+        if screened.heldBy == nil { live(question.id, "question.created", ForumRoutes.QuestionView(question)) }
         return question
     }
 
@@ -256,6 +257,7 @@ struct Forums: Sendable {
         }
         await autoWatch(question, userID: promoter)
         await notifications.deliver(ids: notified)
+        if screened.heldBy == nil { live(question.id, "question.created", ForumRoutes.QuestionView(question)) }
         var backLink: Message?
         do {
             let outcome = try await messaging.post(

@@ -34,6 +34,7 @@ final class Fanout: Sendable {
 
     let hub: Hub
     let presence: Presence
+    private let guestCache: GuestCache
     private let store: any ConveneStore
     private let bus: (any EventBus)?
     private let metrics: ServerMetrics
@@ -55,11 +56,12 @@ final class Fanout: Sendable {
     static let heartbeat: Duration = .seconds(10)
     static let silence: Duration = .seconds(30)
 
-    init(hub: Hub, store: any ConveneStore, metrics: ServerMetrics, presenceGrace: TimeInterval, logger: Logger) {
+    init(hub: Hub, store: any ConveneStore, guestCache: GuestCache, metrics: ServerMetrics, presenceGrace: TimeInterval, logger: Logger) {
         let node = UUID().uuidString
         let bus = store as? any EventBus
         let (queue, outgoing) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingOldest(Self.queueLimit))
         self.hub = hub
+        self.guestCache = guestCache
         self.store = store
         self.bus = bus
         self.metrics = metrics
@@ -89,6 +91,7 @@ final class Fanout: Sendable {
     /// A frame for the followers of a question page, on every node. A frame too long for the bus
     /// reaches other nodes as `brief` (which tells the client to read the page).
     func toQuestion(_ question: Int64, frame: String, brief: @autoclosure () -> String) {
+        guestCache.invalidate(question: question)
         hub.publish(question: question, frame: frame)
         guard bus != nil else { return }
         var note = Note(origin: node, question: question, frame: frame)
@@ -255,6 +258,7 @@ final class Fanout: Sendable {
             return
         }
         if let question = note.question, let frame = note.frame {
+            guestCache.invalidate(question: question)
             hub.publish(question: question, frame: frame)
             return
         }

@@ -7,6 +7,7 @@ struct ForumRoutes {
     let accounts: Accounts
     let forums: Forums
     let settings: Settings
+    let guestCache: GuestCache
 
     struct AskBody: Decodable {
         var title: String
@@ -237,12 +238,16 @@ struct ForumRoutes {
     func add(to router: some RouterMethods<AppRequestContext>) {
         router.get("/api/v1/communities/{slug}/questions") { request, context in
             let (offset, limit) = try Query.page(request)
-            let questions = try await forums.questions(
-                slug: try context.slug(), filter: try Query.choice(request, "filter", default: QuestionFilter.all),
-                sort: try Query.choice(request, "sort", default: QuestionSort.activity), tag: request.uri.queryParameters.get("tag").map { String($0) },
-                offset: offset, limit: limit, by: try await accounts.principal(context.auth))
-            return try JSON.response(
-                QuestionsResponse(questions: questions.map { QuestionView($0) }, nextOffset: questions.count == limit ? offset + limit : nil))
+            let (filter, sort) = (try Query.choice(request, "filter", default: QuestionFilter.all), try Query.choice(request, "sort", default: QuestionSort.activity))
+            let tag = request.uri.queryParameters.get("tag").map { String($0) }
+            let slug = try context.slug()
+            let key = GuestCache.Key.list("\(slug):\(filter.rawValue):\(sort.rawValue):\(tag ?? ""):\(offset):\(limit)")
+            return try await guestCache.respond(key, guest: context.auth == nil) {
+                let questions = try await forums.questions(
+                    slug: slug, filter: filter, sort: sort, tag: tag, offset: offset, limit: limit, by: try await accounts.principal(context.auth))
+                return try JSON.bytes(
+                    QuestionsResponse(questions: questions.map { QuestionView($0) }, nextOffset: questions.count == limit ? offset + limit : nil))
+            }
         }
         router.get("/api/v1/communities/{slug}/questions.atom") { request, context in
             let slug = try context.slug()
@@ -274,18 +279,20 @@ struct ForumRoutes {
         }
         router.get("/api/v1/questions/{id}") { request, context in
             let id = try request.id("id", context: context, what: "The question")
-            let page = try await forums.page(questionID: id, by: try await accounts.principal(context.auth))
-            let accepted = page.answers.first { $0.id == page.question.acceptedAnswerID }
-            func comments(_ target: VoteTarget, _ id: Int64) -> [CommentView] {
-                page.comments.filter { $0.targetType == target && $0.targetID == id }.map(CommentView.init)
+            return try await guestCache.respond(.page(id), guest: context.auth == nil) {
+                let page = try await forums.page(questionID: id, by: try await accounts.principal(context.auth))
+                let accepted = page.answers.first { $0.id == page.question.acceptedAnswerID }
+                func comments(_ target: VoteTarget, _ id: Int64) -> [CommentView] {
+                    page.comments.filter { $0.targetType == target && $0.targetID == id }.map(CommentView.init)
+                }
+                return try JSON.bytes(
+                    PageView(
+                        question: QuestionView(page.question), comments: comments(.question, page.question.id),
+                        answers: page.answers.map { AnswerView($0, myVote: page.votes.answers[$0.id] ?? 0, comments: comments(.answer, $0.id)) },
+                        myVote: page.votes.question,
+                        acceptedOutscored: accepted.map { accepted in page.answers.contains { $0.score > accepted.score } } ?? false,
+                        duplicates: page.duplicates.map { DuplicateView(id: $0.id, title: $0.title) }))
             }
-            return try JSON.response(
-                PageView(
-                    question: QuestionView(page.question), comments: comments(.question, page.question.id),
-                    answers: page.answers.map { AnswerView($0, myVote: page.votes.answers[$0.id] ?? 0, comments: comments(.answer, $0.id)) },
-                    myVote: page.votes.question,
-                    acceptedOutscored: accepted.map { accepted in page.answers.contains { $0.score > accepted.score } } ?? false,
-                    duplicates: page.duplicates.map { DuplicateView(id: $0.id, title: $0.title) }))
         }
         router.post("/api/v1/questions/{id}/answers") { request, context in
             let principal = try await accounts.principal(try context.requireAuth())
