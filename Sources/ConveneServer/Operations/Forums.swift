@@ -12,171 +12,12 @@ struct Forums: Sendable {
     let notifications: Notifications
     let now: @Sendable () -> Date
 
-    // MARK: Watches, notifications and live pages
-
-    /// What a forum change tells whom: `base` (watchers, the post's author), then every member
-    /// of the community `body` mentions (a mention outranks the rest); only those who may read the
-    /// community, never the actor (the store leaves the actor out too).
-    private func notices(_ base: Notify, mentionsIn body: String, community: Community, actor: Int64) async throws -> Notify {
-        var notify = base
-        let keys = Mentions.keys(in: body)
-        if !keys.isEmpty {
-            for user in try await store.members(communityID: community.id, nameKeys: Set(keys)) { notify[user] = .mention }
-        }
-        notify[actor] = nil
-        if community.visibility == .private {
-            // Watchers of a private community who have left it since are not told.
-            let target = directory.target(community)
-            for user in notify.keys {
-                let principal = try await store.principal(userID: user, now: now())
-                if (try? Policy.require(.readCommunity, by: principal, on: target)) == nil { notify[user] = nil }
-            }
-        }
-        return notify
-    }
-
-    /// A post's texts screened with the community's watched words: censored words replaced, a
-    /// blocking word refused (422 naming the field), and the word that holds or flags the post —
-    /// neither for moderators, as for messages.
-    struct Screened {
-        var texts: [String]
-        var heldBy: String?
-        var flaggedBy: String?
-    }
-
-    private func screen(_ fields: [(name: String, text: String)], in community: Community, by principal: Principal) async throws -> Screened {
-        let words = try await store.watchedWords(communityID: community.id)
-        let exempt = Policy.check(.sendUnpaced, by: principal, on: directory.target(community)).isSuccess
-        var screened = Screened(texts: [])
-        for field in fields {
-            let screening = WatchedWords.screen(field.text, with: words, exempt: exempt)
-            if let word = screening.blockedBy {
-                throw ConveneError.invalid(field.name, "This community does not allow “\(word.pattern)”; nothing was saved.")
-            }
-            screened.texts.append(screening.body)
-            screened.heldBy = screened.heldBy ?? screening.heldBy?.pattern
-            screened.flaggedBy = screened.flaggedBy ?? screening.flaggedBy?.pattern
-        }
-        return screened
-    }
-
-    /// Tells a question page's followers, on every node, of a change.
-    private func live(_ question: Int64, _ type: String, _ data: some Encodable & Sendable) {
-        fanout.toQuestion(
-            question, frame: ServerFrame.questionEvent(question: question, type: type, data: data),
-            brief: ServerFrame.questionEventBrief(question: question, type: type))
-    }
-
-    /// The asker and answerers watch their question from then on (a watch they stopped comes back
-    /// only when they answer again).
-    private func autoWatch(_ question: Question, userID: Int64) async {
-        _ = try? await store.watch(userID: userID, communityID: question.communityID, kind: .question, questionID: question.id, tag: nil, now: now())
-    }
-
-    /// What to watch: a question (`questionID`), or a community's forum (`slug`), or one of its tags.
-    func watch(questionID: Int64?, slug: String?, tag: String?, by principal: Principal) async throws -> (ForumWatch, created: Bool) {
-        guard let userID = principal.userID else { throw ConveneError(.unauthenticated, "Sign in to watch.") }
-        let community: Community
-        let kind: ForumWatch.Kind
-        if let questionID {
-            guard slug == nil, tag == nil else { throw ConveneError.invalid("question_id", "Watch a question, or a community's forum or tag, not both.") }
-            (_, community) = try await readable(questionID, by: principal)
-            kind = .question
-        } else {
-            guard let slug else { throw ConveneError.invalid("community", "Name a question_id, or a community (and a tag).") }
-            community = try await directory.readable(slug: slug, by: principal)
-            if let tag {
-                guard try await store.tags(communityID: community.id).contains(where: { $0.slug == tag }) else {
-                    throw ConveneError.invalid("tag", "\(community.name) has no tag \(tag).")
-                }
-                kind = .tag
-            } else {
-                kind = .forum
-            }
-        }
-        try Policy.require(.watchForum, by: principal, on: directory.target(community))
-        return try await store.watch(userID: userID, communityID: community.id, kind: kind, questionID: questionID, tag: tag, now: now())
-    }
-
-    /// The caller's watches.
-    func watches(by principal: Principal) async throws -> [ForumWatch] {
-        guard let userID = principal.userID else { throw ConveneError(.unauthenticated, "Sign in to see your watches.") }
-        return try await store.watches(userID: userID)
-    }
-
-    /// Stops one of the caller's watches; 404 when the caller has none with that id.
-    func unwatch(id: Int64, by principal: Principal) async throws {
-        guard let userID = principal.userID else { throw ConveneError(.unauthenticated, "Sign in to stop watching.") }
-        guard try await store.unwatch(id: id, userID: userID) else { throw ConveneError.notFound("The watch") }
-    }
-
-    /// The question, when the caller may read it; 404 otherwise.
-    func question(_ id: Int64, by principal: Principal) async throws -> Question {
-        try await readable(id, by: principal).0
-    }
-
     /// A page of a community's questions.
     func questions(slug: String, filter: QuestionFilter, sort: QuestionSort, tag: String?, offset: Int, limit: Int, by principal: Principal)
         async throws -> [Question]
     {
         let community = try await directory.readable(slug: slug, by: principal)
         return try await store.questions(communityID: community.id, filter: filter, sort: sort, tag: tag, offset: offset, limit: limit)
-    }
-
-    /// The community and its newest questions, for its feed.
-    func feed(slug: String, tag: String?, limit: Int, by principal: Principal) async throws -> (Community, [Question]) {
-        let community = try await directory.readable(slug: slug, by: principal)
-        return (community, try await store.questions(communityID: community.id, filter: .all, sort: .newest, tag: tag, offset: 0, limit: limit))
-    }
-
-    /// The communities a search covers: the one named, or every one the caller may read.
-    private func searched(_ communitySlug: String?, by principal: Principal) async throws -> [Community] {
-        if let communitySlug { return [try await directory.readable(slug: communitySlug, by: principal)] }
-        return try await directory.communities(for: principal)
-    }
-
-    /// Questions the caller may read matching `q` in themselves or their answers (solved ones
-    /// ranked higher), in one community or all.
-    func search(_ q: String, communitySlug: String?, tag: String?, limit: Int, offset: Int, by principal: Principal) async throws
-        -> (questions: [Question], hasMore: Bool)
-    {
-        let terms = try Validation.searchTerms(q)
-        let communities = try await searched(communitySlug, by: principal)
-        let found = try await store.searchQuestions(terms: terms, communityIDs: communities.map(\.id), tag: tag, limit: limit + 1, offset: offset)
-        return (Array(found.prefix(limit)), found.count > limit)
-    }
-
-    /// A page of the knowledge base.
-    struct Knowledge: Sendable {
-        var entries: [KnowledgeEntry]
-        var communities: [Int64: Community]
-        var hasMore: Bool
-    }
-
-    /// Accepted answers across every community the caller may read (or the one named), matching
-    /// `q` when given. `due` lists only those past their review-by day, in the communities where
-    /// the caller reviews the knowledge base (moderators and leads).
-    func knowledge(q: String?, communitySlug: String?, tag: String?, due: Bool, limit: Int, offset: Int, by principal: Principal) async throws
-        -> Knowledge
-    {
-        let terms = try q.map { raw throws(ConveneError) in try Validation.searchTerms(raw) }
-        var communities = try await searched(communitySlug, by: principal)
-        if due {
-            guard principal.userID != nil else { throw ConveneError(.unauthenticated, "Sign in to see what is past its review date.") }
-            if communitySlug != nil {
-                for community in communities { try Policy.require(.reviewKnowledge, by: principal, on: directory.target(community)) }
-            } else {
-                communities = communities.filter { (try? Policy.require(.reviewKnowledge, by: principal, on: directory.target($0))) != nil }
-                guard !communities.isEmpty else {
-                    throw ConveneError.forbidden("Only a community's moderators and leads see what is past its review date.")
-                }
-            }
-        }
-        let found = try await store.knowledge(
-            terms: terms, communityIDs: communities.map(\.id), tag: tag, reviewDue: due ? now() : nil, limit: limit + 1, offset: offset)
-        return Knowledge(
-            entries: Array(found.prefix(limit)), communities: Dictionary(uniqueKeysWithValues: communities.map { ($0.id, $0) }),
-            hasMore: found.count > limit)
     }
 
     /// Asks a question in a community, with 1–5 of its tags.
@@ -207,82 +48,6 @@ struct Forums: Sendable {
         await notifications.deliver(ids: notified)
         if screened.heldBy == nil { live(question.id, "question.created", ForumRoutes.QuestionView(question)) }
         return question
-    }
-
-    /// The most replies a promoted thread quotes; past them the question says how many more the channel holds.
-    static let promotedReplies = 200
-
-    /// Turns a channel thread (the one `messageID` starts or belongs to) into a question in the
-    /// channel's community: its first message and replies quoted with their authors, the question
-    /// pointing to the thread and a reply in the thread pointing to the question; everyone who
-    /// took part is told. The first message's author or a moderator does it; a thread is promoted
-    /// once. The reply is posted by the promoter under the channel's rules: when they refuse it,
-    /// the question stands and `backLink` is nil.
-    func promote(messageID: Int64, title rawTitle: String, tags rawTags: [String], by principal: Principal) async throws
-        -> (question: Question, backLink: Message?)
-    {
-        guard let message = try await store.message(id: messageID) else { throw ConveneError.notFound("The message") }
-        var root = message
-        if let threadID = message.threadID {
-            guard let first = try await store.message(id: threadID) else { throw ConveneError.notFound("The message") }
-            root = first
-        }
-        let (channel, community) = try await messaging.access(.readChannel, channelID: root.channelID, by: principal)
-        var target = messaging.target(community, channel, isMember: true)
-        target.callerIsOwner = root.authorID == principal.userID
-        try Policy.require(.promoteThread, by: principal, on: target)
-        try Policy.require(.askQuestion, by: principal, on: directory.target(community))
-        guard !root.deleted, !root.hidden else { throw ConveneError(.conflict, "A deleted or hidden message cannot become a question.") }
-        let screened = try await screen([("title", try Validation.questionTitle(rawTitle))], in: community, by: principal)
-        let title = screened.texts[0]
-        let tags = try Validation.questionTags(rawTags, allowed: Set(try await store.tags(communityID: community.id).map(\.slug)))
-        let replies = try await store.threadReplies(rootID: root.id, limit: Self.promotedReplies + 1).filter { !$0.deleted && !$0.hidden }
-        let promoter = principal.userID!
-        let promoterName = try await store.user(id: promoter)?.displayName ?? "a member"
-        let body = Self.quote(
-            root, replies: Array(replies.prefix(Self.promotedReplies)),
-            more: replies.count > Self.promotedReplies ? max(1, root.replyCount - Self.promotedReplies) : 0, channel: channel.name,
-            promoter: promoterName)
-
-        var notify: Notify = [:]
-        for user in try await store.watchers(communityID: community.id, tags: tags) { notify[user] = .newQuestion }
-        for participant in [root] + replies { notify[participant.authorID] = .promoted }
-        notify = try await notices(notify, mentionsIn: "", community: community, actor: promoter)
-        if screened.heldBy != nil { notify = [:] }
-        let (question, notified) = try await store.createQuestion(
-            communityID: community.id, authorID: promoter, title: title, body: body, bodyHTML: Markdown.html(body), tags: tags, source: root,
-            heldBy: screened.heldBy, notify: notify, now: now())
-        if let word = screened.flaggedBy, screened.heldBy == nil {
-            _ = try await store.flagByWatchedWord(communityID: community.id, target: .question, id: question.id, word: word, now: now())
-        }
-        await autoWatch(question, userID: promoter)
-        await notifications.deliver(ids: notified)
-        if screened.heldBy == nil { live(question.id, "question.created", ForumRoutes.QuestionView(question)) }
-        var backLink: Message?
-        do {
-            let outcome = try await messaging.post(
-                channelID: channel.id, body: "This thread continues as a question in the forum: **\(title)** (question \(question.id)).",
-                threadID: root.id, nonce: "promoted-\(root.id)", by: principal)
-            if case .posted(let posted, _) = outcome { backLink = posted }
-        } catch {
-            // The channel's rules refused the reply (or the store failed): the question stands,
-            // pointing to the thread; the thread just does not point back.
-        }
-        return (question, backLink)
-    }
-
-    /// A thread as a question's body: each message quoted under its author's name, then where it came from.
-    static func quote(_ root: Message, replies: [Message], more: Int, channel: String, promoter: String) -> String {
-        func quoted(_ message: Message, _ heading: String) -> String {
-            let lines = message.body.split(separator: "\n", omittingEmptySubsequences: false).map { "> " + $0 }
-            return (["> **\(message.authorName)** \(heading) (\(message.createdAt.formatted(.iso8601))):", ">"] + lines).joined(separator: "\n")
-        }
-        var parts = [quoted(root, "wrote in #\(channel)")] + replies.map { quoted($0, "replied") }
-        if more > 0 { parts.append("*\(more) more \(more == 1 ? "reply" : "replies") in the channel.*") }
-        parts.append("*Promoted from a thread in #\(channel) by \(promoter).*")
-        var body = parts.joined(separator: "\n\n")
-        if body.count > 50_000 { body = String(body.prefix(49_900)) + "\n\n*(cut: the thread is longer than a question holds)*" }
-        return body
     }
 
     /// A question page: the question, its answers (the accepted one first), their comments, and the caller's votes.
@@ -593,7 +358,7 @@ struct Forums: Sendable {
     }
 
     /// A post's author, its question and its body; 404 when there is none.
-    private func post(_ target: VoteTarget, _ id: Int64) async throws -> (author: Int64, question: Int64, body: String) {
+    func post(_ target: VoteTarget, _ id: Int64) async throws -> (author: Int64, question: Int64, body: String) {
         switch target {
         case .question:
             guard let question = try await store.question(id: id) else { throw ConveneError.notFound("The question") }
@@ -606,7 +371,7 @@ struct Forums: Sendable {
 
     /// The question and its community, after the Policy let the caller read the community (and,
     /// for a hidden question, its moderators and author only); 404 otherwise.
-    private func readable(_ questionID: Int64, by principal: Principal) async throws -> (Question, Community) {
+    func readable(_ questionID: Int64, by principal: Principal) async throws -> (Question, Community) {
         guard let question = try await store.question(id: questionID) else { throw ConveneError.notFound("The question") }
         let community: Community
         do {
@@ -620,55 +385,4 @@ struct Forums: Sendable {
         return (question, community)
     }
 
-    /// Whether the caller sees hidden posts' text in the community: its moderators do.
-    private func seesHidden(_ principal: Principal, in community: Community) -> Bool {
-        Policy.check(.moderateContent, by: principal, on: directory.target(community)).isSuccess
-    }
-
-    /// A question or answer's author and community, for whoever may read it (a hidden answer:
-    /// its moderators and author only).
-    func postAccess(_ target: VoteTarget, _ id: Int64, by principal: Principal) async throws -> (author: Int64, community: Community) {
-        let (author, questionID, _) = try await post(target, id)
-        let (_, community) = try await readable(questionID, by: principal)
-        if target == .answer, try await store.answer(id: id)?.hiddenAt != nil, author != principal.userID, !seesHidden(principal, in: community) {
-            throw ConveneError.notFound("The answer")
-        }
-        return (author, community)
-    }
-
-    /// Hides a question or answer, or shows it again (moderators); audited, and followers of the
-    /// question page are told.
-    func hide(_ target: VoteTarget, id: Int64, hidden: Bool, reason: String, by principal: Principal) async throws
-        -> (Question?, Answer?, AuditEntry)
-    {
-        let (_, community) = try await postAccess(target, id, by: principal)
-        try Policy.require(.moderateContent, by: principal, on: directory.target(community))
-        guard
-            let changed = try await store.setHidden(
-                target, id: id, hidden: hidden, by: principal.userID!,
-                audit: NewAuditEntry(
-                    communityID: community.id, actorID: principal.userID!, action: hidden ? "hide" : "unhide", targetType: target.rawValue,
-                    targetID: id, reason: reason),
-                now: now())
-        else { throw ConveneError(.conflict, "That \(target.rawValue) is \(hidden ? "hidden" : "shown") already.") }
-        await announceHidden(target, id, hidden: hidden)
-        return (changed.question, changed.answer, changed.audit)
-    }
-
-    /// Tells a question page's followers that a post was hidden (its id only) or shown again (in full).
-    func announceHidden(_ target: VoteTarget, _ id: Int64, hidden: Bool) async {
-        let type = "\(target.rawValue).\(hidden ? "hidden" : "shown")"
-        switch target {
-        case .question:
-            guard let question = try? await store.question(id: id) else { return }
-            if hidden { live(question.id, type, HiddenPost(id: id)) } else { live(question.id, type, ForumRoutes.QuestionView(question)) }
-        case .answer:
-            guard let answer = try? await store.answer(id: id) else { return }
-            if hidden { live(answer.questionID, type, HiddenPost(id: id)) } else { live(answer.questionID, type, ForumRoutes.AnswerView(answer)) }
-        }
-    }
-
-    struct HiddenPost: Encodable, Sendable {
-        var id: Int64
-    }
 }
