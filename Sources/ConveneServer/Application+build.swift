@@ -20,6 +20,7 @@ public struct ConveneServices: Sendable {
     let notifications: Notifications
     let moderation: Moderation
     let forums: Forums
+    let calls: Calls
     let hub: Hub
     /// The hub, and the other nodes through the store's event bus.
     let fanout: Fanout
@@ -58,6 +59,7 @@ public struct ConveneServices: Sendable {
             store: store, directory: directory, fanout: fanout, notifications: notifications, metrics: metrics,
             limits: SendLimits(messagesPerMinute: settings.messagesPerMinute), newMembers: settings.newMemberLimits, now: now)
         forums = Forums(store: store, directory: directory, messaging: messaging, fanout: fanout, notifications: notifications, now: now)
+        calls = Calls(store: store, directory: directory, now: now)
         moderation = Moderation(
             store: store, directory: directory, messaging: messaging, forums: forums, fanout: fanout, flagHideThreshold: settings.flagHideThreshold, now: now)
     }
@@ -87,6 +89,7 @@ func addRoutes(_ services: ConveneServices, to router: some RouterMethods<AppReq
     SearchRoutes(accounts: services.accounts, messaging: services.messaging, forums: services.forums).add(to: router)
     NotificationRoutes(accounts: services.accounts, notifications: services.notifications, settings: services.settings).add(to: router)
     ModerationRoutes(accounts: services.accounts, moderation: services.moderation, settings: services.settings).add(to: router)
+    CallRoutes(accounts: services.accounts, calls: services.calls).add(to: router)
     ForumRoutes(accounts: services.accounts, forums: services.forums, settings: services.settings, guestCache: services.guestCache).add(to: router)
     StreamRoutes(
         accounts: services.accounts, messaging: services.messaging, forums: services.forums, store: services.store, hub: services.hub, presence: services.presence, metrics: services.metrics,

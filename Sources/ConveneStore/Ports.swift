@@ -106,6 +106,7 @@ public protocol NetworkStore: Sendable {
     func channels(communityID: Int64) async throws -> [Channel]
     func tags(communityID: Int64) async throws -> [Tag]
     func callSeries(communityID: Int64) async throws -> [CallSeries]
+    func callSeries(id: Int64) async throws -> CallSeries?
     /// Adds a membership; false when the user was already a member.
     func join(communityID: Int64, userID: Int64, now: Date) async throws -> Bool
     /// When the user joined the community; nil when not a member.

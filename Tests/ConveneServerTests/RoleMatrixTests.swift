@@ -200,6 +200,12 @@ struct RoleMatrixTests {
                     let tag = try #require(try await world.app.store.tags(communityID: world.ohio.id).first?.slug)
                     return Request(path: "/api/v1/messages/\(try await othersMessage(caller))/promote", body: ["title": "From chat", "tags": [tag]])
                 }),
+            Case(
+                method: .get, route: "/api/v1/call-series/{id}/occurrences", variant: "", rule: .ohio(.guest, write: false),
+                request: { _ in
+                    let series = try #require(try await world.app.store.callSeries(communityID: world.ohio.id).first)
+                    return Request(path: "/api/v1/call-series/\(series.id)/occurrences?from=2026-09-01T00:00:00Z&to=2026-12-31T00:00:00Z")
+                }),
             Case(method: .get, route: "/api/v1/watches", variant: "", rule: .signedIn, request: fixed("/api/v1/watches", nil)),
             Case(
                 method: .post, route: "/api/v1/watches", variant: "Ohio's forum", rule: .ohioAccount,

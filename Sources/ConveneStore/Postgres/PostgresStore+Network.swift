@@ -144,13 +144,11 @@ extension PostgresStore: NetworkStore {
     }
 
     public func callSeries(communityID: Int64) async throws -> [CallSeries] {
-        try await rows("SELECT * FROM call_series WHERE community_id = \(communityID) ORDER BY dtstart").map {
-            CallSeries(
-                id: try $0["id"].decode(Int64.self), communityID: try $0["community_id"].decode(Int64.self), title: try $0["title"].decode(String.self),
-                description: try $0["description"].decode(String.self), timezone: try $0["timezone"].decode(String.self),
-                dtstart: try $0["dtstart"].decode(String.self), durationMinutes: Int(try $0["duration_minutes"].decode(Int32.self)),
-                rrule: try $0["rrule"].decode(String.self), until: try $0["until"].decode(String?.self), semester: try $0["semester"].decode(String?.self))
-        }
+        try await rows("SELECT * FROM call_series WHERE community_id = \(communityID) ORDER BY dtstart").map { try $0.callSeries() }
+    }
+
+    public func callSeries(id: Int64) async throws -> CallSeries? {
+        try await rows("SELECT * FROM call_series WHERE id = \(id)").first?.callSeries()
     }
 
     public func join(communityID: Int64, userID: Int64, now: Date) async throws -> Bool {
@@ -243,5 +241,15 @@ extension PostgresStore: NetworkStore {
                 code: code, name: try row["name"].decode(String.self), readiness: StoreEncoding.highest(list.map(\.readiness)), communities: list,
                 organizations: organizationCounts[code] ?? 0, members: counts.0, newMembers30d: counts.1)
         }
+    }
+}
+
+extension PostgresRandomAccessRow {
+    func callSeries() throws -> CallSeries {
+        CallSeries(
+            id: try self["id"].decode(Int64.self), communityID: try self["community_id"].decode(Int64.self), title: try self["title"].decode(String.self),
+            description: try self["description"].decode(String.self), timezone: try self["timezone"].decode(String.self),
+            dtstart: try self["dtstart"].decode(String.self), durationMinutes: Int(try self["duration_minutes"].decode(Int32.self)),
+            rrule: try self["rrule"].decode(String.self), until: try self["until"].decode(String?.self), semester: try self["semester"].decode(String?.self))
     }
 }

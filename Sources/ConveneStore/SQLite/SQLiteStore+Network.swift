@@ -159,13 +159,18 @@ extension SQLiteStore: NetworkStore {
 
     public func callSeries(communityID: Int64) async throws -> [CallSeries] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM call_series WHERE community_id = ? ORDER BY dtstart", arguments: [communityID]).map {
-                CallSeries(
-                    id: $0["id"], communityID: $0["community_id"], title: $0["title"], description: $0["description"],
-                    timezone: $0["timezone"], dtstart: $0["dtstart"], durationMinutes: $0["duration_minutes"], rrule: $0["rrule"],
-                    until: $0["until"], semester: $0["semester"])
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM call_series WHERE community_id = ? ORDER BY dtstart", arguments: [communityID]).map(Self.callSeries)
         }
+    }
+
+    public func callSeries(id: Int64) async throws -> CallSeries? {
+        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM call_series WHERE id = ?", arguments: [id]).map(Self.callSeries) }
+    }
+
+    static func callSeries(_ row: Row) -> CallSeries {
+        CallSeries(
+            id: row["id"], communityID: row["community_id"], title: row["title"], description: row["description"], timezone: row["timezone"],
+            dtstart: row["dtstart"], durationMinutes: row["duration_minutes"], rrule: row["rrule"], until: row["until"], semester: row["semester"])
     }
 
     public func join(communityID: Int64, userID: Int64, now: Date) async throws -> Bool {
