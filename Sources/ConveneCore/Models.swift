@@ -316,6 +316,11 @@ public struct CallSeries: Sendable, Hashable, Codable {
     public var rrule: String
     public var until: String?
     public var semester: String?
+    /// Local starts the rule yields that do not take place ("2026-10-13T16:00").
+    public var exdates: [String]
+    /// Going RSVPs an occurrence takes; nil for no limit.
+    public var capacity: Int?
+    public var createdAt: Date
 
     /// - Parameters:
     ///   - id: row id.
@@ -330,7 +335,7 @@ public struct CallSeries: Sendable, Hashable, Codable {
     ///   - semester: the programme semester it belongs to.
     public init(
         id: Int64, communityID: Int64, title: String, description: String, timezone: String, dtstart: String, durationMinutes: Int,
-        rrule: String, until: String?, semester: String?
+        rrule: String, until: String?, semester: String?, exdates: [String] = [], capacity: Int? = nil, createdAt: Date = Date(timeIntervalSince1970: 0)
     ) {
         self.id = id
         self.communityID = communityID
@@ -342,5 +347,8 @@ public struct CallSeries: Sendable, Hashable, Codable {
         self.rrule = rrule
         self.until = until
         self.semester = semester
+        self.exdates = exdates
+        self.capacity = capacity
+        self.createdAt = createdAt
     }
 }

@@ -58,6 +58,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     /// Turning a channel thread into a forum question: its first message's author, or moderators
     /// (only moderators from a private channel).
     case promoteThread = "thread.promote"
+    /// Creating call series and moving or cancelling their occurrences.
+    case manageCalls = "calls.manage"
     /// The knowledge base's list of accepted answers past their review-by day.
     case reviewKnowledge = "knowledge.review"
 
@@ -98,6 +100,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         case .reviewKnowledge: (.moderator, .moderator)
         case .watchForum: (.guest, .member)
         case .promoteThread: (.moderator, .moderator)
+        case .manageCalls: (.facilitator, .facilitator)
         }
     }
 

@@ -76,7 +76,7 @@ public struct Recurrence: Sendable, Hashable {
     /// The most occurrences one expansion yields.
     public static let maximumOccurrences = 2_000
 
-    static let weekdayCodes = ["SU": 1, "MO": 2, "TU": 3, "WE": 4, "TH": 5, "FR": 6, "SA": 7]
+    public static let weekdayCodes = ["SU": 1, "MO": 2, "TU": 3, "WE": 4, "TH": 5, "FR": 6, "SA": 7]
 
     /// Parses `FREQ=MONTHLY;BYDAY=2TU;…`. Every rule part outside the subset, a malformed value,
     /// or COUNT with UNTIL is a `validation_failed` naming `field`.
@@ -268,27 +268,73 @@ public struct Recurrence: Sendable, Hashable {
 
 /// One meeting of a call series.
 public struct Occurrence: Sendable, Hashable {
-    /// `{series id}-{local start, YYYYMMDDTHHMM}`: stable while the series' start and rule stand.
+    public enum Status: String, Sendable, Codable {
+        case scheduled, cancelled
+    }
+
+    /// `{series id}-{original local start, YYYYMMDDTHHMM}`: stable while the series' start and
+    /// rule stand, and kept when the occurrence moves.
     public var id: String
     public var seriesID: Int64
-    /// The start on the series' own clock.
+    /// The start the rule gave it, on the series' own clock.
+    public var originalStart: Recurrence.LocalTime
+    /// The start now (moved by an override, or as the rule gave it).
     public var localStart: Recurrence.LocalTime
     public var startsAt: Date
     public var endsAt: Date
+    public var status: Status
+    /// 0, raised by each override (iCalendar's SEQUENCE).
+    public var sequence: Int
 
-    public init(id: String, seriesID: Int64, localStart: Recurrence.LocalTime, startsAt: Date, endsAt: Date) {
+    public init(
+        id: String, seriesID: Int64, originalStart: Recurrence.LocalTime, localStart: Recurrence.LocalTime, startsAt: Date, endsAt: Date,
+        status: Status = .scheduled, sequence: Int = 0
+    ) {
         self.id = id
         self.seriesID = seriesID
+        self.originalStart = originalStart
         self.localStart = localStart
         self.startsAt = startsAt
         self.endsAt = endsAt
+        self.status = status
+        self.sequence = sequence
+    }
+
+    /// The series and original start an occurrence id names.
+    public static func parse(id: String) -> (seriesID: Int64, originalStart: Recurrence.LocalTime)? {
+        let parts = id.split(separator: "-")
+        guard parts.count == 2, let series = Int64(parts[0]), parts[1].count == 13 else { return nil }
+        let text = parts[1]
+        let local = "\(text.prefix(4))-\(text.dropFirst(4).prefix(2))-\(text.dropFirst(6).prefix(2))T\(text.dropFirst(9).prefix(2)):\(text.suffix(2))"
+        guard text.dropFirst(8).first == "T", let start = Recurrence.LocalTime(local) else { return nil }
+        return (series, start)
+    }
+}
+
+/// One occurrence moved to another start, or cancelled.
+public struct OccurrenceOverride: Sendable, Hashable {
+    public var seriesID: Int64
+    public var originalStart: Recurrence.LocalTime
+    /// The new local start; nil when not moved.
+    public var start: Recurrence.LocalTime?
+    public var cancelled: Bool
+    public var sequence: Int
+    public var updatedAt: Date
+
+    public init(seriesID: Int64, originalStart: Recurrence.LocalTime, start: Recurrence.LocalTime?, cancelled: Bool, sequence: Int, updatedAt: Date) {
+        self.seriesID = seriesID
+        self.originalStart = originalStart
+        self.start = start
+        self.cancelled = cancelled
+        self.sequence = sequence
+        self.updatedAt = updatedAt
     }
 }
 
 extension CallSeries {
-    /// The series' occurrences that start in `from..<to`, in order. A series whose stored rule,
-    /// start, zone or end no longer parse yields `validation_failed` naming the field.
-    public func occurrences(from: Date, to: Date, exdates: Set<Recurrence.LocalTime> = []) throws(ConveneError) -> [Occurrence] {
+    /// The series' zone, first start and rule (its `until` folded in), or `validation_failed`
+    /// naming the field that does not parse.
+    public func schedule() throws(ConveneError) -> (zone: TimeZone, start: Recurrence.LocalTime, rule: Recurrence, exdates: Set<Recurrence.LocalTime>) {
         guard let zone = TimeZone(identifier: timezone) else { throw .invalid("timezone", "\(timezone) is not an IANA time zone.") }
         guard let start = Recurrence.LocalTime(dtstart) else { throw .invalid("dtstart", "dtstart must be a local time, YYYY-MM-DDTHH:MM.") }
         var rule = try Recurrence(parsing: rrule)
@@ -297,17 +343,36 @@ extension CallSeries {
             let end = Recurrence.LocalTime(year: day.year, month: day.month, day: day.day, hour: 23, minute: 59)
             rule.until = min(rule.until ?? end, end)
         }
-        // The local day after `to`, so a start late on `to`'s local day is not missed.
+        var excluded: Set<Recurrence.LocalTime> = []
+        for (index, text) in exdates.enumerated() {
+            guard let day = Recurrence.LocalTime(text) else { throw .invalid("exdates[\(index)]", "An exdate is a local start, YYYY-MM-DDTHH:MM.") }
+            excluded.insert(day)
+        }
+        return (zone, start, rule, excluded)
+    }
+
+    /// How far an override may move an occurrence from the start the rule gave it.
+    public static let longestMove: TimeInterval = 60 * 86_400
+
+    /// The series' occurrences that start in `from..<to` (after `overrides` moved or cancelled
+    /// some), in order of their starts; cancelled ones are listed as such.
+    public func occurrences(from: Date, to: Date, overrides: [OccurrenceOverride] = []) throws(ConveneError) -> [Occurrence] {
+        let (zone, start, rule, exdates) = try schedule()
+        // A moved occurrence may come from up to `longestMove` outside the window.
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
-        let last = calendar.dateComponents([.year, .month, .day], from: to.addingTimeInterval(86_400))
+        let last = calendar.dateComponents([.year, .month, .day], from: to.addingTimeInterval(86_400 + Self.longestMove))
         let through = Recurrence.LocalTime(year: last.year!, month: last.month!, day: last.day!, hour: 23, minute: 59)
-        return rule.localStarts(from: start, through: through, exdates: exdates).compactMap { local in
+        let changes = Dictionary(overrides.map { ($0.originalStart, $0) }, uniquingKeysWith: { $1 })
+        return rule.localStarts(from: start, through: through, exdates: exdates).compactMap { original in
+            let change = changes[original]
+            let local = change?.start ?? original
             let startsAt = Recurrence.instant(local, in: zone)
             guard startsAt >= from, startsAt < to else { return nil }
             return Occurrence(
-                id: "\(id)-\(local.compact)", seriesID: id, localStart: local, startsAt: startsAt,
-                endsAt: startsAt.addingTimeInterval(TimeInterval(durationMinutes * 60)))
-        }
+                id: "\(id)-\(original.compact)", seriesID: id, originalStart: original, localStart: local, startsAt: startsAt,
+                endsAt: startsAt.addingTimeInterval(TimeInterval(durationMinutes * 60)), status: change?.cancelled == true ? .cancelled : .scheduled,
+                sequence: change?.sequence ?? 0)
+        }.sorted { ($0.startsAt, $0.id) < ($1.startsAt, $1.id) }
     }
 }

@@ -89,7 +89,7 @@ func addRoutes(_ services: ConveneServices, to router: some RouterMethods<AppReq
     SearchRoutes(accounts: services.accounts, messaging: services.messaging, forums: services.forums).add(to: router)
     NotificationRoutes(accounts: services.accounts, notifications: services.notifications, settings: services.settings).add(to: router)
     ModerationRoutes(accounts: services.accounts, moderation: services.moderation, settings: services.settings).add(to: router)
-    CallRoutes(accounts: services.accounts, calls: services.calls).add(to: router)
+    CallRoutes(accounts: services.accounts, calls: services.calls, settings: services.settings).add(to: router)
     ForumRoutes(accounts: services.accounts, forums: services.forums, settings: services.settings, guestCache: services.guestCache).add(to: router)
     StreamRoutes(
         accounts: services.accounts, messaging: services.messaging, forums: services.forums, store: services.store, hub: services.hub, presence: services.presence, metrics: services.metrics,

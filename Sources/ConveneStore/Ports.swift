@@ -107,6 +107,14 @@ public protocol NetworkStore: Sendable {
     func tags(communityID: Int64) async throws -> [Tag]
     func callSeries(communityID: Int64) async throws -> [CallSeries]
     func callSeries(id: Int64) async throws -> CallSeries?
+    /// Stores a new series (`series.id` is ignored); `conflict` when its community has a series of that semester.
+    func createCallSeries(_ series: CallSeries, createdBy: Int64, now: Date) async throws -> CallSeries
+    /// The moves and cancellations of these series' occurrences.
+    func overrides(seriesIDs: [Int64]) async throws -> [OccurrenceOverride]
+    /// Moves one occurrence (`start`, nil: back to the rule's) and cancels or restores it; its
+    /// sequence goes up by one each time.
+    func setOverride(seriesID: Int64, originalStart: String, start: String?, cancelled: Bool, by userID: Int64, now: Date) async throws
+        -> OccurrenceOverride
     /// Adds a membership; false when the user was already a member.
     func join(communityID: Int64, userID: Int64, now: Date) async throws -> Bool
     /// When the user joined the community; nil when not a member.

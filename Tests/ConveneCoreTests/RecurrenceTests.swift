@@ -37,9 +37,11 @@ struct RecurrenceTests {
 
     @Test("an EXDATE removes one occurrence and still counts toward COUNT; the window picks the same ids as the whole")
     func exdatesAndWindows() throws {
-        let series = Self.series("FREQ=MONTHLY;BYDAY=2TU;COUNT=4", dtstart: "2026-09-08T16:00")
-        let all = try series.occurrences(from: Self.utc("2026-01-01T00:00:00Z"), to: Self.utc("2028-01-01T00:00:00Z"), exdates: [Self.local("2026-10-13T16:00")])
+        var series = Self.series("FREQ=MONTHLY;BYDAY=2TU;COUNT=4", dtstart: "2026-09-08T16:00")
+        series.exdates = ["2026-10-13T16:00"]
+        let all = try series.occurrences(from: Self.utc("2026-01-01T00:00:00Z"), to: Self.utc("2028-01-01T00:00:00Z"))
         #expect(all.map(\.localStart.description) == ["2026-09-08T16:00", "2026-11-10T16:00", "2026-12-08T16:00"])
+        series.exdates = []
         let window = try series.occurrences(from: Self.utc("2026-11-01T00:00:00Z"), to: Self.utc("2026-12-01T00:00:00Z"))
         #expect(window.map(\.id) == ["7-20261110T1600"])
         #expect(try series.occurrences(from: Self.utc("2026-11-10T21:00:00Z"), to: Self.utc("2026-11-10T21:00:01Z")).count == 1, "from is inclusive")
@@ -76,6 +78,26 @@ struct RecurrenceTests {
         #expect(quarterly.localStarts(from: Self.local("2026-10-07T08:00"), through: Self.local("2030-01-01T00:00")).map(\.description) == [
             "2026-10-07T08:00", "2027-01-06T08:00",
         ])
+    }
+
+    @Test("an override moves an occurrence (keeping its id, listed in its new place, found from a window it moved into) or cancels it")
+    func overrides() throws {
+        let series = Self.series("FREQ=MONTHLY;BYDAY=2TU;COUNT=4", dtstart: "2026-09-08T16:00")
+        let moved = OccurrenceOverride(
+            seriesID: 7, originalStart: Self.local("2026-10-13T16:00"), start: Self.local("2026-11-20T09:00"), cancelled: false, sequence: 1, updatedAt: .now)
+        let cancelled = OccurrenceOverride(
+            seriesID: 7, originalStart: Self.local("2026-12-08T16:00"), start: nil, cancelled: true, sequence: 2, updatedAt: .now)
+        let all = try series.occurrences(from: Self.utc("2026-01-01T00:00:00Z"), to: Self.utc("2028-01-01T00:00:00Z"), overrides: [moved, cancelled])
+        #expect(all.map(\.id) == ["7-20260908T1600", "7-20261110T1600", "7-20261013T1600", "7-20261208T1600"], "in order of their starts")
+        #expect(all[2].localStart.description == "2026-11-20T09:00")
+        #expect(all[2].startsAt == Self.utc("2026-11-20T14:00:00Z"))
+        #expect(all[3].status == .cancelled)
+        #expect(all[3].sequence == 2)
+        let november = try series.occurrences(from: Self.utc("2026-11-15T00:00:00Z"), to: Self.utc("2026-12-01T00:00:00Z"), overrides: [moved])
+        #expect(november.map(\.id) == ["7-20261013T1600"], "moved into the window from outside it")
+        #expect(Occurrence.parse(id: "7-20261013T1600")?.originalStart == Self.local("2026-10-13T16:00"))
+        #expect(Occurrence.parse(id: "7-2026101316000") == nil)
+        #expect(Occurrence.parse(id: "x-20261013T1600") == nil)
     }
 
     @Test("London's last-Sunday-of-March change: 18:00 local stays 18:00")

@@ -54,6 +54,99 @@ struct CallsHTTPTests {
         }
     }
 
+    @Test("facilitators create series and move or cancel single occurrences; the listing follows; bad input changes nothing",
+        arguments: TestApp.StoreKind.allCases)
+    func createAndChange(store: TestApp.StoreKind) async throws {
+        try await TestApp.with(store) { app in
+            try await app.test { client async throws in
+                let (_, ann, _, _) = try await StreamTests.setUp(app, client)
+                let (_, modToken, _) = try await ReviewQueueHTTPTests.staff(app, client)
+                func create(_ changes: [String: Any], _ token: String) async throws -> Reply {
+                    var body: [String: Any] = [
+                        "title": "Coaching", "timezone": "America/Chicago", "dtstart": "2026-10-20T08:30", "duration_minutes": 45,
+                        "rrule": "FREQ=WEEKLY;BYDAY=TU,TH;COUNT=6", "exdates": ["2026-10-22T08:30"], "capacity": 25,
+                    ]
+                    for (key, value) in changes { body[key] = value }
+                    return try await client.call(.post, "/api/v1/communities/ohio/call-series", json: body, token: token)
+                }
+                #expect(try await create([:], ann).status == .forbidden, "a member")
+                #expect(try await create(["timezone": "Mars/Olympus"], modToken).errorField == "timezone")
+                #expect(try await create(["dtstart": "2026-10-21T08:30"], modToken).errorField == "dtstart", "a Wednesday")
+                #expect(try await create(["rrule": "FREQ=DAILY"], modToken).errorField == "rrule")
+                #expect(try await create(["duration_minutes": 0], modToken).errorField == "duration_minutes")
+                #expect(try await create(["exdates": ["2026-10-21T08:30"]], modToken).errorField == "exdates[0]")
+                #expect(try await create(["title": " "], modToken).errorField == "title")
+                #expect(try await create(["semester": "fall-2026"], modToken).status == .conflict, "Ohio has a fall-2026 series")
+                let created = try await create([:], modToken)
+                #expect(created.status == .created, "\(created.body)")
+                let coaching = try #require(created.object["id"] as? Int)
+                #expect(created.object["capacity"] as? Int == 25)
+                let listed = try await client.call(.get, "/api/v1/call-series/\(coaching)/occurrences?from=2026-10-01T00:00:00Z&to=2027-01-01T00:00:00Z")
+                #expect(listed.array("occurrences").compactMap { $0["local_start"] as? String } == [
+                    "2026-10-20T08:30", "2026-10-27T08:30", "2026-10-29T08:30", "2026-11-03T08:30", "2026-11-05T08:30",
+                ], "COUNT 6 less the exdate")
+
+                let fall = try #require(try await Self.ohioSeries(client).first?["id"] as? Int)
+                func change(_ id: String, _ body: [String: Any], _ token: String = modToken) async throws -> Reply {
+                    try await client.call(.patch, "/api/v1/occurrences/\(id)", json: body, token: token)
+                }
+                #expect(try await change("\(fall)-20261110T1600", ["start": "2026-11-12T16:00"], ann).status == .forbidden)
+                let moved = try await change("\(fall)-20261110T1600", ["start": "2026-11-12T16:00"])
+                #expect(moved.status == .ok, "\(moved.body)")
+                #expect(moved.object["starts_at"] as? String == "2026-11-12T21:00:00Z")
+                #expect(moved.object["original_start"] as? String == "2026-11-10T16:00")
+                #expect(moved.object["sequence"] as? Int == 1)
+                let cancelled = try await change("\(fall)-20261208T1600", ["status": "cancelled"])
+                #expect(cancelled.object["status"] as? String == "cancelled")
+                #expect(try await change("\(fall)-20261013T1600", ["start": "2027-01-13T16:00"]).errorField == "start", "more than 60 days")
+                #expect(try await change("\(fall)-20261013T1600", [:]).errorField == "start")
+                #expect(try await change("\(fall)-20261014T1600", ["status": "cancelled"]).status == .notFound, "not an occurrence")
+                #expect(try await change("\(coaching)-20261022T0830", ["status": "cancelled"]).status == .notFound, "an exdate")
+                #expect(try await change("nonsense", ["status": "cancelled"]).status == .notFound)
+                #expect(try await change("\(fall)-20261013T1600", ["status": "maybe"]).errorField == "status")
+                let fallNow = try await client.call(.get, "/api/v1/call-series/\(fall)/occurrences?from=2026-09-01T00:00:00Z&to=2027-01-01T00:00:00Z")
+                #expect(fallNow.array("occurrences").compactMap { "\($0["local_start"] ?? "")/\($0["status"] ?? "")" } == [
+                    "2026-09-08T16:00/scheduled", "2026-10-13T16:00/scheduled", "2026-11-12T16:00/scheduled", "2026-12-08T16:00/cancelled",
+                ])
+                let back = try await change("\(fall)-20261110T1600", ["start": NSNull()])
+                #expect(back.object["local_start"] as? String == "2026-11-10T16:00")
+                #expect(back.object["sequence"] as? Int == 2)
+            }
+        }
+    }
+
+    @Test("icalendar and recurring-ical-events read the community's feed — RFC 5545 lines, VTIMEZONEs, RRULE, EXDATE, moved and cancelled occurrences — and expand exactly the occurrences the API lists over a year across DST",
+        arguments: TestApp.StoreKind.allCases)
+    func calendarFeed(store: TestApp.StoreKind) async throws {
+        try await TestApp.with(store) { app in
+            try await app.live { client, port async throws in
+                _ = try await StreamTests.setUp(app, client)
+                let (_, modToken, _) = try await ReviewQueueHTTPTests.staff(app, client)
+                for series in [
+                    [
+                        "title": "Coaching; small groups, Tuesdays & Thursdays", "description": "Bring a case.\nOne page, please.", "timezone": "America/Chicago",
+                        "dtstart": "2026-10-20T08:30", "duration_minutes": 45, "rrule": "FREQ=WEEKLY;BYDAY=TU,TH;COUNT=12", "exdates": ["2026-10-22T08:30"],
+                    ],
+                    [
+                        "title": "London exchange — a long title that will need folding because it runs well past seventy-five octets ✓",
+                        "timezone": "Europe/London", "dtstart": "2026-10-25T18:00", "duration_minutes": 60, "rrule": "FREQ=MONTHLY;BYDAY=-1SU",
+                        "until": "2027-06-30",
+                    ],
+                ] as [[String: Any]] {
+                    let created = try await client.call(.post, "/api/v1/communities/ohio/call-series", json: series, token: modToken)
+                    #expect(created.status == .created, "\(created.body)")
+                }
+                let fall = try #require(try await Self.ohioSeries(client).first?["id"] as? Int)
+                _ = try await client.call(.patch, "/api/v1/occurrences/\(fall)-20261110T1600", json: ["start": "2026-11-12T16:00"], token: modToken)
+                _ = try await client.call(.patch, "/api/v1/occurrences/\(fall)-20261208T1600", json: ["status": "cancelled"], token: modToken)
+
+                let run = try await ForumFeedTests.python(
+                    "Tests/Calls/ical_feed.py", ["http://127.0.0.1:\(port)", "ohio", "2026-09-01T00:00:00Z", "2027-09-01T00:00:00Z"])
+                #expect(run.status == 0, "\(run.output)")
+            }
+        }
+    }
+
     @Test("a private community's series is not found by outsiders")
     func privateSeries() async throws {
         let app = try await TestApp.make(private: true)

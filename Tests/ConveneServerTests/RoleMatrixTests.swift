@@ -206,6 +206,20 @@ struct RoleMatrixTests {
                     let series = try #require(try await world.app.store.callSeries(communityID: world.ohio.id).first)
                     return Request(path: "/api/v1/call-series/\(series.id)/occurrences?from=2026-09-01T00:00:00Z&to=2026-12-31T00:00:00Z")
                 }),
+            Case(
+                method: .post, route: "/api/v1/communities/{slug}/call-series", variant: "", rule: .ohio(.facilitator, write: true),
+                request: fixed(
+                    "/api/v1/communities/ohio/call-series",
+                    ["title": "Coaching", "timezone": "America/New_York", "dtstart": "2026-10-20T08:30", "duration_minutes": 30, "rrule": "FREQ=WEEKLY"])),
+            Case(
+                method: .patch, route: "/api/v1/occurrences/{id}", variant: "", rule: .ohio(.facilitator, write: true),
+                request: { _ in
+                    let series = try #require(try await world.app.store.callSeries(communityID: world.ohio.id).first)
+                    return Request(path: "/api/v1/occurrences/\(series.id)-20261013T1600", body: ["status": "cancelled"])
+                }),
+            Case(
+                method: .get, route: "/api/v1/communities/{slug}/calendar.ics", variant: "", rule: .ohio(.guest, write: false),
+                request: fixed("/api/v1/communities/ohio/calendar.ics", nil)),
             Case(method: .get, route: "/api/v1/watches", variant: "", rule: .signedIn, request: fixed("/api/v1/watches", nil)),
             Case(
                 method: .post, route: "/api/v1/watches", variant: "Ohio's forum", rule: .ohioAccount,

@@ -23,13 +23,119 @@ struct Calls: Sendable {
         }
     }
 
-    /// The series' occurrences starting in `from..<to` (from now, a year, by default; at most two years).
+    /// The series' occurrences starting in `from..<to` (from now, a year, by default; at most two
+    /// years), moved and cancelled ones as their overrides say.
     func occurrences(seriesID: Int64, from: Date?, to: Date?, by principal: Principal) async throws -> (CallSeries, [Occurrence]) {
         let (series, _) = try await self.series(seriesID, by: principal)
         let start = from ?? now()
         let end = to ?? start.addingTimeInterval(Self.defaultWindow)
         guard end > start else { throw ConveneError.invalid("to", "to must be after from.") }
         guard end.timeIntervalSince(start) <= Self.longestWindow else { throw ConveneError.invalid("to", "A window spans at most two years.") }
-        return (series, try series.occurrences(from: start, to: end))
+        return (series, try series.occurrences(from: start, to: end, overrides: try await store.overrides(seriesIDs: [series.id])))
+    }
+
+    struct NewSeries: Decodable, Sendable {
+        var title: String
+        var description: String?
+        var timezone: String
+        var dtstart: String
+        var durationMinutes: Int
+        var rrule: String
+        var until: String?
+        var exdates: [String]?
+        var capacity: Int?
+        var semester: String?
+    }
+
+    /// Creates a series in a community (its facilitators and above). The first start must be one
+    /// the rule yields, and so must every exdate.
+    func create(slug: String, _ new: NewSeries, by principal: Principal) async throws -> CallSeries {
+        let community = try await directory.readable(slug: slug, by: principal)
+        try Policy.require(.manageCalls, by: principal, on: directory.target(community))
+        let title = new.title.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...200).contains(title.count) else { throw ConveneError.invalid("title", "A title is 1–200 characters.") }
+        let description = (new.description ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard description.count <= 5_000 else { throw ConveneError.invalid("description", "A description is at most 5 000 characters.") }
+        guard (5...480).contains(new.durationMinutes) else { throw ConveneError.invalid("duration_minutes", "duration_minutes is 5–480.") }
+        if let capacity = new.capacity, !(1...10_000).contains(capacity) { throw ConveneError.invalid("capacity", "capacity is 1–10 000.") }
+        if let semester = new.semester { _ = try Validation.slug(semester, field: "semester") }
+        let series = CallSeries(
+            id: 0, communityID: community.id, title: title, description: description, timezone: new.timezone, dtstart: new.dtstart,
+            durationMinutes: new.durationMinutes, rrule: new.rrule, until: new.until, semester: new.semester, exdates: new.exdates ?? [],
+            capacity: new.capacity)
+        let (_, start, rule, exdates) = try series.schedule()
+        guard rule.matches(start) else { throw ConveneError.invalid("dtstart", "dtstart must be one of the rule's own occurrences.") }
+        if let until = new.until, let day = Recurrence.LocalTime(until), day < Recurrence.LocalTime(year: start.year, month: start.month, day: start.day) {
+            throw ConveneError.invalid("until", "until is before dtstart.")
+        }
+        guard exdates.count <= 100 else { throw ConveneError.invalid("exdates", "At most 100 exdates.") }
+        if let last = exdates.max() {
+            let yielded = Set(rule.localStarts(from: start, through: last))
+            for (index, text) in series.exdates.enumerated() where !yielded.contains(Recurrence.LocalTime(text)!) {
+                throw ConveneError.invalid("exdates[\(index)]", "\(text) is not one of the series' occurrences.")
+            }
+        }
+        return try await store.createCallSeries(series, createdBy: principal.userID!, now: now())
+    }
+
+    struct Change: Decodable, Sendable {
+        /// A new local start; null puts it back where the rule has it; absent leaves it.
+        var start: String??
+        var status: Occurrence.Status?
+
+        enum CodingKeys: String, CodingKey { case start, status }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            status = try container.decodeIfPresent(Occurrence.Status.self, forKey: .status)
+            if container.contains(.start) {
+                start = .some(try container.decodeNil(forKey: .start) ? nil : try container.decode(String.self, forKey: .start))
+            }
+        }
+    }
+
+    /// Moves an occurrence (within `CallSeries.longestMove` of the rule's start) and cancels or
+    /// restores it (the series' facilitators and above); its sequence goes up.
+    func change(occurrenceID: String, _ change: Change, by principal: Principal) async throws -> (CallSeries, Occurrence) {
+        guard let (seriesID, original) = Occurrence.parse(id: occurrenceID) else { throw ConveneError.notFound("The occurrence") }
+        let (series, community) = try await series(seriesID, by: principal)
+        try Policy.require(.manageCalls, by: principal, on: directory.target(community))
+        let (zone, start, rule, exdates) = try series.schedule()
+        guard !exdates.contains(original), rule.localStarts(from: start, through: original).last == original else {
+            throw ConveneError.notFound("The occurrence")
+        }
+        guard change.start != nil || change.status != nil else { throw ConveneError.invalid("start", "Give start, status, or both.") }
+        let current = try await store.overrides(seriesIDs: [seriesID]).first { $0.originalStart == original }
+        var moved = current?.start
+        if let requested = change.start {
+            if let requested {
+                guard let local = Recurrence.LocalTime(requested) else { throw ConveneError.invalid("start", "start is a local time, YYYY-MM-DDTHH:MM.") }
+                let distance = abs(Recurrence.instant(local, in: zone).timeIntervalSince(Recurrence.instant(original, in: zone)))
+                guard distance <= CallSeries.longestMove else { throw ConveneError.invalid("start", "An occurrence moves at most 60 days.") }
+                moved = local == original ? nil : local
+            } else {
+                moved = nil
+            }
+        }
+        let cancelled = change.status.map { $0 == .cancelled } ?? (current?.cancelled ?? false)
+        let saved = try await store.setOverride(
+            seriesID: seriesID, originalStart: original.description, start: moved?.description, cancelled: cancelled, by: principal.userID!, now: now())
+        let local = saved.start ?? original
+        let startsAt = Recurrence.instant(local, in: zone)
+        return (
+            series,
+            Occurrence(
+                id: occurrenceID, seriesID: seriesID, originalStart: original, localStart: local, startsAt: startsAt,
+                endsAt: startsAt.addingTimeInterval(TimeInterval(series.durationMinutes * 60)), status: saved.cancelled ? .cancelled : .scheduled,
+                sequence: saved.sequence)
+        )
+    }
+
+    /// A community's series with their overrides, for its calendar feed.
+    func calendar(slug: String, by principal: Principal) async throws -> (Community, [(CallSeries, [OccurrenceOverride])]) {
+        let community = try await directory.readable(slug: slug, by: principal)
+        let series = try await store.callSeries(communityID: community.id)
+        let overrides = try await store.overrides(seriesIDs: series.map(\.id))
+        return (community, series.map { one in (one, overrides.filter { $0.seriesID == one.id }) })
     }
 }

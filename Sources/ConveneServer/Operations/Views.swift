@@ -176,6 +176,8 @@ struct CallSeriesView: Encodable {
     var rrule: String
     var until: String?
     var semester: String?
+    var exdates: [String]
+    var capacity: Int?
 
     init(_ series: CallSeries) {
         id = series.id
@@ -187,6 +189,8 @@ struct CallSeriesView: Encodable {
         rrule = series.rrule
         until = series.until
         semester = series.semester
+        exdates = series.exdates
+        capacity = series.capacity
     }
 }
 

@@ -576,5 +576,25 @@ enum PostgresMigrations {
                 "ALTER TABLE answers ADD COLUMN hidden_by BIGINT REFERENCES users(id)",
             ]
         ),
+        (
+            "2026-11-30-call-overrides",
+            [
+                "ALTER TABLE call_series ADD COLUMN exdates TEXT NOT NULL DEFAULT '[]'",
+                "ALTER TABLE call_series ADD COLUMN capacity INTEGER",
+                "ALTER TABLE call_series ADD COLUMN created_by BIGINT REFERENCES users(id)",
+                """
+                CREATE TABLE occurrence_overrides (
+                    series_id BIGINT NOT NULL REFERENCES call_series(id) ON DELETE CASCADE,
+                    original_start TEXT NOT NULL,
+                    start TEXT,
+                    cancelled BOOLEAN NOT NULL DEFAULT FALSE,
+                    sequence INTEGER NOT NULL,
+                    updated_by BIGINT REFERENCES users(id),
+                    updated_at TIMESTAMPTZ NOT NULL,
+                    PRIMARY KEY (series_id, original_start)
+                )
+                """,
+            ]
+        ),
     ]
 }

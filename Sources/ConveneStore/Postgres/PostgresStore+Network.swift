@@ -250,6 +250,8 @@ extension PostgresRandomAccessRow {
             id: try self["id"].decode(Int64.self), communityID: try self["community_id"].decode(Int64.self), title: try self["title"].decode(String.self),
             description: try self["description"].decode(String.self), timezone: try self["timezone"].decode(String.self),
             dtstart: try self["dtstart"].decode(String.self), durationMinutes: Int(try self["duration_minutes"].decode(Int32.self)),
-            rrule: try self["rrule"].decode(String.self), until: try self["until"].decode(String?.self), semester: try self["semester"].decode(String?.self))
+            rrule: try self["rrule"].decode(String.self), until: try self["until"].decode(String?.self), semester: try self["semester"].decode(String?.self),
+            exdates: ForumSQL.tags(fromJSON: try self["exdates"].decode(String.self)), capacity: try self["capacity"].decode(Int32?.self).map(Int.init),
+            createdAt: try self["created_at"].decode(Date.self))
     }
 }

@@ -580,6 +580,24 @@ enum SQLiteMigrations {
                     ALTER TABLE answers ADD COLUMN hidden_by INTEGER REFERENCES users(id);
                     """)
         }
+        migrator.registerMigration("2026-11-30-call-overrides") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE call_series ADD COLUMN exdates TEXT NOT NULL DEFAULT '[]';
+                    ALTER TABLE call_series ADD COLUMN capacity INTEGER;
+                    ALTER TABLE call_series ADD COLUMN created_by INTEGER REFERENCES users(id);
+                    CREATE TABLE occurrence_overrides (
+                        series_id INTEGER NOT NULL REFERENCES call_series(id) ON DELETE CASCADE,
+                        original_start TEXT NOT NULL,
+                        start TEXT,
+                        cancelled BOOLEAN NOT NULL DEFAULT 0,
+                        sequence INTEGER NOT NULL,
+                        updated_by INTEGER REFERENCES users(id),
+                        updated_at DATETIME NOT NULL,
+                        PRIMARY KEY (series_id, original_start)
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -170,7 +170,8 @@ extension SQLiteStore: NetworkStore {
     static func callSeries(_ row: Row) -> CallSeries {
         CallSeries(
             id: row["id"], communityID: row["community_id"], title: row["title"], description: row["description"], timezone: row["timezone"],
-            dtstart: row["dtstart"], durationMinutes: row["duration_minutes"], rrule: row["rrule"], until: row["until"], semester: row["semester"])
+            dtstart: row["dtstart"], durationMinutes: row["duration_minutes"], rrule: row["rrule"], until: row["until"], semester: row["semester"],
+            exdates: ForumSQL.tags(fromJSON: row["exdates"]), capacity: row["capacity"], createdAt: row["created_at"])
     }
 
     public func join(communityID: Int64, userID: Int64, now: Date) async throws -> Bool {

@@ -6,6 +6,7 @@ import Hummingbird
 struct CallRoutes {
     let accounts: Accounts
     let calls: Calls
+    let settings: Settings
 
     struct OccurrenceView: Encodable {
         var id: String
@@ -14,9 +15,24 @@ struct CallRoutes {
         var endsAt: Date
         /// The start on the series' own clock, and that clock.
         var localStart: String
+        /// The start the rule gave it, when it was moved.
+        var originalStart: String?
         var timezone: String
-        /// `scheduled` (moving and cancelling single occurrences come with overrides).
-        var status: String
+        var status: Occurrence.Status
+        /// How many times it was moved, cancelled or restored.
+        var sequence: Int
+
+        init(_ occurrence: Occurrence, timezone: String) {
+            id = occurrence.id
+            seriesId = occurrence.seriesID
+            startsAt = occurrence.startsAt
+            endsAt = occurrence.endsAt
+            localStart = occurrence.localStart.description
+            originalStart = occurrence.localStart == occurrence.originalStart ? nil : occurrence.originalStart.description
+            self.timezone = timezone
+            status = occurrence.status
+            sequence = occurrence.sequence
+        }
     }
 
     struct OccurrencesResponse: Encodable {
@@ -41,11 +57,25 @@ struct CallRoutes {
             return try JSON.response(
                 OccurrencesResponse(
                     series: CallSeriesView(series),
-                    occurrences: occurrences.map {
-                        OccurrenceView(
-                            id: $0.id, seriesId: $0.seriesID, startsAt: $0.startsAt, endsAt: $0.endsAt, localStart: $0.localStart.description,
-                            timezone: series.timezone, status: "scheduled")
-                    }))
+                    occurrences: occurrences.map { OccurrenceView($0, timezone: series.timezone) }))
+        }
+        router.post("/api/v1/communities/{slug}/call-series") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            let body = try await request.decodeJSON(Calls.NewSeries.self, limit: settings.maxBodyBytes)
+            return try JSON.response(CallSeriesView(try await calls.create(slug: try context.slug(), body, by: principal)), status: .created)
+        }
+        router.patch("/api/v1/occurrences/{id}") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            guard let id = context.parameters.get("id") else { throw ConveneError.notFound("The occurrence") }
+            let body = try await request.decodeJSON(Calls.Change.self, limit: settings.maxBodyBytes)
+            let (series, occurrence) = try await calls.change(occurrenceID: id, body, by: principal)
+            return try JSON.response(OccurrenceView(occurrence, timezone: series.timezone))
+        }
+        router.get("/api/v1/communities/{slug}/calendar.ics") { _, context in
+            let (community, series) = try await calls.calendar(slug: try context.slug(), by: try await accounts.principal(context.auth))
+            let text = try ICalendar(name: "\(community.name) — calls", timezone: community.timezone, series: series).text()
+            return Response(
+                status: .ok, headers: [.contentType: ICalendar.contentType], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
     }
 }

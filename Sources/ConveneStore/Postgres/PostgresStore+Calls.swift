@@ -1,0 +1,57 @@
+public import ConveneCore
+public import Foundation
+import PostgresNIO
+
+/// Call series and the moves and cancellations of their occurrences.
+extension PostgresStore {
+    public func createCallSeries(_ series: CallSeries, createdBy: Int64, now: Date) async throws -> CallSeries {
+        try await transaction { connection in
+            if let semester = series.semester {
+                // The community's row lock puts two creations of one semester one after the other.
+                _ = try await connection.rows("SELECT 1 FROM communities WHERE id = \(series.communityID) FOR UPDATE", self.logger)
+                if try await connection.count(
+                    "SELECT 1 FROM call_series WHERE community_id = \(series.communityID) AND semester = \(semester)", self.logger) > 0
+                {
+                    throw ConveneError(.conflict, "This community has a series for \(semester) already.")
+                }
+            }
+            let capacity = series.capacity.map { Int32($0) }
+            return try await connection.rows(
+                """
+                INSERT INTO call_series (community_id, title, description, timezone, dtstart, duration_minutes, rrule, until, semester,
+                                         exdates, capacity, created_by, created_at)
+                VALUES (\(series.communityID), \(series.title), \(series.description), \(series.timezone), \(series.dtstart),
+                        \(Int32(series.durationMinutes)), \(series.rrule), \(series.until), \(series.semester), \(ForumSQL.json(series.exdates)),
+                        \(capacity), \(createdBy), \(now))
+                RETURNING *
+                """, self.logger)[0].callSeries()
+        }
+    }
+
+    public func overrides(seriesIDs: [Int64]) async throws -> [OccurrenceOverride] {
+        guard !seriesIDs.isEmpty else { return [] }
+        return try await rows("SELECT * FROM occurrence_overrides WHERE series_id = ANY(\(seriesIDs)) ORDER BY original_start").map { try $0.override() }
+    }
+
+    public func setOverride(seriesID: Int64, originalStart: String, start: String?, cancelled: Bool, by userID: Int64, now: Date) async throws
+        -> OccurrenceOverride
+    {
+        try await rows(
+            """
+            INSERT INTO occurrence_overrides (series_id, original_start, start, cancelled, sequence, updated_by, updated_at)
+            VALUES (\(seriesID), \(originalStart), \(start), \(cancelled), 1, \(userID), \(now))
+            ON CONFLICT (series_id, original_start) DO UPDATE SET start = EXCLUDED.start, cancelled = EXCLUDED.cancelled,
+                sequence = occurrence_overrides.sequence + 1, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at
+            RETURNING *
+            """)[0].override()
+    }
+}
+
+extension PostgresRandomAccessRow {
+    func override() throws -> OccurrenceOverride {
+        OccurrenceOverride(
+            seriesID: try self["series_id"].decode(Int64.self), originalStart: Recurrence.LocalTime(try self["original_start"].decode(String.self))!,
+            start: try self["start"].decode(String?.self).flatMap(Recurrence.LocalTime.init), cancelled: try self["cancelled"].decode(Bool.self),
+            sequence: Int(try self["sequence"].decode(Int32.self)), updatedAt: try self["updated_at"].decode(Date.self))
+    }
+}

@@ -1,0 +1,62 @@
+public import ConveneCore
+public import Foundation
+import GRDB
+
+/// Call series and the moves and cancellations of their occurrences.
+extension SQLiteStore {
+    public func createCallSeries(_ series: CallSeries, createdBy: Int64, now: Date) async throws -> CallSeries {
+        try await write { db in
+            if let semester = series.semester,
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM call_series WHERE community_id = ? AND semester = ?", arguments: [series.communityID, semester])
+                    != nil
+            {
+                throw ConveneError(.conflict, "This community has a series for \(semester) already.")
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO call_series (community_id, title, description, timezone, dtstart, duration_minutes, rrule, until, semester,
+                                             exdates, capacity, created_by, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    series.communityID, series.title, series.description, series.timezone, series.dtstart, series.durationMinutes, series.rrule,
+                    series.until, series.semester, ForumSQL.json(series.exdates), series.capacity, createdBy, now,
+                ])
+            return Self.callSeries(try Row.fetchOne(db, sql: "SELECT * FROM call_series WHERE id = ?", arguments: [db.lastInsertedRowID])!)
+        }
+    }
+
+    public func overrides(seriesIDs: [Int64]) async throws -> [OccurrenceOverride] {
+        guard !seriesIDs.isEmpty else { return [] }
+        return try await read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM occurrence_overrides WHERE series_id IN (\(databaseQuestionMarks(count: seriesIDs.count))) ORDER BY original_start",
+                arguments: StatementArguments(seriesIDs)
+            ).map(Self.override)
+        }
+    }
+
+    public func setOverride(seriesID: Int64, originalStart: String, start: String?, cancelled: Bool, by userID: Int64, now: Date) async throws
+        -> OccurrenceOverride
+    {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO occurrence_overrides (series_id, original_start, start, cancelled, sequence, updated_by, updated_at)
+                    VALUES (?, ?, ?, ?, 1, ?, ?)
+                    ON CONFLICT (series_id, original_start) DO UPDATE SET start = excluded.start, cancelled = excluded.cancelled,
+                        sequence = occurrence_overrides.sequence + 1, updated_by = excluded.updated_by, updated_at = excluded.updated_at
+                    """, arguments: [seriesID, originalStart, start, cancelled, userID, now])
+            return Self.override(
+                try Row.fetchOne(
+                    db, sql: "SELECT * FROM occurrence_overrides WHERE series_id = ? AND original_start = ?", arguments: [seriesID, originalStart])!)
+        }
+    }
+
+    static func override(_ row: Row) -> OccurrenceOverride {
+        OccurrenceOverride(
+            seriesID: row["series_id"], originalStart: Recurrence.LocalTime(row["original_start"])!,
+            start: (row["start"] as String?).flatMap(Recurrence.LocalTime.init), cancelled: row["cancelled"], sequence: row["sequence"],
+            updatedAt: row["updated_at"])
+    }
+}
