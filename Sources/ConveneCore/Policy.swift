@@ -60,6 +60,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case promoteThread = "thread.promote"
     /// Creating call series and moving or cancelling their occurrences.
     case manageCalls = "calls.manage"
+    /// Answering a call's invitation: going, maybe, declined.
+    case rsvpCall = "calls.rsvp"
     /// The knowledge base's list of accepted answers past their review-by day.
     case reviewKnowledge = "knowledge.review"
 
@@ -101,6 +103,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         case .watchForum: (.guest, .member)
         case .promoteThread: (.moderator, .moderator)
         case .manageCalls: (.facilitator, .facilitator)
+        case .rsvpCall: (.member, .member)
         }
     }
 

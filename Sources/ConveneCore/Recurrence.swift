@@ -376,3 +376,55 @@ extension CallSeries {
         }.sorted { ($0.startsAt, $0.id) < ($1.startsAt, $1.id) }
     }
 }
+
+/// A member's answer to a call: for one occurrence, or for the whole series (`occurrence` nil),
+/// which an occurrence's own answer overrides.
+public struct RSVP: Sendable, Hashable {
+    public enum Status: String, Sendable, Codable, CaseIterable {
+        case going, maybe, declined
+    }
+
+    public var seriesID: Int64
+    /// The occurrence's original local start; nil for the whole series.
+    public var occurrence: Recurrence.LocalTime?
+    public var userID: Int64
+    public var status: Status
+    /// When the member last said going: the order of the waitlist.
+    public var goingSince: Date?
+    public var updatedAt: Date
+
+    public init(seriesID: Int64, occurrence: Recurrence.LocalTime?, userID: Int64, status: Status, goingSince: Date?, updatedAt: Date) {
+        self.seriesID = seriesID
+        self.occurrence = occurrence
+        self.userID = userID
+        self.status = status
+        self.goingSince = goingSince
+        self.updatedAt = updatedAt
+    }
+
+    /// Where each member stands for one occurrence: their answer (the occurrence's own, else the
+    /// series'), and — when the series has a capacity — whether their going waits for a place:
+    /// the first `capacity` to have said going hold the places, the rest wait in that order and
+    /// move up as soon as one of them declines.
+    public struct Standing: Sendable, Hashable {
+        public var status: Status
+        public var waitlisted: Bool
+        /// 1-based place in the waitlist.
+        public var waitlistPosition: Int?
+    }
+
+    public static func standings(_ rsvps: [RSVP], occurrence: Recurrence.LocalTime, capacity: Int?) -> [Int64: Standing] {
+        var effective: [Int64: RSVP] = [:]
+        for rsvp in rsvps where rsvp.occurrence == nil { effective[rsvp.userID] = rsvp }
+        for rsvp in rsvps where rsvp.occurrence == occurrence { effective[rsvp.userID] = rsvp }
+        var standings = effective.mapValues { Standing(status: $0.status, waitlisted: false) }
+        let going = effective.values.filter { $0.status == .going }
+            .sorted { ($0.goingSince ?? $0.updatedAt, $0.userID) < ($1.goingSince ?? $1.updatedAt, $1.userID) }
+        if let capacity {
+            for (index, rsvp) in going.enumerated() where index >= capacity {
+                standings[rsvp.userID] = Standing(status: .going, waitlisted: true, waitlistPosition: index - capacity + 1)
+            }
+        }
+        return standings
+    }
+}

@@ -115,6 +115,11 @@ public protocol NetworkStore: Sendable {
     /// sequence goes up by one each time.
     func setOverride(seriesID: Int64, originalStart: String, start: String?, cancelled: Bool, by userID: Int64, now: Date) async throws
         -> OccurrenceOverride
+    /// Stores a member's answer for an occurrence (its original local start) or the whole series
+    /// (nil); saying going again keeps one's place in the waitlist.
+    func setRSVP(seriesID: Int64, occurrence: String?, userID: Int64, status: RSVP.Status, now: Date) async throws -> RSVP
+    /// Every answer for a series, series-wide and per occurrence.
+    func rsvps(seriesID: Int64) async throws -> [RSVP]
     /// Adds a membership; false when the user was already a member.
     func join(communityID: Int64, userID: Int64, now: Date) async throws -> Bool
     /// When the user joined the community; nil when not a member.

@@ -100,6 +100,34 @@ struct RecurrenceTests {
         #expect(Occurrence.parse(id: "x-20261013T1600") == nil)
     }
 
+    @Test("the first to say going hold the places; the rest wait in that order and move up when one declines; an occurrence's own answer outranks the series'")
+    func waitlist() {
+        let occurrence = Self.local("2026-10-13T16:00")
+        let t0 = Self.utc("2026-09-01T00:00:00Z")
+        func rsvp(_ user: Int64, _ status: RSVP.Status, series: Bool = false, at minutes: Double) -> RSVP {
+            let when = t0.addingTimeInterval(minutes * 60)
+            return RSVP(seriesID: 7, occurrence: series ? nil : occurrence, userID: user, status: status, goingSince: status == .going ? when : nil, updatedAt: when)
+        }
+        var answers = [rsvp(1, .going, series: true, at: 1), rsvp(2, .going, at: 2), rsvp(3, .going, at: 3), rsvp(4, .going, at: 4), rsvp(5, .maybe, at: 5)]
+        var standings = RSVP.standings(answers, occurrence: occurrence, capacity: 2)
+        #expect(standings[1]?.waitlisted == false)
+        #expect(standings[2]?.waitlisted == false)
+        #expect(standings[3]?.waitlistPosition == 1)
+        #expect(standings[4]?.waitlistPosition == 2)
+        #expect(standings[5]?.status == .maybe)
+        answers.append(rsvp(2, .declined, at: 6))
+        answers.removeAll { $0.userID == 2 && $0.status == .going }
+        standings = RSVP.standings(answers, occurrence: occurrence, capacity: 2)
+        #expect(standings[3]?.waitlisted == false, "promoted in order")
+        #expect(standings[4]?.waitlistPosition == 1)
+        answers.append(rsvp(1, .maybe, at: 7))
+        standings = RSVP.standings(answers, occurrence: occurrence, capacity: 2)
+        #expect(standings[1]?.status == .maybe, "the occurrence's own answer")
+        #expect(standings[4]?.waitlisted == false)
+        #expect(RSVP.standings(answers, occurrence: Self.local("2026-11-10T16:00"), capacity: 2)[1]?.status == .going, "the series' answer elsewhere")
+        #expect(RSVP.standings(answers, occurrence: occurrence, capacity: nil).values.allSatisfy { !$0.waitlisted })
+    }
+
     @Test("London's last-Sunday-of-March change: 18:00 local stays 18:00")
     func europeanDST() throws {
         let series = Self.series("FREQ=WEEKLY;COUNT=2", dtstart: "2027-03-21T18:00", zone: "Europe/London")

@@ -147,6 +147,66 @@ struct CallsHTTPTests {
         }
     }
 
+    @Test("members answer going, maybe or declined for one call or the whole series; past the capacity the going wait in order and move up when a place frees; counts and one's own answer show on the listing",
+        arguments: TestApp.StoreKind.allCases)
+    func rsvps(store: TestApp.StoreKind) async throws {
+        try await TestApp.with(store) { app in
+            try await app.test { client async throws in
+                let (_, ann, bob, tex) = try await StreamTests.setUp(app, client)
+                let (_, modToken, cy) = try await ReviewQueueHTTPTests.staff(app, client)
+                let (_, dee) = try await app.user(client, "Dee")
+                _ = try await client.call(.post, "/api/v1/communities/ohio/join", token: dee)
+                let created = try await client.call(
+                    .post, "/api/v1/communities/ohio/call-series",
+                    json: [
+                        "title": "Small circle", "timezone": "America/New_York", "dtstart": "2026-10-06T15:00", "duration_minutes": 30,
+                        "rrule": "FREQ=WEEKLY;COUNT=3", "capacity": 2,
+                    ], token: modToken)
+                let series = try #require(created.object["id"] as? Int, "\(created.body)")
+                let first = "\(series)-20261006T1500"
+                func answer(_ occurrence: String, _ status: String, _ token: String) async throws -> Reply {
+                    try await client.call(.post, "/api/v1/occurrences/\(occurrence)/rsvp", json: ["status": status], token: token)
+                }
+                func listing(_ token: String?) async throws -> [[String: Any]] {
+                    try await client.call(.get, "/api/v1/call-series/\(series)/occurrences?from=2026-10-01T00:00:00Z&to=2026-11-01T00:00:00Z", token: token)
+                        .array("occurrences")
+                }
+                #expect(try await answer(first, "going", ann).object["waitlisted"] as? Bool == false)
+                app.clock.advance(1)
+                #expect(try await answer(first, "going", bob).object["waitlisted"] as? Bool == false)
+                app.clock.advance(1)
+                let waiting = try await answer(first, "going", cy)
+                #expect(waiting.object["waitlisted"] as? Bool == true)
+                #expect(waiting.object["waitlist_position"] as? Int == 1)
+                app.clock.advance(1)
+                #expect(try await client.call(.post, "/api/v1/call-series/\(series)/rsvp", json: ["status": "going"], token: dee).status == .ok)
+
+                var counts = try #require(try await listing(nil).first?["rsvp_counts"] as? [String: Int])
+                #expect(counts == ["going": 2, "maybe": 0, "declined": 0, "waitlisted": 2])
+                let second = try #require(try await listing(nil).dropFirst().first?["rsvp_counts"] as? [String: Int])
+                #expect(second["going"] == 1, "Dee's answer for the whole series")
+                #expect(try await listing(nil).first?["my_rsvp"] == nil)
+
+                #expect(try await answer(first, "declined", bob).object["status"] as? String == "declined")
+                let mine = try #require(try await listing(cy).first?["my_rsvp"] as? [String: Any])
+                #expect(mine["waitlisted"] as? Bool == false, "Cy moved up")
+                let dees = try #require(try await listing(dee).first?["my_rsvp"] as? [String: Any])
+                #expect(dees["waitlist_position"] as? Int == 1)
+                counts = try #require(try await listing(nil).first?["rsvp_counts"] as? [String: Int])
+                #expect(counts == ["going": 2, "maybe": 0, "declined": 1, "waitlisted": 1])
+                app.clock.advance(1)
+                #expect(try await answer(first, "going", bob).object["waitlist_position"] as? Int == 2, "going again: the end of the line")
+
+                #expect(try await answer(first, "going", tex).status == .forbidden, "another community's member")
+                #expect(try await answer(first, "perhaps", ann).errorField == "status")
+                #expect(try await answer("\(series)-20261007T1500", "going", ann).status == .notFound)
+                #expect(try await answer("\(series)-20261027T1500", "going", ann).status == .notFound, "past COUNT")
+                _ = try await client.call(.patch, "/api/v1/occurrences/\(series)-20261013T1500", json: ["status": "cancelled"], token: modToken)
+                #expect(try await answer("\(series)-20261013T1500", "going", ann).status == .conflict)
+            }
+        }
+    }
+
     @Test("a private community's series is not found by outsiders")
     func privateSeries() async throws {
         let app = try await TestApp.make(private: true)

@@ -218,6 +218,18 @@ struct RoleMatrixTests {
                     return Request(path: "/api/v1/occurrences/\(series.id)-20261013T1600", body: ["status": "cancelled"])
                 }),
             Case(
+                method: .post, route: "/api/v1/occurrences/{id}/rsvp", variant: "", rule: .ohio(.member, write: true),
+                request: { _ in
+                    let series = try #require(try await world.app.store.callSeries(communityID: world.ohio.id).first)
+                    return Request(path: "/api/v1/occurrences/\(series.id)-20261110T1600/rsvp", body: ["status": "going"])
+                }),
+            Case(
+                method: .post, route: "/api/v1/call-series/{id}/rsvp", variant: "", rule: .ohio(.member, write: true),
+                request: { _ in
+                    let series = try #require(try await world.app.store.callSeries(communityID: world.ohio.id).first)
+                    return Request(path: "/api/v1/call-series/\(series.id)/rsvp", body: ["status": "maybe"])
+                }),
+            Case(
                 method: .get, route: "/api/v1/communities/{slug}/calendar.ics", variant: "", rule: .ohio(.guest, write: false),
                 request: fixed("/api/v1/communities/ohio/calendar.ics", nil)),
             Case(method: .get, route: "/api/v1/watches", variant: "", rule: .signedIn, request: fixed("/api/v1/watches", nil)),

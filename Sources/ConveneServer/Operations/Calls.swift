@@ -131,6 +131,59 @@ struct Calls: Sendable {
         )
     }
 
+    /// Answers for one occurrence (by its id) or, with `seriesID`, for the whole series (members
+    /// of its community); returns the series and the caller's answers.
+    func rsvp(occurrenceID: String?, seriesID: Int64?, status raw: String, by principal: Principal) async throws -> (CallSeries, RSVP) {
+        guard let status = RSVP.Status(rawValue: raw) else { throw ConveneError.invalid("status", "status must be going, maybe or declined.") }
+        var original: Recurrence.LocalTime?
+        var id = seriesID ?? 0
+        if let occurrenceID {
+            guard let parsed = Occurrence.parse(id: occurrenceID) else { throw ConveneError.notFound("The occurrence") }
+            (id, original) = (parsed.seriesID, parsed.originalStart)
+        }
+        let (series, community) = try await series(id, by: principal)
+        try Policy.require(.rsvpCall, by: principal, on: directory.target(community))
+        if let original {
+            let (_, start, rule, exdates) = try series.schedule()
+            guard !exdates.contains(original), rule.localStarts(from: start, through: original).last == original else {
+                throw ConveneError.notFound("The occurrence")
+            }
+            if try await store.overrides(seriesIDs: [series.id]).contains(where: { $0.originalStart == original && $0.cancelled }) {
+                throw ConveneError(.conflict, "That call is cancelled.")
+            }
+        }
+        return (series, try await store.setRSVP(seriesID: series.id, occurrence: original?.description, userID: principal.userID!, status: status, now: now()))
+    }
+
+    /// Each occurrence's answers: counts, and the caller's own standing when signed in.
+    struct Answers: Sendable {
+        var going = 0
+        var maybe = 0
+        var declined = 0
+        var waitlisted = 0
+        var mine: RSVP.Standing?
+    }
+
+    func answers(_ series: CallSeries, _ occurrences: [Occurrence], for userID: Int64?) async throws -> [String: Answers] {
+        let rsvps = try await store.rsvps(seriesID: series.id)
+        var result: [String: Answers] = [:]
+        for occurrence in occurrences {
+            var answers = Answers()
+            let standings = RSVP.standings(rsvps, occurrence: occurrence.originalStart, capacity: series.capacity)
+            for standing in standings.values {
+                switch (standing.status, standing.waitlisted) {
+                case (.going, true): answers.waitlisted += 1
+                case (.going, false): answers.going += 1
+                case (.maybe, _): answers.maybe += 1
+                case (.declined, _): answers.declined += 1
+                }
+            }
+            answers.mine = userID.flatMap { standings[$0] }
+            result[occurrence.id] = answers
+        }
+        return result
+    }
+
     /// A community's series with their overrides, for its calendar feed.
     func calendar(slug: String, by principal: Principal) async throws -> (Community, [(CallSeries, [OccurrenceOverride])]) {
         let community = try await directory.readable(slug: slug, by: principal)

@@ -596,5 +596,21 @@ enum PostgresMigrations {
                 """,
             ]
         ),
+        (
+            "2026-11-30-rsvps",
+            [
+                """
+                CREATE TABLE rsvps (
+                    series_id BIGINT NOT NULL REFERENCES call_series(id) ON DELETE CASCADE,
+                    occurrence TEXT NOT NULL,
+                    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    status TEXT NOT NULL,
+                    going_since TIMESTAMPTZ,
+                    updated_at TIMESTAMPTZ NOT NULL,
+                    PRIMARY KEY (series_id, occurrence, user_id)
+                )
+                """
+            ]
+        ),
     ]
 }

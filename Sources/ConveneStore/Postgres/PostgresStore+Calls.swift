@@ -47,7 +47,33 @@ extension PostgresStore {
     }
 }
 
+extension PostgresStore {
+    public func setRSVP(seriesID: Int64, occurrence: String?, userID: Int64, status: RSVP.Status, now: Date) async throws -> RSVP {
+        let goingSince: Date? = status == .going ? now : nil
+        return try await rows(
+            """
+            INSERT INTO rsvps (series_id, occurrence, user_id, status, going_since, updated_at)
+            VALUES (\(seriesID), \(occurrence ?? ""), \(userID), \(status.rawValue), \(goingSince), \(now))
+            ON CONFLICT (series_id, occurrence, user_id) DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at,
+                going_since = CASE WHEN EXCLUDED.status <> 'going' THEN NULL ELSE COALESCE(rsvps.going_since, EXCLUDED.going_since) END
+            RETURNING *
+            """)[0].rsvp()
+    }
+
+    public func rsvps(seriesID: Int64) async throws -> [RSVP] {
+        try await rows("SELECT * FROM rsvps WHERE series_id = \(seriesID)").map { try $0.rsvp() }
+    }
+}
+
 extension PostgresRandomAccessRow {
+    func rsvp() throws -> RSVP {
+        let occurrence = try self["occurrence"].decode(String.self)
+        return RSVP(
+            seriesID: try self["series_id"].decode(Int64.self), occurrence: occurrence.isEmpty ? nil : Recurrence.LocalTime(occurrence),
+            userID: try self["user_id"].decode(Int64.self), status: RSVP.Status(rawValue: try self["status"].decode(String.self)) ?? .declined,
+            goingSince: try self["going_since"].decode(Date?.self), updatedAt: try self["updated_at"].decode(Date.self))
+    }
+
     func override() throws -> OccurrenceOverride {
         OccurrenceOverride(
             seriesID: try self["series_id"].decode(Int64.self), originalStart: Recurrence.LocalTime(try self["original_start"].decode(String.self))!,

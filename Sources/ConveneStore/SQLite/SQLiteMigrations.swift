@@ -598,6 +598,21 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("2026-11-30-rsvps") { db in
+            // occurrence '' is the whole series.
+            try db.execute(
+                sql: """
+                    CREATE TABLE rsvps (
+                        series_id INTEGER NOT NULL REFERENCES call_series(id) ON DELETE CASCADE,
+                        occurrence TEXT NOT NULL,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        status TEXT NOT NULL,
+                        going_since DATETIME,
+                        updated_at DATETIME NOT NULL,
+                        PRIMARY KEY (series_id, occurrence, user_id)
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -53,6 +53,31 @@ extension SQLiteStore {
         }
     }
 
+    public func setRSVP(seriesID: Int64, occurrence: String?, userID: Int64, status: RSVP.Status, now: Date) async throws -> RSVP {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO rsvps (series_id, occurrence, user_id, status, going_since, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (series_id, occurrence, user_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at,
+                        going_since = CASE WHEN excluded.status != 'going' THEN NULL ELSE COALESCE(rsvps.going_since, excluded.going_since) END
+                    """, arguments: [seriesID, occurrence ?? "", userID, status.rawValue, status == .going ? now : nil, now])
+            return Self.rsvp(
+                try Row.fetchOne(
+                    db, sql: "SELECT * FROM rsvps WHERE series_id = ? AND occurrence = ? AND user_id = ?", arguments: [seriesID, occurrence ?? "", userID])!)
+        }
+    }
+
+    public func rsvps(seriesID: Int64) async throws -> [RSVP] {
+        try await read { db in try Row.fetchAll(db, sql: "SELECT * FROM rsvps WHERE series_id = ?", arguments: [seriesID]).map(Self.rsvp) }
+    }
+
+    static func rsvp(_ row: Row) -> RSVP {
+        let occurrence: String = row["occurrence"]
+        return RSVP(
+            seriesID: row["series_id"], occurrence: occurrence.isEmpty ? nil : Recurrence.LocalTime(occurrence), userID: row["user_id"],
+            status: RSVP.Status(rawValue: row["status"]) ?? .declined, goingSince: row["going_since"], updatedAt: row["updated_at"])
+    }
+
     static func override(_ row: Row) -> OccurrenceOverride {
         OccurrenceOverride(
             seriesID: row["series_id"], originalStart: Recurrence.LocalTime(row["original_start"])!,

@@ -1,4 +1,5 @@
 import ConveneCore
+import ConveneStore
 import Foundation
 import Hummingbird
 
@@ -21,8 +22,26 @@ struct CallRoutes {
         var status: Occurrence.Status
         /// How many times it was moved, cancelled or restored.
         var sequence: Int
+        var rsvpCounts: Counts?
+        /// The caller's own answer, when signed in and given.
+        var myRsvp: Standing?
 
-        init(_ occurrence: Occurrence, timezone: String) {
+        struct Counts: Encodable {
+            /// Going with a place (all who said going, without a capacity).
+            var going: Int
+            var maybe: Int
+            var declined: Int
+            /// Going, waiting for a place.
+            var waitlisted: Int
+        }
+
+        struct Standing: Encodable {
+            var status: RSVP.Status
+            var waitlisted: Bool
+            var waitlistPosition: Int?
+        }
+
+        init(_ occurrence: Occurrence, timezone: String, answers: Calls.Answers? = nil) {
             id = occurrence.id
             seriesId = occurrence.seriesID
             startsAt = occurrence.startsAt
@@ -32,12 +51,41 @@ struct CallRoutes {
             self.timezone = timezone
             status = occurrence.status
             sequence = occurrence.sequence
+            if let answers {
+                rsvpCounts = Counts(going: answers.going, maybe: answers.maybe, declined: answers.declined, waitlisted: answers.waitlisted)
+                myRsvp = answers.mine.map { Standing(status: $0.status, waitlisted: $0.waitlisted, waitlistPosition: $0.waitlistPosition) }
+            }
         }
     }
 
     struct OccurrencesResponse: Encodable {
         var series: CallSeriesView
         var occurrences: [OccurrenceView]
+    }
+
+    struct RSVPBody: Decodable {
+        var status: String
+    }
+
+    struct RSVPResponse: Encodable {
+        var seriesId: Int64
+        /// The occurrence answered for; absent for the whole series.
+        var occurrenceId: String?
+        var status: RSVP.Status
+        /// For one occurrence with a capacity: whether the going waits for a place, and where.
+        var waitlisted: Bool?
+        var waitlistPosition: Int?
+    }
+
+    private func rsvpResponse(_ answered: (CallSeries, RSVP), occurrence: String?) async throws -> Response {
+        let (series, rsvp) = answered
+        var response = RSVPResponse(seriesId: series.id, occurrenceId: occurrence, status: rsvp.status)
+        if let original = rsvp.occurrence {
+            let standing = RSVP.standings(try await calls.store.rsvps(seriesID: series.id), occurrence: original, capacity: series.capacity)[rsvp.userID]
+            response.waitlisted = standing?.waitlisted
+            response.waitlistPosition = standing?.waitlistPosition
+        }
+        return try JSON.response(response)
     }
 
     /// An RFC 3339 time from the query, when given.
@@ -52,12 +100,26 @@ struct CallRoutes {
     func add(to router: some RouterMethods<AppRequestContext>) {
         router.get("/api/v1/call-series/{id}/occurrences") { request, context in
             let id = try request.id("id", context: context, what: "The call series")
+            let principal = try await accounts.principal(context.auth)
             let (series, occurrences) = try await calls.occurrences(
-                seriesID: id, from: try Self.time(request, "from"), to: try Self.time(request, "to"), by: try await accounts.principal(context.auth))
+                seriesID: id, from: try Self.time(request, "from"), to: try Self.time(request, "to"), by: principal)
+            let answers = try await calls.answers(series, occurrences, for: principal.userID)
             return try JSON.response(
                 OccurrencesResponse(
                     series: CallSeriesView(series),
-                    occurrences: occurrences.map { OccurrenceView($0, timezone: series.timezone) }))
+                    occurrences: occurrences.map { OccurrenceView($0, timezone: series.timezone, answers: answers[$0.id]) }))
+        }
+        router.post("/api/v1/occurrences/{id}/rsvp") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            guard let id = context.parameters.get("id") else { throw ConveneError.notFound("The occurrence") }
+            let body = try await request.decodeJSON(RSVPBody.self, limit: settings.maxBodyBytes)
+            return try await rsvpResponse(try await calls.rsvp(occurrenceID: id, seriesID: nil, status: body.status, by: principal), occurrence: id)
+        }
+        router.post("/api/v1/call-series/{id}/rsvp") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            let id = try request.id("id", context: context, what: "The call series")
+            let body = try await request.decodeJSON(RSVPBody.self, limit: settings.maxBodyBytes)
+            return try await rsvpResponse(try await calls.rsvp(occurrenceID: nil, seriesID: id, status: body.status, by: principal), occurrence: nil)
         }
         router.post("/api/v1/communities/{slug}/call-series") { request, context in
             let principal = try await accounts.principal(try context.requireAuth())
