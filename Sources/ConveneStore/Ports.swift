@@ -120,6 +120,12 @@ public protocol NetworkStore: Sendable {
     func setRSVP(seriesID: Int64, occurrence: String?, userID: Int64, status: RSVP.Status, now: Date) async throws -> RSVP
     /// Every answer for a series, series-wide and per occurrence.
     func rsvps(seriesID: Int64) async throws -> [RSVP]
+    /// Gives the user a calendar feed token (by its hash), in place of any earlier one.
+    func setCalendarToken(userID: Int64, tokenHash: String, now: Date) async throws
+    /// Revokes the user's calendar token; false when there was none.
+    func deleteCalendarToken(userID: Int64) async throws -> Bool
+    /// The user a calendar token (by its hash) belongs to.
+    func calendarTokenUser(tokenHash: String) async throws -> Int64?
     /// Adds a membership; false when the user was already a member.
     func join(communityID: Int64, userID: Int64, now: Date) async throws -> Bool
     /// When the user joined the community; nil when not a member.

@@ -207,6 +207,40 @@ struct CallsHTTPTests {
         }
     }
 
+    @Test("a member's private feed holds the calls of their communities, private ones too, behind a token they can replace or revoke")
+    func memberFeed() async throws {
+        let app = try await TestApp.make(private: true)
+        try await app.test { client async throws in
+            let (_, ann, _, _) = try await StreamTests.setUp(app, client)
+            let circle = try #require(try await app.store.community(slug: "steering-circle"))
+            let annID = try #require((try await client.call(.get, "/api/v1/me", token: ann).object["user"] as? [String: Any])?["id"] as? Int)
+            _ = try await app.store.createGrant(userID: Int64(annID), role: .member, scope: .community(circle.id), grantedBy: nil, now: app.clock.now())
+            let ohio = try await app.store.callSeries(communityID: try #require(try await app.store.community(slug: "ohio")).id)
+            let texas = try await app.store.callSeries(communityID: try #require(try await app.store.community(slug: "texas")).id)
+            let hidden = try await app.store.callSeries(communityID: circle.id)
+
+            #expect(try await client.call(.post, "/api/v1/me/calendar-token").status == .unauthorized)
+            let issued = try await client.call(.post, "/api/v1/me/calendar-token", token: ann)
+            #expect(issued.status == .created)
+            let path = try #require(issued.string("path"))
+            let feed = try await client.call(.get, path)
+            #expect(feed.status == .ok)
+            #expect(feed.headers[.contentType] == "text/calendar; charset=utf-8")
+            #expect(feed.body.contains("X-WR-CALNAME:My Convene calls"))
+            for series in ohio + hidden { #expect(feed.body.contains("UID:call-series-\(series.id)@convene"), "\(series.title)") }
+            for series in texas { #expect(!feed.body.contains("UID:call-series-\(series.id)@convene"), "not a member of Texas") }
+            #expect(try await client.call(.get, "/api/v1/communities/steering-circle/calendar.ics").status == .notFound, "the private community has no public feed")
+
+            let replaced = try #require(try await client.call(.post, "/api/v1/me/calendar-token", token: ann).string("path"))
+            #expect(try await client.call(.get, path).status == .notFound, "the earlier token stopped working")
+            #expect(try await client.call(.get, replaced).status == .ok)
+            #expect(try await client.call(.delete, "/api/v1/me/calendar-token", token: ann).status == .noContent)
+            #expect(try await client.call(.get, replaced).status == .notFound)
+            #expect(try await client.call(.delete, "/api/v1/me/calendar-token", token: ann).status == .notFound)
+            #expect(try await client.call(.get, "/api/v1/calendar/not-a-token.ics").status == .notFound)
+        }
+    }
+
     @Test("a private community's series is not found by outsiders")
     func privateSeries() async throws {
         let app = try await TestApp.make(private: true)

@@ -232,6 +232,21 @@ struct RoleMatrixTests {
             Case(
                 method: .get, route: "/api/v1/communities/{slug}/calendar.ics", variant: "", rule: .ohio(.guest, write: false),
                 request: fixed("/api/v1/communities/ohio/calendar.ics", nil)),
+            Case(method: .post, route: "/api/v1/me/calendar-token", variant: "", rule: .signedIn, request: fixed("/api/v1/me/calendar-token", nil)),
+            Case(
+                method: .delete, route: "/api/v1/me/calendar-token", variant: "own", rule: .signedIn,
+                request: { caller in
+                    if let user = caller.user {
+                        try await world.app.store.setCalendarToken(userID: user.id, tokenHash: Tokens.hash("t\(user.id)"), now: world.app.clock.now())
+                    }
+                    return Request(path: "/api/v1/me/calendar-token")
+                }),
+            Case(
+                method: .get, route: "/api/v1/calendar/{token}.ics", variant: "", rule: .open,
+                request: { _ in
+                    try await world.app.store.setCalendarToken(userID: world.other.id, tokenHash: Tokens.hash("matrix"), now: world.app.clock.now())
+                    return Request(path: "/api/v1/calendar/matrix.ics")
+                }),
             Case(method: .get, route: "/api/v1/watches", variant: "", rule: .signedIn, request: fixed("/api/v1/watches", nil)),
             Case(
                 method: .post, route: "/api/v1/watches", variant: "Ohio's forum", rule: .ohioAccount,

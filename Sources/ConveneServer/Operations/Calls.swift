@@ -184,6 +184,32 @@ struct Calls: Sendable {
         return result
     }
 
+    /// A new private feed token for the caller (the earlier one stops working).
+    func issueCalendarToken(by principal: Principal) async throws -> String {
+        guard let userID = principal.userID else { throw ConveneError(.unauthenticated, "Sign in to do that.") }
+        let token = Tokens.random()
+        try await store.setCalendarToken(userID: userID, tokenHash: Tokens.hash(token), now: now())
+        return token
+    }
+
+    func revokeCalendarToken(by principal: Principal) async throws {
+        guard let userID = principal.userID else { throw ConveneError(.unauthenticated, "Sign in to do that.") }
+        guard try await store.deleteCalendarToken(userID: userID) else { throw ConveneError.notFound("The calendar token") }
+    }
+
+    /// The calls of every community the token's owner belongs to (private ones too); 404 for a
+    /// token that is unknown or revoked.
+    func memberCalendar(token: String) async throws -> [(CallSeries, [OccurrenceOverride])] {
+        guard let userID = try await store.calendarTokenUser(tokenHash: Tokens.hash(token)) else { throw ConveneError.notFound("The calendar") }
+        let principal = try await store.principal(userID: userID, now: now())
+        var all: [CallSeries] = []
+        for community in try await directory.communities(for: principal) where Policy.role(of: principal, in: .community(community.id)) >= .member {
+            all += try await store.callSeries(communityID: community.id)
+        }
+        let overrides = try await store.overrides(seriesIDs: all.map(\.id))
+        return all.map { one in (one, overrides.filter { $0.seriesID == one.id }) }
+    }
+
     /// A community's series with their overrides, for its calendar feed.
     func calendar(slug: String, by principal: Principal) async throws -> (Community, [(CallSeries, [OccurrenceOverride])]) {
         let community = try await directory.readable(slug: slug, by: principal)

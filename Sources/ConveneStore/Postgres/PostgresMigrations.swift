@@ -612,5 +612,17 @@ enum PostgresMigrations {
                 """
             ]
         ),
+        (
+            "2026-11-30-calendar-tokens",
+            [
+                """
+                CREATE TABLE calendar_tokens (
+                    user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+                    token_hash TEXT NOT NULL UNIQUE,
+                    created_at TIMESTAMPTZ NOT NULL
+                )
+                """
+            ]
+        ),
     ]
 }

@@ -63,6 +63,22 @@ extension PostgresStore {
     public func rsvps(seriesID: Int64) async throws -> [RSVP] {
         try await rows("SELECT * FROM rsvps WHERE series_id = \(seriesID)").map { try $0.rsvp() }
     }
+
+    public func setCalendarToken(userID: Int64, tokenHash: String, now: Date) async throws {
+        _ = try await rows(
+            """
+            INSERT INTO calendar_tokens (user_id, token_hash, created_at) VALUES (\(userID), \(tokenHash), \(now))
+            ON CONFLICT (user_id) DO UPDATE SET token_hash = EXCLUDED.token_hash, created_at = EXCLUDED.created_at
+            """)
+    }
+
+    public func deleteCalendarToken(userID: Int64) async throws -> Bool {
+        try await rows("DELETE FROM calendar_tokens WHERE user_id = \(userID) RETURNING 1").count > 0
+    }
+
+    public func calendarTokenUser(tokenHash: String) async throws -> Int64? {
+        try await rows("SELECT user_id FROM calendar_tokens WHERE token_hash = \(tokenHash)").first?["user_id"].decode(Int64.self)
+    }
 }
 
 extension PostgresRandomAccessRow {

@@ -613,6 +613,16 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("2026-11-30-calendar-tokens") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE calendar_tokens (
+                        user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        created_at DATETIME NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

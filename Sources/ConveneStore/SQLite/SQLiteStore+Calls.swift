@@ -71,6 +71,27 @@ extension SQLiteStore {
         try await read { db in try Row.fetchAll(db, sql: "SELECT * FROM rsvps WHERE series_id = ?", arguments: [seriesID]).map(Self.rsvp) }
     }
 
+    public func setCalendarToken(userID: Int64, tokenHash: String, now: Date) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO calendar_tokens (user_id, token_hash, created_at) VALUES (?, ?, ?)
+                    ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at
+                    """, arguments: [userID, tokenHash, now])
+        }
+    }
+
+    public func deleteCalendarToken(userID: Int64) async throws -> Bool {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM calendar_tokens WHERE user_id = ?", arguments: [userID])
+            return db.changesCount > 0
+        }
+    }
+
+    public func calendarTokenUser(tokenHash: String) async throws -> Int64? {
+        try await read { db in try Int64.fetchOne(db, sql: "SELECT user_id FROM calendar_tokens WHERE token_hash = ?", arguments: [tokenHash]) }
+    }
+
     static func rsvp(_ row: Row) -> RSVP {
         let occurrence: String = row["occurrence"]
         return RSVP(

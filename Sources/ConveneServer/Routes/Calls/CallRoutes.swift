@@ -133,6 +133,20 @@ struct CallRoutes {
             let (series, occurrence) = try await calls.change(occurrenceID: id, body, by: principal)
             return try JSON.response(OccurrenceView(occurrence, timezone: series.timezone))
         }
+        router.post("/api/v1/me/calendar-token") { _, context in
+            let token = try await calls.issueCalendarToken(by: try await accounts.principal(try context.requireAuth()))
+            return try JSON.response(["token": token, "path": "/api/v1/calendar/\(token).ics"], status: .created)
+        }
+        router.delete("/api/v1/me/calendar-token") { _, context in
+            try await calls.revokeCalendarToken(by: try await accounts.principal(try context.requireAuth()))
+            return Response(status: .noContent)
+        }
+        router.get("/api/v1/calendar/{token}.ics") { _, context in
+            guard let token = context.parameters.get("token") else { throw ConveneError.notFound("The calendar") }
+            let series = try await calls.memberCalendar(token: token)
+            let text = try ICalendar(name: "My Convene calls", timezone: series.first?.0.timezone ?? "UTC", series: series).text()
+            return Response(status: .ok, headers: [.contentType: ICalendar.contentType], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
         router.get("/api/v1/communities/{slug}/calendar.ics") { _, context in
             let (community, series) = try await calls.calendar(slug: try context.slug(), by: try await accounts.principal(context.auth))
             let text = try ICalendar(name: "\(community.name) — calls", timezone: community.timezone, series: series).text()
