@@ -157,6 +157,23 @@ public struct UserNotification: Sendable, Hashable {
         case accepted
         /// A channel thread the user took part in became a question.
         case promoted
+        /// A call the user answered going or maybe starts within a day.
+        case reminderDay = "reminder_day"
+        /// … within an hour.
+        case reminderHour = "reminder_hour"
+    }
+
+    /// The call a reminder is about.
+    public struct Call: Sendable, Hashable {
+        public var seriesID: Int64
+        public var occurrenceID: String
+        public var title: String
+
+        public init(seriesID: Int64, occurrenceID: String, title: String) {
+            self.seriesID = seriesID
+            self.occurrenceID = occurrenceID
+            self.title = title
+        }
     }
 
     /// A forum post a notification is about.
@@ -188,16 +205,19 @@ public struct UserNotification: Sendable, Hashable {
     public var messageSeq: Int64?
     /// The post, for a notification from a forum.
     public var post: Post?
+    /// The call, for a reminder.
+    public var call: Call?
     /// The start of the message or post as it is now (empty once deleted or hidden).
     public var excerpt: String
-    public var actorID: Int64
-    public var actorName: String
+    /// Who caused it; nil for the server's own (reminders).
+    public var actorID: Int64?
+    public var actorName: String?
     public var createdAt: Date
     public var readAt: Date?
 
     public init(
         id: Int64, userID: Int64, kind: Kind, communityID: Int64, channelID: Int64?, messageID: Int64?, messageSeq: Int64?, post: Post? = nil,
-        excerpt: String, actorID: Int64, actorName: String, createdAt: Date, readAt: Date?
+        call: Call? = nil, excerpt: String, actorID: Int64?, actorName: String?, createdAt: Date, readAt: Date?
     ) {
         self.id = id
         self.userID = userID
@@ -207,6 +227,7 @@ public struct UserNotification: Sendable, Hashable {
         self.messageID = messageID
         self.messageSeq = messageSeq
         self.post = post
+        self.call = call
         self.excerpt = excerpt
         self.actorID = actorID
         self.actorName = actorName

@@ -21,6 +21,7 @@ public struct ConveneServices: Sendable {
     let moderation: Moderation
     let forums: Forums
     let calls: Calls
+    let reminders: Reminders
     let hub: Hub
     /// The hub, and the other nodes through the store's event bus.
     let fanout: Fanout
@@ -60,6 +61,7 @@ public struct ConveneServices: Sendable {
             limits: SendLimits(messagesPerMinute: settings.messagesPerMinute), newMembers: settings.newMemberLimits, now: now)
         forums = Forums(store: store, directory: directory, messaging: messaging, fanout: fanout, notifications: notifications, now: now)
         calls = Calls(store: store, directory: directory, now: now)
+        reminders = Reminders(store: store, notifications: notifications, logger: Logger(label: "convene.reminders"), now: now)
         moderation = Moderation(
             store: store, directory: directory, messaging: messaging, forums: forums, fanout: fanout, flagHideThreshold: settings.flagHideThreshold, now: now)
     }

@@ -71,9 +71,10 @@ public enum ConveneNode {
             try await seedIfEmpty(store, settings: settings, logger: logger)
             let services = try ConveneServices(settings: settings, store: store)
             let app = try buildApplication(services, logger: logger)
-            // The event bus runs beside the server and stops with it.
+            // The event bus and the reminders run beside the server and stop with it.
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await services.fanout.run() }
+                group.addTask { await services.reminders.run() }
                 defer { group.cancelAll() }
                 try await app.runService()
             }

@@ -241,6 +241,62 @@ struct CallsHTTPTests {
         }
     }
 
+    @Test("a day and an hour before a call, everyone going with a place or maybe is reminded — stored, pushed live, and never twice, however many sweeps or restarts; the waitlisted, the declined and cancelled calls are not",
+        arguments: TestApp.StoreKind.allCases)
+    func reminders(store: TestApp.StoreKind) async throws {
+        // The clock moves a month on: sessions last longer than that here.
+        try await TestApp.with(store, { $0.sessionIdleMinutes = 90 * 1_440 }) { app in
+            try await app.live { client, port, services async throws in
+                let (_, ann, bob, _) = try await StreamTests.setUp(app, client)
+                let (_, modToken, cy) = try await ReviewQueueHTTPTests.staff(app, client)
+                let created = try await client.call(
+                    .post, "/api/v1/communities/ohio/call-series",
+                    json: [
+                        "title": "Tiny circle", "timezone": "America/New_York", "dtstart": "2026-10-06T15:00", "duration_minutes": 30,
+                        "rrule": "FREQ=WEEKLY;COUNT=2", "capacity": 1,
+                    ], token: modToken)
+                let series = try #require(created.object["id"] as? Int, "\(created.body)")
+                let first = "\(series)-20261006T1500"
+                for (token, status) in [(ann, "going"), (bob, "going"), (cy, "maybe")] {
+                    app.clock.advance(1)
+                    #expect(try await client.call(.post, "/api/v1/occurrences/\(first)/rsvp", json: ["status": status], token: token).status == .ok)
+                }
+                _ = try await client.call(.patch, "/api/v1/occurrences/\(series)-20261013T1500", json: ["status": "cancelled"], token: modToken)
+                _ = try await client.call(.post, "/api/v1/call-series/\(series)/rsvp", json: ["status": "going"], token: cy)
+                func remindersOf(_ token: String) async throws -> [[String: Any]] {
+                    try await client.call(.get, "/api/v1/notifications", token: token).array("notifications").filter {
+                        ($0["kind"] as? String)?.hasPrefix("reminder") == true
+                    }
+                }
+                // 19:00Z on 6 October is the start: first 23 hours before it.
+                let start = try Date("2026-10-06T19:00:00Z", strategy: .iso8601)
+                app.clock.advance(start.addingTimeInterval(-23 * 3_600).timeIntervalSince(app.clock.now()))
+                let stream = StreamClient(port: port, headers: StreamClient.bearer(ann))
+                _ = await stream.next()
+                let reminders = Reminders(store: app.store, notifications: services.notifications, logger: TestApp.logger, now: { app.clock.now() })
+                #expect(try await reminders.sweep() == 2, "Ann going with the place, Cy maybe")
+                let pushed = try #require(await stream.framesCollecting(ops: ["notification"], count: 1).first?["notification"] as? [String: Any])
+                #expect(pushed["kind"] as? String == "reminder_day")
+                #expect(pushed["occurrence_id"] as? String == first)
+                #expect(pushed["series_id"] as? Int == series)
+                #expect(pushed["excerpt"] as? String == "Tiny circle")
+                #expect(pushed["actor"] == nil)
+                #expect(try await reminders.sweep() == 0, "a second sweep tells nobody twice")
+                let restarted = Reminders(store: app.store, notifications: services.notifications, logger: TestApp.logger, now: { app.clock.now() })
+                #expect(try await restarted.sweep() == 0, "nor does a restarted node")
+                #expect(try await remindersOf(bob).isEmpty, "waitlisted")
+
+                app.clock.advance(22.5 * 3_600)
+                #expect(try await reminders.sweep() == 2)
+                #expect(try await remindersOf(ann).compactMap { $0["kind"] as? String } == ["reminder_hour", "reminder_day"])
+                #expect(try await remindersOf(cy).count == 2)
+                app.clock.advance(7 * 86_400)
+                #expect(try await reminders.sweep() == 0, "the next call is cancelled")
+                _ = await stream.close()
+            }
+        }
+    }
+
     @Test("a private community's series is not found by outsiders")
     func privateSeries() async throws {
         let app = try await TestApp.make(private: true)

@@ -253,8 +253,12 @@ struct NotificationView: Encodable {
     var questionTitle: String?
     var postType: String?
     var postId: Int64?
+    /// For a reminder: the series and the occurrence.
+    var seriesId: Int64?
+    var occurrenceId: String?
     var excerpt: String
-    var actor: MessageView.Author
+    /// Who caused it; absent for reminders.
+    var actor: MessageView.Author?
     var createdAt: Date
     var read: Bool
 
@@ -270,7 +274,9 @@ struct NotificationView: Encodable {
         postType = notification.post?.type.rawValue
         postId = notification.post?.id
         excerpt = notification.excerpt
-        actor = MessageView.Author(id: notification.actorID, displayName: notification.actorName)
+        seriesId = notification.call?.seriesID
+        occurrenceId = notification.call?.occurrenceID
+        actor = notification.actorID.map { MessageView.Author(id: $0, displayName: notification.actorName ?? "") }
         createdAt = notification.createdAt
         read = notification.readAt != nil
     }

@@ -613,6 +613,20 @@ enum PostgresMigrations {
             ]
         ),
         (
+            "2026-11-30-call-reminders",
+            [
+                "ALTER TABLE notifications ALTER COLUMN actor_id DROP NOT NULL",
+                "ALTER TABLE notifications ADD COLUMN series_id BIGINT REFERENCES call_series(id) ON DELETE CASCADE",
+                "ALTER TABLE notifications ADD COLUMN occurrence_id TEXT",
+                "ALTER TABLE notifications DROP CONSTRAINT notifications_source",
+                """
+                ALTER TABLE notifications ADD CONSTRAINT notifications_source
+                CHECK ((message_id IS NOT NULL)::int + (question_id IS NOT NULL)::int + (occurrence_id IS NOT NULL)::int = 1)
+                """,
+                "CREATE UNIQUE INDEX notifications_reminders ON notifications(user_id, kind, occurrence_id) WHERE occurrence_id IS NOT NULL",
+            ]
+        ),
+        (
             "2026-11-30-calendar-tokens",
             [
                 """

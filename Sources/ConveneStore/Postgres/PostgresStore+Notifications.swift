@@ -37,6 +37,26 @@ extension PostgresStore: NotificationStore {
             .map { try $0.notification() }
     }
 
+    public func addReminders(
+        kind: UserNotification.Kind, seriesID: Int64, communityID: Int64, occurrenceID: String, users: [Int64], now: Date
+    ) async throws -> [Int64] {
+        try await transaction { connection in
+            var ids: [Int64] = []
+            for user in Set(users).sorted() {
+                if let row = try await connection.rows(
+                    """
+                    INSERT INTO notifications (user_id, kind, community_id, series_id, occurrence_id, created_at)
+                    VALUES (\(user), \(kind.rawValue), \(communityID), \(seriesID), \(occurrenceID), \(now))
+                    ON CONFLICT (user_id, kind, occurrence_id) WHERE occurrence_id IS NOT NULL DO NOTHING RETURNING id
+                    """, self.logger
+                ).first {
+                    ids.append(try row["id"].decode(Int64.self))
+                }
+            }
+            return ids
+        }
+    }
+
     public func addMentions(messageID: Int64, users: [Int64], actorID: Int64, now: Date) async throws -> [Int64] {
         try await transaction { connection in
             // The message row lock serialises two edits adding the same mention.
@@ -78,8 +98,8 @@ extension PostgresStore: NotificationStore {
             CASE WHEN fq.hidden_at IS NULL THEN fq.title ELSE '' END AS question_title,
             CASE n.post_type WHEN 'comment' THEN fc.body WHEN 'answer' THEN (CASE WHEN fa.hidden_at IS NULL THEN fa.body END)
                 ELSE (CASE WHEN fq.hidden_at IS NULL THEN fq.body END) END AS post_body,
-            u.display_name AS actor_name
-        FROM notifications n JOIN users u ON u.id = n.actor_id
+            u.display_name AS actor_name, cs.title AS series_title
+        FROM notifications n LEFT JOIN users u ON u.id = n.actor_id LEFT JOIN call_series cs ON cs.id = n.series_id
         LEFT JOIN messages m ON m.id = n.message_id
         LEFT JOIN questions fq ON fq.id = n.question_id
         LEFT JOIN answers fa ON n.post_type = 'answer' AND fa.id = n.post_id
@@ -96,17 +116,25 @@ extension PostgresRandomAccessRow {
                 id: try self["post_id"].decode(Int64?.self) ?? question, questionID: question,
                 questionTitle: try self["question_title"].decode(String?.self) ?? "")
         }
-        let text: String? =
-            post == nil
-            ? (try self["message_deleted"].decode(Bool.self) ? nil : try self["message_body"].decode(String?.self))
-            : try self["post_body"].decode(String?.self)
+        var call: UserNotification.Call?
+        if let occurrence = try self["occurrence_id"].decode(String?.self) {
+            call = UserNotification.Call(
+                seriesID: try self["series_id"].decode(Int64?.self) ?? 0, occurrenceID: occurrence, title: try self["series_title"].decode(String?.self) ?? "")
+        }
+        var text: String? = call?.title
+        if call == nil {
+            text =
+                post == nil
+                ? (try self["message_deleted"].decode(Bool.self) ? nil : try self["message_body"].decode(String?.self))
+                : try self["post_body"].decode(String?.self)
+        }
         return UserNotification(
             id: try self["id"].decode(Int64.self), userID: try self["user_id"].decode(Int64.self),
             kind: UserNotification.Kind(rawValue: try self["kind"].decode(String.self)) ?? .mention,
             communityID: try self["community_id"].decode(Int64.self), channelID: try self["channel_id"].decode(Int64?.self),
-            messageID: try self["message_id"].decode(Int64?.self), messageSeq: try self["message_seq"].decode(Int64?.self), post: post,
-            excerpt: text.map(UserNotification.excerpt(of:)) ?? "", actorID: try self["actor_id"].decode(Int64.self),
-            actorName: try self["actor_name"].decode(String.self), createdAt: try self["created_at"].decode(Date.self),
+            messageID: try self["message_id"].decode(Int64?.self), messageSeq: try self["message_seq"].decode(Int64?.self), post: post, call: call,
+            excerpt: text.map(UserNotification.excerpt(of:)) ?? "", actorID: try self["actor_id"].decode(Int64?.self),
+            actorName: try self["actor_name"].decode(String?.self), createdAt: try self["created_at"].decode(Date.self),
             readAt: try self["read_at"].decode(Date?.self))
     }
 }

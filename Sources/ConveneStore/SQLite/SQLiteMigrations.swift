@@ -623,6 +623,38 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("2026-11-30-call-reminders") { db in
+            // A notification comes from a message, a forum post, or a call (a reminder, with no actor).
+            try db.execute(
+                sql: """
+                    CREATE TABLE notifications_new (
+                        id INTEGER PRIMARY KEY,
+                        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        kind TEXT NOT NULL,
+                        community_id INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+                        channel_id INTEGER REFERENCES channels(id) ON DELETE CASCADE,
+                        message_id INTEGER REFERENCES messages(id) ON DELETE CASCADE,
+                        question_id INTEGER REFERENCES questions(id) ON DELETE CASCADE,
+                        post_type TEXT,
+                        post_id INTEGER,
+                        series_id INTEGER REFERENCES call_series(id) ON DELETE CASCADE,
+                        occurrence_id TEXT,
+                        actor_id INTEGER REFERENCES users(id),
+                        created_at DATETIME NOT NULL,
+                        read_at DATETIME,
+                        CHECK ((message_id IS NOT NULL) + (question_id IS NOT NULL) + (occurrence_id IS NOT NULL) = 1)
+                    );
+                    INSERT INTO notifications_new (id, user_id, kind, community_id, channel_id, message_id, question_id, post_type, post_id, actor_id,
+                                                   created_at, read_at)
+                        SELECT id, user_id, kind, community_id, channel_id, message_id, question_id, post_type, post_id, actor_id, created_at, read_at
+                        FROM notifications;
+                    DROP TABLE notifications;
+                    ALTER TABLE notifications_new RENAME TO notifications;
+                    CREATE INDEX notifications_user ON notifications(user_id, id);
+                    CREATE INDEX notifications_message ON notifications(message_id);
+                    CREATE UNIQUE INDEX notifications_reminders ON notifications(user_id, kind, occurrence_id) WHERE occurrence_id IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

@@ -41,6 +41,23 @@ extension SQLiteStore: NotificationStore {
         }
     }
 
+    public func addReminders(
+        kind: UserNotification.Kind, seriesID: Int64, communityID: Int64, occurrenceID: String, users: [Int64], now: Date
+    ) async throws -> [Int64] {
+        try await write { db in
+            var ids: [Int64] = []
+            for user in Set(users).sorted() {
+                try db.execute(
+                    sql: """
+                        INSERT INTO notifications (user_id, kind, community_id, series_id, occurrence_id, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (user_id, kind, occurrence_id) WHERE occurrence_id IS NOT NULL DO NOTHING
+                        """, arguments: [user, kind.rawValue, communityID, seriesID, occurrenceID, now])
+                if db.changesCount > 0 { ids.append(db.lastInsertedRowID) }
+            }
+            return ids
+        }
+    }
+
     public func addMentions(messageID: Int64, users: [Int64], actorID: Int64, now: Date) async throws -> [Int64] {
         try await write { db in
             guard let message = try Row.fetchOne(db, sql: "SELECT community_id, channel_id FROM messages WHERE id = ?", arguments: [messageID]) else {
@@ -90,8 +107,8 @@ extension SQLiteStore: NotificationStore {
             CASE WHEN fq.hidden_at IS NULL THEN fq.title ELSE '' END AS question_title,
             CASE n.post_type WHEN 'comment' THEN fc.body WHEN 'answer' THEN (CASE WHEN fa.hidden_at IS NULL THEN fa.body END)
                 ELSE (CASE WHEN fq.hidden_at IS NULL THEN fq.body END) END AS post_body,
-            u.display_name AS actor_name
-        FROM notifications n JOIN users u ON u.id = n.actor_id
+            u.display_name AS actor_name, cs.title AS series_title
+        FROM notifications n LEFT JOIN users u ON u.id = n.actor_id LEFT JOIN call_series cs ON cs.id = n.series_id
         LEFT JOIN messages m ON m.id = n.message_id
         LEFT JOIN questions fq ON fq.id = n.question_id
         LEFT JOIN answers fa ON n.post_type = 'answer' AND fa.id = n.post_id
@@ -104,10 +121,13 @@ extension SQLiteStore: NotificationStore {
                 type: UserNotification.PostType(rawValue: row["post_type"] ?? "") ?? .question, id: row["post_id"] ?? question, questionID: question,
                 questionTitle: row["question_title"] ?? "")
         }
-        let text: String? = post == nil ? (row["message_deleted"] ? nil : row["message_body"]) : row["post_body"]
+        let call = (row["occurrence_id"] as String?).map { occurrence in
+            UserNotification.Call(seriesID: row["series_id"] ?? 0, occurrenceID: occurrence, title: row["series_title"] ?? "")
+        }
+        let text: String? = call?.title ?? (post == nil ? (row["message_deleted"] ? nil : row["message_body"]) : row["post_body"])
         return UserNotification(
             id: row["id"], userID: row["user_id"], kind: UserNotification.Kind(rawValue: row["kind"]) ?? .mention, communityID: row["community_id"],
-            channelID: row["channel_id"], messageID: row["message_id"], messageSeq: row["message_seq"], post: post,
+            channelID: row["channel_id"], messageID: row["message_id"], messageSeq: row["message_seq"], post: post, call: call,
             excerpt: text.map(UserNotification.excerpt(of:)) ?? "", actorID: row["actor_id"], actorName: row["actor_name"], createdAt: row["created_at"],
             readAt: row["read_at"])
     }
