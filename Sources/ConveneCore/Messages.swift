@@ -161,6 +161,8 @@ public struct UserNotification: Sendable, Hashable {
         case reminderDay = "reminder_day"
         /// … within an hour.
         case reminderHour = "reminder_hour"
+        /// A place freed up at a call the user was waiting for: they are going now.
+        case movedUp = "rsvp_moved_up"
     }
 
     /// The call a reminder is about.

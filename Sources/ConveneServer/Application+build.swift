@@ -60,7 +60,7 @@ public struct ConveneServices: Sendable {
             store: store, directory: directory, fanout: fanout, notifications: notifications, metrics: metrics,
             limits: SendLimits(messagesPerMinute: settings.messagesPerMinute), newMembers: settings.newMemberLimits, now: now)
         forums = Forums(store: store, directory: directory, messaging: messaging, fanout: fanout, notifications: notifications, now: now)
-        calls = Calls(store: store, directory: directory, now: now)
+        calls = Calls(store: store, directory: directory, notifications: notifications, now: now)
         reminders = Reminders(store: store, notifications: notifications, logger: Logger(label: "convene.reminders"), now: now)
         moderation = Moderation(
             store: store, directory: directory, messaging: messaging, forums: forums, fanout: fanout, flagHideThreshold: settings.flagHideThreshold, now: now)

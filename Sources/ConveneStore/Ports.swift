@@ -120,9 +120,10 @@ public protocol NetworkStore: Sendable {
     func setRSVP(seriesID: Int64, occurrence: String?, userID: Int64, status: RSVP.Status, now: Date) async throws -> RSVP
     /// Every answer for a series, series-wide and per occurrence.
     func rsvps(seriesID: Int64) async throws -> [RSVP]
-    /// Stores a reminder of `kind` for each of `users` about an occurrence (its id), each at most
-    /// once however often asked, on however many nodes; returns the ids of those stored now.
-    func addReminders(
+    /// Stores a call notification (a reminder, a place freed) of `kind` for each of `users` about
+    /// an occurrence (its id), each at most once however often asked, on however many nodes;
+    /// returns the ids of those stored now.
+    func addCallNotifications(
         kind: UserNotification.Kind, seriesID: Int64, communityID: Int64, occurrenceID: String, users: [Int64], now: Date
     ) async throws -> [Int64]
     /// Gives the user a calendar feed token (by its hash), in place of any earlier one.

@@ -6,6 +6,7 @@ import Foundation
 struct Calls: Sendable {
     let store: any ConveneStore
     let directory: NetworkDirectory
+    let notifications: Notifications
     let now: @Sendable () -> Date
 
     /// The longest window one occurrence listing spans.
@@ -152,7 +153,29 @@ struct Calls: Sendable {
                 throw ConveneError(.conflict, "That call is cancelled.")
             }
         }
-        return (series, try await store.setRSVP(seriesID: series.id, occurrence: original?.description, userID: principal.userID!, status: status, now: now()))
+        let before = try await store.rsvps(seriesID: series.id)
+        let saved = try await store.setRSVP(seriesID: series.id, occurrence: original?.description, userID: principal.userID!, status: status, now: now())
+        if series.capacity != nil, status != .going { try await tellMovedUp(series, community: community, before: before, occurrence: original) }
+        return (series, saved)
+    }
+
+    /// Tells whoever a freed place moved up from the waitlist (for one occurrence, or every
+    /// upcoming one when a series-wide answer changed), once per occurrence.
+    private func tellMovedUp(_ series: CallSeries, community: Community, before: [RSVP], occurrence: Recurrence.LocalTime?) async throws {
+        let after = try await store.rsvps(seriesID: series.id)
+        let starts =
+            try occurrence.map { [$0] }
+            ?? series.occurrences(from: now(), to: now().addingTimeInterval(Self.defaultWindow)).filter { $0.status == .scheduled }.map(\.originalStart)
+        for start in starts {
+            let was = RSVP.standings(before, occurrence: start, capacity: series.capacity)
+            let moved = RSVP.standings(after, occurrence: start, capacity: series.capacity).filter { user, standing in
+                standing.status == .going && !standing.waitlisted && was[user]?.waitlisted == true
+            }.map(\.key)
+            guard !moved.isEmpty else { continue }
+            let ids = try await store.addCallNotifications(
+                kind: .movedUp, seriesID: series.id, communityID: community.id, occurrenceID: "\(series.id)-\(start.compact)", users: moved, now: now())
+            await notifications.deliver(ids: ids)
+        }
     }
 
     /// Each occurrence's answers: counts, and the caller's own standing when signed in.

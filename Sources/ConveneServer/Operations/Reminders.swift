@@ -38,7 +38,7 @@ struct Reminders: Sendable {
                         (standing.status == .going && !standing.waitlisted) || standing.status == .maybe
                     }.map(\.key)
                     guard !users.isEmpty else { continue }
-                    let ids = try await store.addReminders(
+                    let ids = try await store.addCallNotifications(
                         kind: kind, seriesID: series.id, communityID: community.id, occurrenceID: occurrence.id, users: users, now: now)
                     stored += ids.count
                     await notifications.deliver(ids: ids)

@@ -37,7 +37,7 @@ extension PostgresStore: NotificationStore {
             .map { try $0.notification() }
     }
 
-    public func addReminders(
+    public func addCallNotifications(
         kind: UserNotification.Kind, seriesID: Int64, communityID: Int64, occurrenceID: String, users: [Int64], now: Date
     ) async throws -> [Int64] {
         try await transaction { connection in

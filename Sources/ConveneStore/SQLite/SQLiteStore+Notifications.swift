@@ -41,7 +41,7 @@ extension SQLiteStore: NotificationStore {
         }
     }
 
-    public func addReminders(
+    public func addCallNotifications(
         kind: UserNotification.Kind, seriesID: Int64, communityID: Int64, occurrenceID: String, users: [Int64], now: Date
     ) async throws -> [Int64] {
         try await write { db in
