@@ -58,6 +58,10 @@ struct GuestCacheTests {
                 _ = try await ForumsHTTPTests.ask(app, client, "Another", token: ann)
                 #expect(try await listed(ann) == 2, "signed in: fresh")
                 #expect(try await listed(nil) == 2, "a new question dropped the guests' lists")
+                let feed = try await client.call(.get, "/api/v1/communities/ohio/questions.atom")
+                #expect(feed.headers[.contentType] == "application/atom+xml; charset=utf-8")
+                _ = try await ForumsHTTPTests.ask(app, client, "A third, for the feed", token: ann)
+                #expect(try await client.call(.get, "/api/v1/communities/ohio/questions.atom").body.contains("A third, for the feed"), "and the feed")
                 #expect(try await client.call(.get, "/api/v1/questions/999999").status == .notFound, "errors are not kept")
                 #expect(try await client.call(.get, "/api/v1/questions/999999").status == .notFound)
             }

@@ -60,14 +60,16 @@ final class GuestCache: Sendable {
 
     /// Answers a GET with the JSON `encode` makes: for a guest from the cache when it holds a
     /// fresh copy (kept otherwise); for a signed-in caller always fresh. Errors are never kept.
-    func respond(_ key: Key, guest: Bool, _ encode: () async throws -> ByteBuffer) async throws -> Response {
-        if guest, let body = body(key) { return Self.response(body) }
+    func respond(
+        _ key: Key, guest: Bool, contentType: String = "application/json; charset=utf-8", _ encode: () async throws -> ByteBuffer
+    ) async throws -> Response {
+        if guest, let body = body(key) { return Self.response(body, contentType) }
         let body = try await encode()
         if guest { store(key, body: body) }
-        return Self.response(body)
+        return Self.response(body, contentType)
     }
 
-    private static func response(_ body: ByteBuffer) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
+    private static func response(_ body: ByteBuffer, _ contentType: String) -> Response {
+        Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: body))
     }
 }

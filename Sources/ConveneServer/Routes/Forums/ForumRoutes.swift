@@ -252,24 +252,26 @@ struct ForumRoutes {
         router.get("/api/v1/communities/{slug}/questions.atom") { request, context in
             let slug = try context.slug()
             let tag = request.uri.queryParameters.get("tag").map { String($0) }
-            let (community, questions) = try await forums.feed(slug: slug, tag: tag, limit: Self.feedLength, by: try await accounts.principal(context.auth))
             let origin = request.origin(settings)
-            let path = "/api/v1/communities/\(slug)/questions"
-            let feed = AtomFeed(
-                id: origin + path + ".atom" + (tag.map { "?tag=\($0)" } ?? ""),
-                title: "\(community.name) — questions" + (tag.map { " tagged \($0)" } ?? ""),
-                subtitle: "The newest questions asked in \(community.name).", selfLink: origin + (request.uri.string),
-                alternateLink: origin + path + (tag.map { "?tag=\($0)" } ?? ""),
-                updated: questions.map(\.lastActivityAt).max() ?? community.createdAt,
-                entries: questions.map { question in
-                    AtomFeed.Entry(
-                        id: "\(origin)/api/v1/questions/\(question.id)", title: question.title, link: "\(origin)/api/v1/questions/\(question.id)",
-                        published: question.createdAt, updated: question.lastActivityAt, author: question.authorName, categories: question.tags,
-                        summary: Self.summary(question), html: question.bodyHTML)
-                })
-            return Response(
-                status: .ok, headers: [.contentType: AtomFeed.contentType],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: feed.xml)))
+            // The links name the Host and the URI the client used, so the guests' copy is kept per both.
+            let key = GuestCache.Key.list("atom:\(origin)\(request.uri.string)")
+            return try await guestCache.respond(key, guest: context.auth == nil, contentType: AtomFeed.contentType) {
+                let (community, questions) = try await forums.feed(slug: slug, tag: tag, limit: Self.feedLength, by: try await accounts.principal(context.auth))
+                let path = "/api/v1/communities/\(slug)/questions"
+                let feed = AtomFeed(
+                    id: origin + path + ".atom" + (tag.map { "?tag=\($0)" } ?? ""),
+                    title: "\(community.name) — questions" + (tag.map { " tagged \($0)" } ?? ""),
+                    subtitle: "The newest questions asked in \(community.name).", selfLink: origin + (request.uri.string),
+                    alternateLink: origin + path + (tag.map { "?tag=\($0)" } ?? ""),
+                    updated: questions.map(\.lastActivityAt).max() ?? community.createdAt,
+                    entries: questions.map { question in
+                        AtomFeed.Entry(
+                            id: "\(origin)/api/v1/questions/\(question.id)", title: question.title, link: "\(origin)/api/v1/questions/\(question.id)",
+                            published: question.createdAt, updated: question.lastActivityAt, author: question.authorName, categories: question.tags,
+                            summary: Self.summary(question), html: question.bodyHTML)
+                    })
+                return ByteBuffer(string: feed.xml)
+            }
         }
         router.post("/api/v1/communities/{slug}/questions") { request, context in
             let principal = try await accounts.principal(try context.requireAuth())
