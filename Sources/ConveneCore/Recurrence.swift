@@ -428,3 +428,27 @@ public struct RSVP: Sendable, Hashable {
         return standings
     }
 }
+
+/// An occurrence's agenda (its facilitators write it) or notes (its participants do): every save
+/// is a revision, numbered from 1.
+public struct OccurrenceText: Sendable, Hashable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case agenda, notes
+    }
+
+    public var kind: Kind
+    public var number: Int
+    public var body: String
+    public var editorID: Int64
+    public var editorName: String
+    public var createdAt: Date
+
+    public init(kind: Kind, number: Int, body: String, editorID: Int64, editorName: String, createdAt: Date) {
+        self.kind = kind
+        self.number = number
+        self.body = body
+        self.editorID = editorID
+        self.editorName = editorName
+        self.createdAt = createdAt
+    }
+}

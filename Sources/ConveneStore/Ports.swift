@@ -126,6 +126,12 @@ public protocol NetworkStore: Sendable {
     func addCallNotifications(
         kind: UserNotification.Kind, seriesID: Int64, communityID: Int64, occurrenceID: String, users: [Int64], now: Date
     ) async throws -> [Int64]
+    /// Every revision of an occurrence's agenda or notes, oldest first.
+    func occurrenceTexts(seriesID: Int64, occurrence: String, kind: OccurrenceText.Kind) async throws -> [OccurrenceText]
+    /// Saves a new revision when the latest is `base` (0 for none yet); nil when another save came first.
+    func saveOccurrenceText(
+        seriesID: Int64, occurrence: String, kind: OccurrenceText.Kind, body: String, base: Int, editorID: Int64, now: Date
+    ) async throws -> OccurrenceText?
     /// Gives the user a calendar feed token (by its hash), in place of any earlier one.
     func setCalendarToken(userID: Int64, tokenHash: String, now: Date) async throws
     /// Revokes the user's calendar token; false when there was none.

@@ -301,6 +301,49 @@ struct CallsHTTPTests {
         }
     }
 
+    @Test("facilitators write an occurrence's agenda, members its notes; each save is a revision on top of the one the writer saw (a stale one is refused), with line diffs",
+        arguments: TestApp.StoreKind.allCases)
+    func agendaAndNotes(store: TestApp.StoreKind) async throws {
+        try await TestApp.with(store) { app in
+            try await app.test { client async throws in
+                let (_, ann, bob, tex) = try await StreamTests.setUp(app, client)
+                let (_, modToken, _) = try await ReviewQueueHTTPTests.staff(app, client)
+                let fall = try #require(try await Self.ohioSeries(client).first?["id"] as? Int)
+                let occurrence = "\(fall)-20261013T1600"
+                func save(_ kind: String, _ body: String, base: Int, _ token: String) async throws -> Reply {
+                    try await client.call(.put, "/api/v1/occurrences/\(occurrence)/\(kind)", json: ["body": body, "base_revision": base], token: token)
+                }
+                let empty = try await client.call(.get, "/api/v1/occurrences/\(occurrence)/agenda")
+                #expect(empty.object["revision"] as? Int == 0)
+                #expect(empty.object["body"] as? String == "")
+
+                #expect(try await save("agenda", "1. Welcome", base: 0, ann).status == .forbidden, "a member does not write the agenda")
+                let agenda = try await save("agenda", "1. Welcome\n2. **Circles**", base: 0, modToken)
+                #expect(agenda.status == .ok, "\(agenda.body)")
+                #expect(agenda.object["revision"] as? Int == 1)
+                #expect((agenda.object["body_html"] as? String)?.contains("<strong>Circles</strong>") == true)
+
+                #expect(try await save("notes", "Ann: we start at 4.", base: 0, ann).object["revision"] as? Int == 1)
+                #expect(try await save("notes", "Bob: we start at 3.", base: 0, bob).status == .conflict, "Bob wrote over a version he had not seen")
+                let second = try await save("notes", "Ann: we start at 4.\nBob: we start at 3.", base: 1, bob)
+                #expect(second.object["revision"] as? Int == 2)
+                #expect((second.object["editor"] as? [String: Any])?["display_name"] as? String == "Bob")
+                #expect(try await save("notes", "x", base: 2, tex).status == .forbidden, "another community's member")
+
+                let revisions = try await client.call(.get, "/api/v1/occurrences/\(occurrence)/notes/revisions").array("revisions")
+                #expect(revisions.count == 2)
+                let diff = try #require(revisions.last?["diff"] as? [[String: Any]])
+                #expect(diff.compactMap { $0["kind"] as? String } == [" ", "+"])
+                #expect(try await client.call(.get, "/api/v1/occurrences/\(occurrence)/notes").object["body"] as? String == "Ann: we start at 4.\nBob: we start at 3.")
+
+                #expect(try await save("notes", String(repeating: "x", count: 20_001), base: 2, ann).errorField == "body")
+                #expect(try await save("notes", "x", base: -1, ann).errorField == "base_revision")
+                #expect(try await client.call(.get, "/api/v1/occurrences/\(fall)-20261014T1600/notes").status == .notFound)
+                #expect(try await client.call(.put, "/api/v1/occurrences/\(occurrence)/notes", json: ["body": "x"], token: ann).errorField == "base_revision")
+            }
+        }
+    }
+
     @Test("a private community's series is not found by outsiders")
     func privateSeries() async throws {
         let app = try await TestApp.make(private: true)

@@ -152,6 +152,10 @@ struct RoleMatrixTests {
             return { _ in request }
         }
         let ownMessage: @Sendable (Caller) async throws -> Int64 = { try await world.message(by: $0.user?.id) }
+        /// Ohio's fall call series.
+        let fallSeries: @Sendable () async throws -> Int64 = {
+            try #require(try await world.app.store.callSeries(communityID: world.ohio.id).first).id
+        }
         let othersMessage: @Sendable (Caller) async throws -> Int64 = { _ in try await world.message(by: nil) }
         return [
             Case(method: .get, route: "/healthz", variant: "", rule: .open, request: fixed("/healthz", nil)),
@@ -228,6 +232,32 @@ struct RoleMatrixTests {
                 request: { _ in
                     let series = try #require(try await world.app.store.callSeries(communityID: world.ohio.id).first)
                     return Request(path: "/api/v1/call-series/\(series.id)/rsvp", body: ["status": "maybe"])
+                }),
+            Case(
+                method: .get, route: "/api/v1/occurrences/{id}/agenda", variant: "", rule: .ohio(.guest, write: false),
+                request: { _ in Request(path: "/api/v1/occurrences/\(try await fallSeries())-20261013T1600/agenda") }),
+            Case(
+                method: .get, route: "/api/v1/occurrences/{id}/notes", variant: "", rule: .ohio(.guest, write: false),
+                request: { _ in Request(path: "/api/v1/occurrences/\(try await fallSeries())-20261013T1600/notes") }),
+            Case(
+                method: .get, route: "/api/v1/occurrences/{id}/agenda/revisions", variant: "", rule: .ohio(.guest, write: false),
+                request: { _ in Request(path: "/api/v1/occurrences/\(try await fallSeries())-20261013T1600/agenda/revisions") }),
+            Case(
+                method: .get, route: "/api/v1/occurrences/{id}/notes/revisions", variant: "", rule: .ohio(.guest, write: false),
+                request: { _ in Request(path: "/api/v1/occurrences/\(try await fallSeries())-20261013T1600/notes/revisions") }),
+            Case(
+                method: .put, route: "/api/v1/occurrences/{id}/agenda", variant: "", rule: .ohio(.facilitator, write: true),
+                request: { _ in
+                    let id = "\(try await fallSeries())-20261013T1600"
+                    let base = try await world.app.store.occurrenceTexts(seriesID: try await fallSeries(), occurrence: "2026-10-13T16:00", kind: .agenda).count
+                    return Request(path: "/api/v1/occurrences/\(id)/agenda", body: ["body": "Agenda", "base_revision": base])
+                }),
+            Case(
+                method: .put, route: "/api/v1/occurrences/{id}/notes", variant: "", rule: .ohio(.member, write: true),
+                request: { _ in
+                    let id = "\(try await fallSeries())-20261013T1600"
+                    let base = try await world.app.store.occurrenceTexts(seriesID: try await fallSeries(), occurrence: "2026-10-13T16:00", kind: .notes).count
+                    return Request(path: "/api/v1/occurrences/\(id)/notes", body: ["body": "Notes", "base_revision": base])
                 }),
             Case(
                 method: .get, route: "/api/v1/communities/{slug}/calendar.ics", variant: "", rule: .ohio(.guest, write: false),

@@ -95,16 +95,25 @@ struct Calls: Sendable {
         }
     }
 
-    /// Moves an occurrence (within `CallSeries.longestMove` of the rule's start) and cancels or
-    /// restores it (the series' facilitators and above); its sequence goes up.
-    func change(occurrenceID: String, _ change: Change, by principal: Principal) async throws -> (CallSeries, Occurrence) {
+    /// An occurrence by its id — one its series' rule yields and no exdate removes — with its
+    /// series and community, for whoever may read the community; 404 otherwise.
+    func occurrence(_ occurrenceID: String, by principal: Principal) async throws -> (CallSeries, Community, Recurrence.LocalTime) {
         guard let (seriesID, original) = Occurrence.parse(id: occurrenceID) else { throw ConveneError.notFound("The occurrence") }
         let (series, community) = try await series(seriesID, by: principal)
-        try Policy.require(.manageCalls, by: principal, on: directory.target(community))
-        let (zone, start, rule, exdates) = try series.schedule()
+        let (_, start, rule, exdates) = try series.schedule()
         guard !exdates.contains(original), rule.localStarts(from: start, through: original).last == original else {
             throw ConveneError.notFound("The occurrence")
         }
+        return (series, community, original)
+    }
+
+    /// Moves an occurrence (within `CallSeries.longestMove` of the rule's start) and cancels or
+    /// restores it (the series' facilitators and above); its sequence goes up.
+    func change(occurrenceID: String, _ change: Change, by principal: Principal) async throws -> (CallSeries, Occurrence) {
+        let (series, community, original) = try await occurrence(occurrenceID, by: principal)
+        let seriesID = series.id
+        try Policy.require(.manageCalls, by: principal, on: directory.target(community))
+        let zone = try series.schedule().zone
         guard change.start != nil || change.status != nil else { throw ConveneError.invalid("start", "Give start, status, or both.") }
         let current = try await store.overrides(seriesIDs: [seriesID]).first { $0.originalStart == original }
         var moved = current?.start
@@ -137,18 +146,15 @@ struct Calls: Sendable {
     func rsvp(occurrenceID: String?, seriesID: Int64?, status raw: String, by principal: Principal) async throws -> (CallSeries, RSVP) {
         guard let status = RSVP.Status(rawValue: raw) else { throw ConveneError.invalid("status", "status must be going, maybe or declined.") }
         var original: Recurrence.LocalTime?
-        var id = seriesID ?? 0
+        var series: CallSeries
+        var community: Community
         if let occurrenceID {
-            guard let parsed = Occurrence.parse(id: occurrenceID) else { throw ConveneError.notFound("The occurrence") }
-            (id, original) = (parsed.seriesID, parsed.originalStart)
+            (series, community, original) = try await occurrence(occurrenceID, by: principal)
+        } else {
+            (series, community) = try await self.series(seriesID ?? 0, by: principal)
         }
-        let (series, community) = try await series(id, by: principal)
         try Policy.require(.rsvpCall, by: principal, on: directory.target(community))
         if let original {
-            let (_, start, rule, exdates) = try series.schedule()
-            guard !exdates.contains(original), rule.localStarts(from: start, through: original).last == original else {
-                throw ConveneError.notFound("The occurrence")
-            }
             if try await store.overrides(seriesIDs: [series.id]).contains(where: { $0.originalStart == original && $0.cancelled }) {
                 throw ConveneError(.conflict, "That call is cancelled.")
             }
@@ -231,6 +237,31 @@ struct Calls: Sendable {
         }
         let overrides = try await store.overrides(seriesIDs: all.map(\.id))
         return all.map { one in (one, overrides.filter { $0.seriesID == one.id }) }
+    }
+
+    static let textLength = 20_000
+
+    /// Every revision of an occurrence's agenda or notes, for whoever may read the community.
+    func texts(occurrenceID: String, kind: OccurrenceText.Kind, by principal: Principal) async throws -> [OccurrenceText] {
+        let (series, _, original) = try await occurrence(occurrenceID, by: principal)
+        return try await store.occurrenceTexts(seriesID: series.id, occurrence: original.description, kind: kind)
+    }
+
+    /// Saves the agenda (facilitators) or the notes (members) as a new revision, on top of
+    /// `base` — the revision the writer started from — so two writers cannot overwrite each other
+    /// unseen: the second is told to reload (409).
+    func saveText(occurrenceID: String, kind: OccurrenceText.Kind, body raw: String, base: Int, by principal: Principal) async throws
+        -> OccurrenceText
+    {
+        let (series, community, original) = try await occurrence(occurrenceID, by: principal)
+        try Policy.require(kind == .agenda ? .manageCalls : .rsvpCall, by: principal, on: directory.target(community))
+        guard raw.count <= Self.textLength else { throw ConveneError.invalid("body", "At most \(Self.textLength) characters.") }
+        guard base >= 0 else { throw ConveneError.invalid("base_revision", "base_revision is 0 or more.") }
+        guard
+            let saved = try await store.saveOccurrenceText(
+                seriesID: series.id, occurrence: original.description, kind: kind, body: raw, base: base, editorID: principal.userID!, now: now())
+        else { throw ConveneError(.conflict, "The \(kind.rawValue) changed since revision \(base): reload it and apply your change again.") }
+        return saved
     }
 
     /// A community's series with their overrides, for its calendar feed.

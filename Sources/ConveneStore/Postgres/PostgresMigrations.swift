@@ -613,6 +613,18 @@ enum PostgresMigrations {
             ]
         ),
         (
+            "2026-11-30-calendar-tokens",
+            [
+                """
+                CREATE TABLE calendar_tokens (
+                    user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+                    token_hash TEXT NOT NULL UNIQUE,
+                    created_at TIMESTAMPTZ NOT NULL
+                )
+                """
+            ]
+        ),
+        (
             "2026-11-30-call-reminders",
             [
                 "ALTER TABLE notifications ALTER COLUMN actor_id DROP NOT NULL",
@@ -627,13 +639,18 @@ enum PostgresMigrations {
             ]
         ),
         (
-            "2026-11-30-calendar-tokens",
+            "2026-11-30-occurrence-texts",
             [
                 """
-                CREATE TABLE calendar_tokens (
-                    user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
-                    token_hash TEXT NOT NULL UNIQUE,
-                    created_at TIMESTAMPTZ NOT NULL
+                CREATE TABLE occurrence_texts (
+                    series_id BIGINT NOT NULL REFERENCES call_series(id) ON DELETE CASCADE,
+                    occurrence TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    number INTEGER NOT NULL,
+                    body TEXT NOT NULL,
+                    editor_id BIGINT NOT NULL REFERENCES users(id),
+                    created_at TIMESTAMPTZ NOT NULL,
+                    PRIMARY KEY (series_id, occurrence, kind, number)
                 )
                 """
             ]

@@ -64,6 +64,42 @@ extension PostgresStore {
         try await rows("SELECT * FROM rsvps WHERE series_id = \(seriesID)").map { try $0.rsvp() }
     }
 
+    public func occurrenceTexts(seriesID: Int64, occurrence: String, kind: OccurrenceText.Kind) async throws -> [OccurrenceText] {
+        try await rows(
+            """
+            SELECT t.*, u.display_name AS editor_name FROM occurrence_texts t JOIN users u ON u.id = t.editor_id
+            WHERE t.series_id = \(seriesID) AND t.occurrence = \(occurrence) AND t.kind = \(kind.rawValue) ORDER BY t.number
+            """
+        ).map { try $0.occurrenceText() }
+    }
+
+    public func saveOccurrenceText(
+        seriesID: Int64, occurrence: String, kind: OccurrenceText.Kind, body: String, base: Int, editorID: Int64, now: Date
+    ) async throws -> OccurrenceText? {
+        try await transaction { connection in
+            // The series' row lock puts two saves one after the other, so the second sees the first.
+            _ = try await connection.rows("SELECT 1 FROM call_series WHERE id = \(seriesID) FOR UPDATE", self.logger)
+            let latest =
+                try await connection.rows(
+                    "SELECT MAX(number) AS latest FROM occurrence_texts WHERE series_id = \(seriesID) AND occurrence = \(occurrence) AND kind = \(kind.rawValue)",
+                    self.logger
+                ).first?["latest"].decode(Int32?.self).map(Int.init) ?? 0
+            guard latest == base else { return nil }
+            let number = Int32(latest + 1)
+            try await connection.query(
+                """
+                INSERT INTO occurrence_texts (series_id, occurrence, kind, number, body, editor_id, created_at)
+                VALUES (\(seriesID), \(occurrence), \(kind.rawValue), \(number), \(body), \(editorID), \(now))
+                """, logger: self.logger)
+            return try await connection.rows(
+                """
+                SELECT t.*, u.display_name AS editor_name FROM occurrence_texts t JOIN users u ON u.id = t.editor_id
+                WHERE t.series_id = \(seriesID) AND t.occurrence = \(occurrence) AND t.kind = \(kind.rawValue) AND t.number = \(number)
+                """, self.logger
+            ).first?.occurrenceText()
+        }
+    }
+
     public func setCalendarToken(userID: Int64, tokenHash: String, now: Date) async throws {
         _ = try await rows(
             """
@@ -82,6 +118,13 @@ extension PostgresStore {
 }
 
 extension PostgresRandomAccessRow {
+    func occurrenceText() throws -> OccurrenceText {
+        OccurrenceText(
+            kind: OccurrenceText.Kind(rawValue: try self["kind"].decode(String.self)) ?? .notes, number: Int(try self["number"].decode(Int32.self)),
+            body: try self["body"].decode(String.self), editorID: try self["editor_id"].decode(Int64.self),
+            editorName: try self["editor_name"].decode(String.self), createdAt: try self["created_at"].decode(Date.self))
+    }
+
     func rsvp() throws -> RSVP {
         let occurrence = try self["occurrence"].decode(String.self)
         return RSVP(

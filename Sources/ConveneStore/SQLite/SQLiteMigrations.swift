@@ -655,6 +655,21 @@ enum SQLiteMigrations {
                     CREATE UNIQUE INDEX notifications_reminders ON notifications(user_id, kind, occurrence_id) WHERE occurrence_id IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("2026-11-30-occurrence-texts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE occurrence_texts (
+                        series_id INTEGER NOT NULL REFERENCES call_series(id) ON DELETE CASCADE,
+                        occurrence TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        number INTEGER NOT NULL,
+                        body TEXT NOT NULL,
+                        editor_id INTEGER NOT NULL REFERENCES users(id),
+                        created_at DATETIME NOT NULL,
+                        PRIMARY KEY (series_id, occurrence, kind, number)
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -92,6 +92,46 @@ extension SQLiteStore {
         try await read { db in try Int64.fetchOne(db, sql: "SELECT user_id FROM calendar_tokens WHERE token_hash = ?", arguments: [tokenHash]) }
     }
 
+    public func occurrenceTexts(seriesID: Int64, occurrence: String, kind: OccurrenceText.Kind) async throws -> [OccurrenceText] {
+        try await read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT t.*, u.display_name AS editor_name FROM occurrence_texts t JOIN users u ON u.id = t.editor_id
+                    WHERE t.series_id = ? AND t.occurrence = ? AND t.kind = ? ORDER BY t.number
+                    """, arguments: [seriesID, occurrence, kind.rawValue]
+            ).map(Self.occurrenceText)
+        }
+    }
+
+    public func saveOccurrenceText(
+        seriesID: Int64, occurrence: String, kind: OccurrenceText.Kind, body: String, base: Int, editorID: Int64, now: Date
+    ) async throws -> OccurrenceText? {
+        try await write { db in
+            let latest =
+                try Int.fetchOne(
+                    db, sql: "SELECT MAX(number) FROM occurrence_texts WHERE series_id = ? AND occurrence = ? AND kind = ?",
+                    arguments: [seriesID, occurrence, kind.rawValue]) ?? 0
+            guard latest == base else { return nil }
+            try db.execute(
+                sql: "INSERT INTO occurrence_texts (series_id, occurrence, kind, number, body, editor_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [seriesID, occurrence, kind.rawValue, latest + 1, body, editorID, now])
+            return try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT t.*, u.display_name AS editor_name FROM occurrence_texts t JOIN users u ON u.id = t.editor_id
+                    WHERE t.series_id = ? AND t.occurrence = ? AND t.kind = ? AND t.number = ?
+                    """, arguments: [seriesID, occurrence, kind.rawValue, latest + 1]
+            ).map(Self.occurrenceText)
+        }
+    }
+
+    static func occurrenceText(_ row: Row) -> OccurrenceText {
+        OccurrenceText(
+            kind: OccurrenceText.Kind(rawValue: row["kind"]) ?? .notes, number: row["number"], body: row["body"], editorID: row["editor_id"],
+            editorName: row["editor_name"], createdAt: row["created_at"])
+    }
+
     static func rsvp(_ row: Row) -> RSVP {
         let occurrence: String = row["occurrence"]
         return RSVP(

@@ -88,6 +88,38 @@ struct CallRoutes {
         return try JSON.response(response)
     }
 
+    struct TextBody: Decodable {
+        var body: String
+        /// The revision the writer started from (0 when there was none).
+        var baseRevision: Int
+    }
+
+    struct TextView: Encodable {
+        var kind: OccurrenceText.Kind
+        var revision: Int
+        var body: String
+        var bodyHtml: String
+        var editor: MessageView.Author?
+        var updatedAt: Date?
+
+        init(kind: OccurrenceText.Kind, _ text: OccurrenceText?) {
+            self.kind = kind
+            revision = text?.number ?? 0
+            body = text?.body ?? ""
+            bodyHtml = Markdown.html(body)
+            editor = text.map { MessageView.Author(id: $0.editorID, displayName: $0.editorName) }
+            updatedAt = text?.createdAt
+        }
+    }
+
+    struct TextRevisionView: Encodable {
+        var revision: Int
+        var body: String
+        var editor: MessageView.Author
+        var createdAt: Date
+        var diff: [LineDiff.Line]
+    }
+
     /// An RFC 3339 time from the query, when given.
     static func time(_ request: Request, _ name: String) throws(ConveneError) -> Date? {
         guard let raw = request.uri.queryParameters.get(name) else { return nil }
@@ -132,6 +164,31 @@ struct CallRoutes {
             let body = try await request.decodeJSON(Calls.Change.self, limit: settings.maxBodyBytes)
             let (series, occurrence) = try await calls.change(occurrenceID: id, body, by: principal)
             return try JSON.response(OccurrenceView(occurrence, timezone: series.timezone))
+        }
+        for kind in OccurrenceText.Kind.allCases {
+            router.get("/api/v1/occurrences/{id}/\(kind.rawValue)") { _, context in
+                guard let id = context.parameters.get("id") else { throw ConveneError.notFound("The occurrence") }
+                let texts = try await calls.texts(occurrenceID: id, kind: kind, by: try await accounts.principal(context.auth))
+                return try JSON.response(TextView(kind: kind, texts.last))
+            }
+            router.put("/api/v1/occurrences/{id}/\(kind.rawValue)") { request, context in
+                let principal = try await accounts.principal(try context.requireAuth())
+                guard let id = context.parameters.get("id") else { throw ConveneError.notFound("The occurrence") }
+                let body = try await request.decodeJSON(TextBody.self, limit: settings.maxBodyBytes)
+                let saved = try await calls.saveText(occurrenceID: id, kind: kind, body: body.body, base: body.baseRevision, by: principal)
+                return try JSON.response(TextView(kind: kind, saved))
+            }
+            router.get("/api/v1/occurrences/{id}/\(kind.rawValue)/revisions") { _, context in
+                guard let id = context.parameters.get("id") else { throw ConveneError.notFound("The occurrence") }
+                let texts = try await calls.texts(occurrenceID: id, kind: kind, by: try await accounts.principal(context.auth))
+                return try JSON.response([
+                    "revisions": texts.enumerated().map { index, text in
+                        TextRevisionView(
+                            revision: text.number, body: text.body, editor: MessageView.Author(id: text.editorID, displayName: text.editorName),
+                            createdAt: text.createdAt, diff: LineDiff.lines(from: index == 0 ? "" : texts[index - 1].body, to: text.body))
+                    }
+                ])
+            }
         }
         router.post("/api/v1/me/calendar-token") { _, context in
             let token = try await calls.issueCalendarToken(by: try await accounts.principal(try context.requireAuth()))
