@@ -58,6 +58,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     /// Turning a channel thread into a forum question: its first message's author, or moderators
     /// (only moderators from a private channel).
     case promoteThread = "thread.promote"
+    /// Reading a hidden question or answer: its moderators, and its author.
+    case readHiddenPost = "post.hidden.read"
     /// Creating call series and moving or cancelling their occurrences.
     case manageCalls = "calls.manage"
     /// Answering a call's invitation: going, maybe, declined.
@@ -103,6 +105,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         case .watchForum: (.guest, .member)
         case .promoteThread: (.moderator, .moderator)
         case .manageCalls: (.facilitator, .facilitator)
+        case .readHiddenPost: (.moderator, .moderator)
         case .rsvpCall: (.member, .member)
         }
     }
@@ -110,7 +113,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     /// Whether the action changes something: a silence refuses these.
     public var isWrite: Bool {
         switch self {
-        case .readCommunity, .listMembers, .readChannel, .readRevisions, .readAudit, .sendUnpaced, .readReviewQueue, .reviewKnowledge, .watchForum: false
+        case .readCommunity, .listMembers, .readChannel, .readRevisions, .readAudit, .sendUnpaced, .readReviewQueue, .reviewKnowledge, .watchForum, .readHiddenPost: false
         default: true
         }
     }
@@ -244,7 +247,8 @@ public enum Policy {
             if action == .postMessage && (channel.announcementOnly || channel.locked) { needed = max(needed, .moderator) }
         }
         if target.callerIsOwner
-            && (action == .deleteMessage || action == .readRevisions || action == .acceptAnswer || action == .editPost || action == .promoteThread)
+            && (action == .deleteMessage || action == .readRevisions || action == .acceptAnswer || action == .editPost || action == .promoteThread
+                || action == .readHiddenPost)
         {
             needed = .member
         }

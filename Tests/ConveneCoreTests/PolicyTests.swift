@@ -252,6 +252,14 @@ struct ChannelPolicyTests {
         }
     }
 
+    @Test("a hidden post is read by the community's moderators and by its author, by nobody else")
+    func hiddenPosts() {
+        for caller in Caller.allCases {
+            #expect(check(.readHiddenPost, caller, owner: false) == (caller.expectedRole >= .moderator), "\(caller)")
+            #expect(check(.readHiddenPost, caller, owner: true) == (caller.expectedRole >= .member), "\(caller)")
+        }
+    }
+
     @Test("a locked channel takes posts from moderators and above only, and stays readable")
     func locked() {
         for caller in Caller.allCases {

@@ -1,3 +1,4 @@
+import ConveneCore
 import Foundation
 
 /// An Atom 1.0 document (RFC 4287), written as text: the feed's metadata, then its entries.
@@ -58,21 +59,11 @@ struct AtomFeed {
         date.formatted(.iso8601)
     }
 
-    /// Text safe in XML character data and attribute values.
+    /// Text safe in XML character data and attribute values: the HTML escaping the renderer uses
+    /// (`&`, `<`, `>`, quotes), less the characters XML 1.0 cannot carry.
     static func escape(_ text: String) -> String {
         var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default:
-                if allowed(scalar) { out.unicodeScalars.append(scalar) }
-            }
-        }
+        out.unicodeScalars.append(contentsOf: Markdown.escape(text).unicodeScalars.filter(allowed))
         return out
     }
 

@@ -26,7 +26,31 @@ final class GuestCache: Sendable {
     /// Entries kept at most; past it, the expired go, then everything.
     static let capacity = 10_000
 
-    private let entries = Mutex<[Key: Entry]>([:])
+    /// Pages by question and lists by key, kept apart so a change drops its page and every list
+    /// at once, without walking the rest.
+    private struct Entries {
+        var pages: [Int64: Entry] = [:]
+        var lists: [String: Entry] = [:]
+
+        var count: Int { pages.count + lists.count }
+
+        subscript(key: Key) -> Entry? {
+            get {
+                switch key {
+                case .page(let question): pages[question]
+                case .list(let name): lists[name]
+                }
+            }
+            set {
+                switch key {
+                case .page(let question): pages[question] = newValue
+                case .list(let name): lists[name] = newValue
+                }
+            }
+        }
+    }
+
+    private let entries = Mutex(Entries())
 
     /// The stored body for `key`, when it is fresh.
     func body(_ key: Key, now: ContinuousClock.Instant = .now) -> ByteBuffer? {
@@ -43,8 +67,9 @@ final class GuestCache: Sendable {
     func store(_ key: Key, body: ByteBuffer, now: ContinuousClock.Instant = .now) {
         entries.withLock { entries in
             if entries.count >= Self.capacity {
-                entries = entries.filter { now - $0.value.stored < Self.lifetime }
-                if entries.count >= Self.capacity { entries = [:] }
+                entries.pages = entries.pages.filter { now - $0.value.stored < Self.lifetime }
+                entries.lists = entries.lists.filter { now - $0.value.stored < Self.lifetime }
+                if entries.count >= Self.capacity { entries = Entries() }
             }
             entries[key] = Entry(body: body, stored: now)
         }
@@ -53,8 +78,8 @@ final class GuestCache: Sendable {
     /// Drops a question's page and every list (the question changed, or is new).
     func invalidate(question: Int64) {
         entries.withLock { entries in
-            entries[.page(question)] = nil
-            entries = entries.filter { if case .list = $0.key { false } else { true } }
+            entries.pages[question] = nil
+            entries.lists.removeAll()
         }
     }
 

@@ -232,7 +232,9 @@ struct Calls: Sendable {
         guard let userID = try await store.calendarTokenUser(tokenHash: Tokens.hash(token)) else { throw ConveneError.notFound("The calendar") }
         let principal = try await store.principal(userID: userID, now: now())
         var all: [CallSeries] = []
-        for community in try await directory.communities(for: principal) where Policy.role(of: principal, in: .community(community.id)) >= .member {
+        // The calls the owner may answer: those of the communities they are a member of.
+        for community in try await directory.communities(for: principal)
+        where Policy.check(.rsvpCall, by: principal, on: directory.target(community)).isSuccess {
             all += try await store.callSeries(communityID: community.id)
         }
         let overrides = try await store.overrides(seriesIDs: all.map(\.id))

@@ -29,20 +29,12 @@ extension Forums {
         return screened
     }
 
-    /// Whether the caller sees hidden posts' text in the community: its moderators do.
-    func seesHidden(_ principal: Principal, in community: Community) -> Bool {
-        Policy.check(.moderateContent, by: principal, on: directory.target(community)).isSuccess
-    }
-
-    /// A question or answer's author and community, for whoever may read it (a hidden answer:
-    /// its moderators and author only).
-    func postAccess(_ target: VoteTarget, _ id: Int64, by principal: Principal) async throws -> (author: Int64, community: Community) {
-        let (author, questionID, _) = try await post(target, id)
-        let (_, community) = try await readable(questionID, by: principal)
-        if target == .answer, try await store.answer(id: id)?.hiddenAt != nil, author != principal.userID, !seesHidden(principal, in: community) {
-            throw ConveneError.notFound("The answer")
-        }
-        return (author, community)
+    /// Whether the caller reads a hidden post of `author`'s in the community (Policy's
+    /// `post.hidden.read`: its moderators, and the author).
+    func seesHidden(_ principal: Principal, in community: Community, author: Int64) -> Bool {
+        var target = directory.target(community)
+        target.callerIsOwner = author == principal.userID
+        return Policy.check(.readHiddenPost, by: principal, on: target).isSuccess
     }
 
     /// Hides a question or answer, or shows it again (moderators); audited, and followers of the
@@ -50,7 +42,7 @@ extension Forums {
     func hide(_ target: VoteTarget, id: Int64, hidden: Bool, reason: String, by principal: Principal) async throws
         -> (Question?, Answer?, AuditEntry)
     {
-        let (_, community) = try await postAccess(target, id, by: principal)
+        let community = try await post(target, id, by: principal).community
         try Policy.require(.moderateContent, by: principal, on: directory.target(community))
         guard
             let changed = try await store.setHidden(

@@ -39,20 +39,11 @@ extension Forums {
             more: replies.count > Self.promotedReplies ? max(1, root.replyCount - Self.promotedReplies) : 0, channel: channel.name,
             promoter: promoterName)
 
-        var notify: Notify = [:]
-        for user in try await store.watchers(communityID: community.id, tags: tags) { notify[user] = .newQuestion }
-        for participant in [root] + replies { notify[participant.authorID] = .promoted }
-        notify = try await notices(notify, mentionsIn: "", community: community, actor: promoter)
-        if screened.heldBy != nil { notify = [:] }
-        let (question, notified) = try await store.createQuestion(
-            communityID: community.id, authorID: promoter, title: title, body: body, bodyHTML: Markdown.html(body), tags: tags, source: root,
-            heldBy: screened.heldBy, notify: notify, now: now())
-        if let word = screened.flaggedBy, screened.heldBy == nil {
-            _ = try await store.flagByWatchedWord(communityID: community.id, target: .question, id: question.id, word: word, now: now())
-        }
-        await autoWatch(question, userID: promoter)
-        await notifications.deliver(ids: notified)
-        if screened.heldBy == nil { live(question.id, "question.created", ForumRoutes.QuestionView(question)) }
+        // The quoted messages told their mentions already; the thread's people hear it became a question.
+        let question = try await publish(
+            in: community, author: promoter, title: title, body: body, tags: tags, source: root, screened: screened,
+            also: Dictionary(([root] + replies).map { ($0.authorID, UserNotification.Kind.promoted) }, uniquingKeysWith: { first, _ in first }),
+            mentionsIn: "")
         var backLink: Message?
         do {
             let outcome = try await messaging.post(

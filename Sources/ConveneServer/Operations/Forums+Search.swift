@@ -10,19 +10,13 @@ extension Forums {
         return (community, try await store.questions(communityID: community.id, filter: .all, sort: .newest, tag: tag, offset: 0, limit: limit))
     }
 
-    /// The communities a search covers: the one named, or every one the caller may read.
-    func searched(_ communitySlug: String?, by principal: Principal) async throws -> [Community] {
-        if let communitySlug { return [try await directory.readable(slug: communitySlug, by: principal)] }
-        return try await directory.communities(for: principal)
-    }
-
     /// Questions the caller may read matching `q` in themselves or their answers (solved ones
     /// ranked higher), in one community or all.
     func search(_ q: String, communitySlug: String?, tag: String?, limit: Int, offset: Int, by principal: Principal) async throws
         -> (questions: [Question], hasMore: Bool)
     {
         let terms = try Validation.searchTerms(q)
-        let communities = try await searched(communitySlug, by: principal)
+        let communities = try await directory.searched(communitySlug, by: principal)
         let found = try await store.searchQuestions(terms: terms, communityIDs: communities.map(\.id), tag: tag, limit: limit + 1, offset: offset)
         return (Array(found.prefix(limit)), found.count > limit)
     }
@@ -41,7 +35,7 @@ extension Forums {
         -> Knowledge
     {
         let terms = try q.map { raw throws(ConveneError) in try Validation.searchTerms(raw) }
-        var communities = try await searched(communitySlug, by: principal)
+        var communities = try await directory.searched(communitySlug, by: principal)
         if due {
             guard principal.userID != nil else { throw ConveneError(.unauthenticated, "Sign in to see what is past its review date.") }
             if communitySlug != nil {

@@ -29,17 +29,26 @@ struct Forums: Sendable {
         let tags = try Validation.questionTags(rawTags, allowed: Set(try await store.tags(communityID: community.id).map(\.slug)))
         let screened = try await screen([("title", title), ("body", body)], in: community, by: principal)
         let (cleanTitle, cleanBody) = (screened.texts[0], screened.texts[1])
-        let author = principal.userID!
-        // A held question tells nobody: it is not there for them until a moderator shows it.
-        let watchers = screened.heldBy != nil ? [] : try await store.watchers(communityID: community.id, tags: tags)
-        let notify =
-            screened.heldBy != nil
-            ? [:]
-            : try await notices(
-                Dictionary(watchers.map { ($0, .newQuestion) }, uniquingKeysWith: { first, _ in first }), mentionsIn: cleanBody, community: community,
-                actor: author)
+        return try await publish(
+            in: community, author: principal.userID!, title: cleanTitle, body: cleanBody, tags: tags, screened: screened, mentionsIn: cleanBody)
+    }
+
+    /// Stores a new question and does what follows one: watchers of its forum and tags told
+    /// (`also` added, mentions in `mentionsIn` outranking both), the flag a watched word files,
+    /// the author's watch, the live note. A question a watched word holds tells nobody: it is not
+    /// there for them until a moderator shows it.
+    func publish(
+        in community: Community, author: Int64, title: String, body: String, tags: [String], source: Message? = nil, screened: Screened,
+        also: Notify = [:], mentionsIn mentioned: String
+    ) async throws -> Question {
+        var notify: Notify = [:]
+        if screened.heldBy == nil {
+            for user in try await store.watchers(communityID: community.id, tags: tags) { notify[user] = .newQuestion }
+            notify.merge(also) { $1 }
+            notify = try await notices(notify, mentionsIn: mentioned, community: community, actor: author)
+        }
         let (question, notified) = try await store.createQuestion(
-            communityID: community.id, authorID: author, title: cleanTitle, body: cleanBody, bodyHTML: Markdown.html(cleanBody), tags: tags, source: nil,
+            communityID: community.id, authorID: author, title: title, body: body, bodyHTML: Markdown.html(body), tags: tags, source: source,
             heldBy: screened.heldBy, notify: notify, now: now())
         if let word = screened.flaggedBy, screened.heldBy == nil {
             _ = try await store.flagByWatchedWord(communityID: community.id, target: .question, id: question.id, word: word, now: now())
@@ -65,12 +74,10 @@ struct Forums: Sendable {
         var votes: (question: Int, answers: [Int64: Int]) = (0, [:])
         if let userID = principal.userID { votes = try await store.votes(userID: userID, questionID: questionID) }
         var answers = try await store.answers(questionID: questionID)
-        if !seesHidden(principal, in: community) {
-            // A hidden answer keeps its place; its text is for its author and the moderators.
-            for index in answers.indices where answers[index].hiddenAt != nil && answers[index].authorID != principal.userID {
-                answers[index].body = ""
-                answers[index].bodyHTML = ""
-            }
+        // A hidden answer keeps its place; its text is for its author and the moderators.
+        for index in answers.indices where answers[index].hiddenAt != nil && !seesHidden(principal, in: community, author: answers[index].authorID) {
+            answers[index].body = ""
+            answers[index].bodyHTML = ""
         }
         return Page(
             question: question, answers: answers, comments: try await store.comments(questionID: questionID), votes: votes,
@@ -79,8 +86,8 @@ struct Forums: Sendable {
 
     /// Comments on a question or an answer (members of its community).
     func comment(on target: VoteTarget, id: Int64, body rawBody: String, by principal: Principal) async throws -> Comment {
-        _ = try await postAccess(target, id, by: principal)
-        let (question, community) = try await readable(try await post(target, id).question, by: principal)
+        let post = try await post(target, id, by: principal)
+        let (question, community) = (post.question, post.community)
         try Policy.require(.comment, by: principal, on: directory.target(community))
         try Self.open(question, "comments")
         let screened = try await screen([("body", try Validation.commentBody(rawBody))], in: community, by: principal)
@@ -89,7 +96,7 @@ struct Forums: Sendable {
         }
         let body = screened.texts[0]
         let author = principal.userID!
-        let notify = try await notices([try await post(target, id).author: .comment], mentionsIn: body, community: community, actor: author)
+        let notify = try await notices([post.author: .comment], mentionsIn: body, community: community, actor: author)
         let (comment, notified) = try await store.createComment(
             on: target, id: id, authorID: author, body: body, bodyHTML: Markdown.html(body), notify: notify, now: now())
         await notifications.deliver(ids: notified)
@@ -124,10 +131,10 @@ struct Forums: Sendable {
 
     /// Votes −1, 0 or +1 on a question or answer of someone else's; returns the new score.
     func vote(_ target: VoteTarget, id: Int64, value rawValue: Int, by principal: Principal) async throws -> Int {
-        let (authorID, questionID, _) = try await post(target, id)
-        let (_, community) = try await postAccess(target, id, by: principal)
+        let post = try await post(target, id, by: principal)
+        let (questionID, community) = (post.question.id, post.community)
         var policyTarget = directory.target(community)
-        policyTarget.callerIsOwner = authorID == principal.userID
+        policyTarget.callerIsOwner = post.author == principal.userID
         try Policy.require(.vote, by: principal, on: policyTarget)
         let value = try Validation.vote(rawValue)
         let score = try await store.vote(target, id: id, userID: principal.userID!, value: value, now: now())
@@ -296,10 +303,10 @@ struct Forums: Sendable {
         _ target: VoteTarget, id: Int64, title rawTitle: String?, body rawBody: String?, tags rawTags: [String]?, reason rawReason: String?,
         by principal: Principal, action: Action = .editPost
     ) async throws -> (question: Question?, answer: Answer?) {
-        let (authorID, questionID, current) = try await post(target, id)
-        let (_, community) = try await readable(questionID, by: principal)
+        let post = try await post(target, id, by: principal)
+        let (questionID, community, current) = (post.question.id, post.community, post.body)
         var policyTarget = directory.target(community)
-        policyTarget.callerIsOwner = authorID == principal.userID
+        policyTarget.callerIsOwner = post.author == principal.userID
         try Policy.require(action, by: principal, on: policyTarget)
         let reason = rawReason?.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (reason?.count ?? 0) <= Self.reasonLength else { throw ConveneError.invalid("reason", "A reason is at most \(Self.reasonLength) characters.") }
@@ -335,7 +342,7 @@ struct Forums: Sendable {
 
     /// Every version of a question or answer with what each changed, for whoever may read it.
     func revisions(_ target: VoteTarget, id: Int64, by principal: Principal) async throws -> [(PostRevision, [LineDiff.Line])] {
-        _ = try await postAccess(target, id, by: principal)
+        _ = try await post(target, id, by: principal)
         let revisions = try await store.revisions(of: target, id: id)
         return revisions.enumerated().map { index, revision in
             (revision, LineDiff.lines(from: index == 0 ? "" : revisions[index - 1].body, to: revision.body))
@@ -346,8 +353,7 @@ struct Forums: Sendable {
     func rollback(_ target: VoteTarget, id: Int64, to number: Int, reason: String?, by principal: Principal) async throws
         -> (question: Question?, answer: Answer?)
     {
-        let (_, questionID, _) = try await post(target, id)
-        _ = try await readable(questionID, by: principal)
+        _ = try await post(target, id, by: principal)
         guard let revision = try await store.revisions(of: target, id: id).first(where: { $0.number == number }) else {
             throw ConveneError.invalid("revision", "This post has no revision \(number).")
         }
@@ -357,15 +363,28 @@ struct Forums: Sendable {
             action: .rollbackPost)
     }
 
-    /// A post's author, its question and its body; 404 when there is none.
-    func post(_ target: VoteTarget, _ id: Int64) async throws -> (author: Int64, question: Int64, body: String) {
+    /// A question or answer as the caller may reach it.
+    struct Post: Sendable {
+        var author: Int64
+        var body: String
+        var question: Question
+        var community: Community
+
+        var authorAndCommunity: (Int64, Community) { (author, community) }
+    }
+
+    /// A question or answer with its question and community, for whoever may read it (a hidden
+    /// one: its author and the moderators only); 404 otherwise.
+    func post(_ target: VoteTarget, _ id: Int64, by principal: Principal) async throws -> Post {
         switch target {
         case .question:
-            guard let question = try await store.question(id: id) else { throw ConveneError.notFound("The question") }
-            return (question.authorID, question.id, question.body)
+            let (question, community) = try await readable(id, by: principal)
+            return Post(author: question.authorID, body: question.body, question: question, community: community)
         case .answer:
             guard let answer = try await store.answer(id: id) else { throw ConveneError.notFound("The answer") }
-            return (answer.authorID, answer.questionID, answer.body)
+            let (question, community) = try await readable(answer.questionID, by: principal)
+            if answer.hiddenAt != nil, !seesHidden(principal, in: community, author: answer.authorID) { throw ConveneError.notFound("The answer") }
+            return Post(author: answer.authorID, body: answer.body, question: question, community: community)
         }
     }
 
@@ -379,7 +398,7 @@ struct Forums: Sendable {
         } catch let error as ConveneError where error.code == .notFound {
             throw ConveneError.notFound("The question")
         }
-        if question.hiddenAt != nil, question.authorID != principal.userID, !seesHidden(principal, in: community) {
+        if question.hiddenAt != nil, !seesHidden(principal, in: community, author: question.authorID) {
             throw ConveneError.notFound("The question")
         }
         return (question, community)

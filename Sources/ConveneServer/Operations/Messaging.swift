@@ -76,10 +76,7 @@ struct Messaging: Sendable {
         -> (messages: [Message], hasMore: Bool)
     {
         let terms = try Validation.searchTerms(q)
-        let communities =
-            if let communitySlug { [try await directory.readable(slug: communitySlug, by: principal)] } else {
-                try await directory.communities(for: principal)
-            }
+        let communities = try await directory.searched(communitySlug, by: principal)
         var channelIDs: [Int64] = []
         for community in communities {
             channelIDs += try await readableChannels(of: community, by: principal).map(\.id)

@@ -47,7 +47,7 @@ extension Moderation {
             targetType = .user
         case "question", "answer":
             let post: VoteTarget = request.target.type == "question" ? .question : .answer
-            let (author, found) = try await forums.postAccess(post, request.target.id, by: principal)
+            let (author, found) = try await forums.post(post, request.target.id, by: principal).authorAndCommunity
             guard author != userID else { throw ConveneError.invalid("target.id", "You cannot flag your own \(post.rawValue).") }
             (community, targetType) = (found, post == .question ? .question : .answer)
         case "comment":

@@ -11,6 +11,12 @@ struct NetworkDirectory: Sendable {
         try await store.organizations()
     }
 
+    /// The community a search names (404 when the caller may not read it), or every one the caller may read.
+    func searched(_ slug: String?, by principal: Principal) async throws -> [Community] {
+        if let slug { return [try await readable(slug: slug, by: principal)] }
+        return try await communities(for: principal)
+    }
+
     /// Communities the caller may read.
     func communities(for principal: Principal) async throws -> [Community] {
         try await store.communities().filter { community in
