@@ -9,8 +9,13 @@ public import Foundation
 /// Phases: scheduled → lobby (from `lobbyOpens` before the start) → live (a facilitator starts
 /// it) → ended (a facilitator ends it). Facilitators and co-hosts hold the room; members who
 /// answered going or maybe enter directly; anyone else knocks and waits for a facilitator or
-/// co-host to admit them. A removed participant cannot come back unless admitted again. A
-/// locked room takes nobody new but its facilitators and co-hosts.
+/// co-host to admit them; once admitted they may come back (after a dropped connection) without
+/// knocking again. A removed participant cannot come back unless admitted again. A locked room
+/// takes nobody new but its facilitators and co-hosts. A facilitator makes a participant co-host
+/// and back.
+///
+/// Commands are `Codable`: the server stores each accepted one with its time, and any node
+/// rebuilds the room by replaying them in order.
 public struct CallRoom: Sendable, Hashable {
     public enum Phase: String, Sendable, Codable {
         case scheduled, lobby, live, ended
@@ -70,9 +75,10 @@ public struct CallRoom: Sendable, Hashable {
         case asked(Question)
         case upvoted(question: Int, count: Int)
         case answered(question: Int)
+        case role(user: Int64, role: Role)
     }
 
-    public enum Command: Sendable, Hashable {
+    public enum Command: Sendable, Hashable, Codable {
         /// `role` from the user's grants; `answered` whether they said going or maybe.
         case join(user: Int64, name: String, role: Role, answered: Bool)
         case knock(user: Int64, name: String)
@@ -92,6 +98,8 @@ public struct CallRoom: Sendable, Hashable {
         case ask(user: Int64, text: String)
         case upvote(user: Int64, question: Int)
         case markAnswered(by: Int64, question: Int)
+        /// A facilitator makes a participant co-host (`cohost` true) or a participant again.
+        case setCohost(by: Int64, user: Int64, cohost: Bool)
     }
 
     public let startsAt: Date
@@ -103,6 +111,8 @@ public struct CallRoom: Sendable, Hashable {
     /// Raised hands, in the order raised.
     public private(set) var hands: [Int64] = []
     public private(set) var removed: Set<Int64> = []
+    /// Let in by a facilitator or co-host since their last removal: they come back without knocking.
+    public private(set) var admitted: Set<Int64> = []
     public private(set) var locked = false
     public private(set) var questions: [Question] = []
 
@@ -133,7 +143,7 @@ public struct CallRoom: Sendable, Hashable {
             if !role.holdsTheRoom {
                 if locked { throw ConveneError(.forbidden, "The room is locked.") }
                 if removed.contains(user) { throw ConveneError(.forbidden, "You were removed from this call; knock to be let in again.") }
-                guard answered else { throw ConveneError(.forbidden, "Knock: a facilitator lets in those who did not answer going or maybe.") }
+                guard answered || admitted.contains(user) else { throw ConveneError(.forbidden, "Knock: a facilitator lets in those who did not answer going or maybe.") }
             }
             events.append(enter(Participant(user: user, name: name, role: role, muted: false)))
         case .knock(let user, let name):
@@ -149,6 +159,7 @@ public struct CallRoom: Sendable, Hashable {
             guard let index = knocks.firstIndex(where: { $0.user == user }) else { throw ConveneError.notFound("The knock") }
             let knock = knocks.remove(at: index)
             removed.remove(user)
+            admitted.insert(user)
             events += [.admitted(user), enter(Participant(user: user, name: knock.name, role: .participant, muted: false))]
         case .deny(let by, let user):
             try holder(by)
@@ -192,7 +203,17 @@ public struct CallRoom: Sendable, Hashable {
             participants[user] = nil
             hands.removeAll { $0 == user }
             removed.insert(user)
+            admitted.remove(user)
             events.append(.removed(user))
+        case .setCohost(let by, let user, let cohost):
+            try facilitator(by)
+            guard var target = participants[user] else { throw ConveneError.notFound("The participant") }
+            guard target.role != .facilitator else { throw ConveneError(.conflict, "A facilitator holds the room already.") }
+            let role: Role = cohost ? .cohost : .participant
+            guard target.role != role else { return events }
+            target.role = role
+            participants[user] = target
+            events.append(.role(user: user, role: role))
         case .lock(let by, let locked):
             try holder(by)
             guard self.locked != locked else { return events }

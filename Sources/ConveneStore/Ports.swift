@@ -484,7 +484,57 @@ extension ForumStore {
 }
 
 public typealias ConveneStore = AccountStore & NetworkStore & MessageStore & NotificationStore & ModerationStore & ReviewStore & WatchedWordStore
-    & ForumStore & StoreMaintenance
+    & ForumStore & CallRoomStore & StoreMaintenance
+
+/// An occurrence's live room as stored: made on first use, with its chat channel once someone needs it.
+public struct StoredRoom: Sendable, Hashable {
+    public var id: Int64
+    public var seriesID: Int64
+    public var communityID: Int64
+    /// The occurrence's original local start (`Recurrence.LocalTime`'s text).
+    public var occurrence: String
+    public var channelID: Int64?
+
+    public init(id: Int64, seriesID: Int64, communityID: Int64, occurrence: String, channelID: Int64?) {
+        self.id = id
+        self.seriesID = seriesID
+        self.communityID = communityID
+        self.occurrence = occurrence
+        self.channelID = channelID
+    }
+}
+
+/// One accepted command of a room's log: its place, its time, who gave it, and the command as JSON.
+public struct RoomRecord: Sendable, Hashable {
+    public var seq: Int
+    public var at: Date
+    public var actorID: Int64
+    public var command: String
+
+    public init(seq: Int, at: Date, actorID: Int64, command: String) {
+        self.seq = seq
+        self.at = at
+        self.actorID = actorID
+        self.command = command
+    }
+}
+
+/// The live rooms of calls: each an ordered log of the commands it accepted, from which every node
+/// rebuilds the same room (and the attendance is read).
+public protocol CallRoomStore: Sendable {
+    /// The room of an occurrence (by its original local start), made now if it is the first ask.
+    func callRoom(seriesID: Int64, communityID: Int64, occurrence: String) async throws -> StoredRoom
+    func callRoom(id: Int64) async throws -> StoredRoom?
+    /// Every room a series has had, by occurrence.
+    func callRooms(seriesID: Int64) async throws -> [StoredRoom]
+    /// The room's records after `afterSeq`, in order.
+    func roomRecords(roomID: Int64, afterSeq: Int) async throws -> [RoomRecord]
+    /// Appends a record at `record.seq`; false (and nothing stored) when that seq is taken — another
+    /// node's command came first.
+    func appendRoomRecord(roomID: Int64, _ record: RoomRecord) async throws -> Bool
+    /// Gives the room its chat channel unless it has one; returns the room as it now stands.
+    func setRoomChannel(roomID: Int64, channelID: Int64) async throws -> StoredRoom
+}
 
 /// Opening, migrating and checking a store.
 public protocol StoreMaintenance: Sendable {

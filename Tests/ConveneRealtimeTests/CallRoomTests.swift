@@ -138,4 +138,51 @@ struct CallRoomTests {
         #expect(room.questionQueue.map(\.id) == [1, 2])
         #expect(Self.refused(&room, .upvote(user: Self.ann, question: 9)) == .notFound)
     }
+
+    @Test("someone let in once comes back after a dropped connection without knocking, until removed")
+    func admittedComeBack() throws {
+        var room = try Self.gathered()
+        _ = try room.handle(.knock(user: Self.cy, name: "Cy"), now: Self.lobbyTime)
+        _ = try room.handle(.admit(by: Self.fac, user: Self.cy), now: Self.lobbyTime)
+        _ = try room.handle(.leave(user: Self.cy), now: Self.lobbyTime)
+        #expect(try room.handle(.join(user: Self.cy, name: "Cy", role: .participant, answered: false), now: Self.lobbyTime).count == 1)
+        _ = try room.handle(.remove(by: Self.fac, user: Self.cy), now: Self.lobbyTime)
+        _ = try room.handle(.knock(user: Self.cy, name: "Cy"), now: Self.lobbyTime)
+        _ = try room.handle(.deny(by: Self.fac, user: Self.cy), now: Self.lobbyTime)
+        #expect(Self.refused(&room, .join(user: Self.cy, name: "Cy", role: .participant, answered: false)) == .forbidden)
+    }
+
+    @Test("a facilitator makes a participant co-host, who may then admit and mute; nobody else names co-hosts")
+    func cohosts() throws {
+        var room = try Self.gathered()
+        #expect(Self.refused(&room, .setCohost(by: Self.cohost, user: Self.ann, cohost: true)) == .forbidden)
+        #expect(Self.refused(&room, .setCohost(by: Self.fac, user: Self.fac, cohost: false)) == .conflict)
+        #expect(try room.handle(.setCohost(by: Self.fac, user: Self.ann, cohost: true), now: Self.lobbyTime) == [.role(user: Self.ann, role: .cohost)])
+        #expect(try room.handle(.mute(by: Self.ann, user: Self.bob, muted: true), now: Self.lobbyTime) == [.muted(user: Self.bob, muted: true)])
+        #expect(try room.handle(.setCohost(by: Self.fac, user: Self.ann, cohost: false), now: Self.lobbyTime) == [.role(user: Self.ann, role: .participant)])
+        #expect(Self.refused(&room, .mute(by: Self.ann, user: Self.bob, muted: true)) == .forbidden)
+    }
+
+    @Test("commands survive JSON: replaying the stored log rebuilds the same room")
+    func replayFromJSON() throws {
+        let log: [(CallRoom.Command, Date)] = [
+            (.join(user: Self.fac, name: "Fay", role: .facilitator, answered: false), Self.lobbyTime),
+            (.knock(user: Self.cy, name: "Cy"), Self.lobbyTime),
+            (.admit(by: Self.fac, user: Self.cy), Self.lobbyTime.addingTimeInterval(5)),
+            (.start(by: Self.fac), Self.start),
+            (.raiseHand(user: Self.cy, raised: true), Self.start.addingTimeInterval(60)),
+            (.ask(user: Self.cy, text: "Where are the slides?"), Self.start.addingTimeInterval(90)),
+            (.setCohost(by: Self.fac, user: Self.cy, cohost: true), Self.start.addingTimeInterval(120)),
+        ]
+        var live = CallRoom(startsAt: Self.start)
+        var replayed = CallRoom(startsAt: Self.start)
+        for (command, at) in log {
+            _ = try live.handle(command, now: at)
+            let stored = try JSONEncoder().encode(command)
+            _ = try replayed.handle(try JSONDecoder().decode(CallRoom.Command.self, from: stored), now: at)
+        }
+        #expect(replayed == live)
+        #expect(replayed.participants[Self.cy]?.role == .cohost)
+        #expect(replayed.hands == [Self.cy])
+    }
 }

@@ -655,5 +655,30 @@ enum PostgresMigrations {
                 """
             ]
         ),
+        (
+            "2026-12-01-call-rooms",
+            [
+                """
+                CREATE TABLE call_rooms (
+                    id BIGSERIAL PRIMARY KEY,
+                    series_id BIGINT NOT NULL REFERENCES call_series(id) ON DELETE CASCADE,
+                    community_id BIGINT NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+                    occurrence TEXT NOT NULL,
+                    channel_id BIGINT REFERENCES channels(id) ON DELETE SET NULL,
+                    UNIQUE (series_id, occurrence)
+                )
+                """,
+                """
+                CREATE TABLE call_room_records (
+                    room_id BIGINT NOT NULL REFERENCES call_rooms(id) ON DELETE CASCADE,
+                    seq INTEGER NOT NULL,
+                    at TIMESTAMPTZ NOT NULL,
+                    actor_id BIGINT NOT NULL REFERENCES users(id),
+                    command TEXT NOT NULL,
+                    PRIMARY KEY (room_id, seq)
+                )
+                """,
+            ]
+        ),
     ]
 }

@@ -670,6 +670,27 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("2026-12-01-call-rooms") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE call_rooms (
+                        id INTEGER PRIMARY KEY,
+                        series_id INTEGER NOT NULL REFERENCES call_series(id) ON DELETE CASCADE,
+                        community_id INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
+                        occurrence TEXT NOT NULL,
+                        channel_id INTEGER REFERENCES channels(id) ON DELETE SET NULL,
+                        UNIQUE (series_id, occurrence)
+                    );
+                    CREATE TABLE call_room_records (
+                        room_id INTEGER NOT NULL REFERENCES call_rooms(id) ON DELETE CASCADE,
+                        seq INTEGER NOT NULL,
+                        at DATETIME NOT NULL,
+                        actor_id INTEGER NOT NULL REFERENCES users(id),
+                        command TEXT NOT NULL,
+                        PRIMARY KEY (room_id, seq)
+                    );
+                    """)
+        }
         return migrator
     }
 }
