@@ -365,15 +365,20 @@ extension CallSeries {
         let through = Recurrence.LocalTime(year: last.year!, month: last.month!, day: last.day!, hour: 23, minute: 59)
         let changes = Dictionary(overrides.map { ($0.originalStart, $0) }, uniquingKeysWith: { $1 })
         return rule.localStarts(from: start, through: through, exdates: exdates).compactMap { original in
-            let change = changes[original]
-            let local = change?.start ?? original
-            let startsAt = Recurrence.instant(local, in: zone)
-            guard startsAt >= from, startsAt < to else { return nil }
-            return Occurrence(
-                id: "\(id)-\(original.compact)", seriesID: id, originalStart: original, localStart: local, startsAt: startsAt,
-                endsAt: startsAt.addingTimeInterval(TimeInterval(durationMinutes * 60)), status: change?.cancelled == true ? .cancelled : .scheduled,
-                sequence: change?.sequence ?? 0)
+            let occurrence = occurrence(original, in: zone, change: changes[original])
+            return occurrence.startsAt >= from && occurrence.startsAt < to ? occurrence : nil
         }.sorted { ($0.startsAt, $0.id) < ($1.startsAt, $1.id) }
+    }
+
+    /// The occurrence the rule puts at `original`, where `change` (its override, if any) moved it
+    /// and whether it cancelled it.
+    public func occurrence(_ original: Recurrence.LocalTime, in zone: TimeZone, change: OccurrenceOverride?) -> Occurrence {
+        let local = change?.start ?? original
+        let startsAt = Recurrence.instant(local, in: zone)
+        return Occurrence(
+            id: "\(id)-\(original.compact)", seriesID: id, originalStart: original, localStart: local, startsAt: startsAt,
+            endsAt: startsAt.addingTimeInterval(TimeInterval(durationMinutes * 60)), status: change?.cancelled == true ? .cancelled : .scheduled,
+            sequence: change?.sequence ?? 0)
     }
 }
 

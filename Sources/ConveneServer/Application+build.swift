@@ -21,6 +21,8 @@ public struct ConveneServices: Sendable {
     let moderation: Moderation
     let forums: Forums
     let calls: Calls
+    /// The live rooms of calls on this node.
+    let callRooms: CallRooms
     let reminders: Reminders
     let hub: Hub
     /// The hub, and the other nodes through the store's event bus.
@@ -61,6 +63,9 @@ public struct ConveneServices: Sendable {
             limits: SendLimits(messagesPerMinute: settings.messagesPerMinute), newMembers: settings.newMemberLimits, now: now)
         forums = Forums(store: store, directory: directory, messaging: messaging, fanout: fanout, notifications: notifications, now: now)
         calls = Calls(store: store, directory: directory, notifications: notifications, now: now)
+        callRooms = CallRooms(
+            store: store, calls: calls, directory: directory, messaging: messaging, fanout: fanout, settings: settings,
+            logger: Logger(label: "convene.calls"), now: now)
         reminders = Reminders(store: store, notifications: notifications, logger: Logger(label: "convene.reminders"), now: now)
         moderation = Moderation(
             store: store, directory: directory, messaging: messaging, forums: forums, fanout: fanout, flagHideThreshold: settings.flagHideThreshold, now: now)
@@ -94,7 +99,8 @@ func addRoutes(_ services: ConveneServices, to router: some RouterMethods<AppReq
     CallRoutes(accounts: services.accounts, calls: services.calls, settings: services.settings).add(to: router)
     ForumRoutes(accounts: services.accounts, forums: services.forums, settings: services.settings, guestCache: services.guestCache).add(to: router)
     StreamRoutes(
-        accounts: services.accounts, messaging: services.messaging, forums: services.forums, store: services.store, hub: services.hub, presence: services.presence, metrics: services.metrics,
+        accounts: services.accounts, messaging: services.messaging, forums: services.forums, callRooms: services.callRooms, store: services.store,
+        hub: services.hub, presence: services.presence, metrics: services.metrics,
         tickets: services.tickets,
         settings: services.settings
     ).add(to: router)

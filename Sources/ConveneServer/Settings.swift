@@ -59,6 +59,21 @@ public struct Settings: Sendable, Equatable {
     public var newMemberLimits: NewMemberLimits {
         NewMemberLimits(days: newMemberDays, links: newMemberLinks, messagesPerMinute: newMemberMessagesPerMinute)
     }
+    /// Minutes before a call's start that its room's lobby opens.
+    public var callLobbyMinutes = 15
+    /// Participants a room connects peer to peer (mesh); above it the room offers audio only or the SFU.
+    public var callMeshLimit = 6
+    /// An external SFU's join page offered when a room is past its mesh limit; empty for none.
+    public var callSFUURL = ""
+    /// STUN servers given to every participant.
+    public var callSTUNURLs: [String] = []
+    /// TURN servers, with credentials minted per user from `callTURNSecret` (coturn's `use-auth-secret`).
+    public var callTURNURLs: [String] = []
+    public var callTURNSecret = ""
+    /// How long a minted TURN credential works.
+    public var callTURNTTLSeconds = 43_200
+    /// The largest `data` of one `call.signal` (an SDP offer, an ICE candidate), in bytes of JSON.
+    public var callSignalBytes = 16_384
     public var logLevel = "info"
     public var logFormat = LogFormat.text
 
@@ -102,6 +117,14 @@ public struct Settings: Sendable, Equatable {
         newMemberDays = reader.int(forKey: "moderation.new_member_days", default: d.newMemberDays)
         newMemberLinks = reader.int(forKey: "moderation.new_member_links", default: d.newMemberLinks)
         newMemberMessagesPerMinute = reader.int(forKey: "moderation.new_member_messages_per_minute", default: d.newMemberMessagesPerMinute)
+        callLobbyMinutes = reader.int(forKey: "calls.lobby_minutes", default: d.callLobbyMinutes)
+        callMeshLimit = reader.int(forKey: "calls.mesh_limit", default: d.callMeshLimit)
+        callSFUURL = reader.string(forKey: "calls.sfu_url", default: d.callSFUURL)
+        callSTUNURLs = reader.stringArray(forKey: "calls.stun_urls", default: d.callSTUNURLs)
+        callTURNURLs = reader.stringArray(forKey: "calls.turn_urls", default: d.callTURNURLs)
+        callTURNSecret = reader.string(forKey: "calls.turn_secret", default: d.callTURNSecret)
+        callTURNTTLSeconds = reader.int(forKey: "calls.turn_ttl_seconds", default: d.callTURNTTLSeconds)
+        callSignalBytes = reader.int(forKey: "calls.signal_bytes", default: d.callSignalBytes)
         logLevel = reader.string(forKey: "log.level", default: d.logLevel)
         let format = reader.string(forKey: "log.format", default: d.logFormat.rawValue)
         guard let logFormat = LogFormat(rawValue: format) else { throw .invalid("log.format", "log.format must be text or json, not \(format).") }
@@ -137,6 +160,28 @@ public struct Settings: Sendable, Equatable {
             throw .invalid("limits.presence_grace_seconds", "limits.presence_grace_seconds must be 0–3600.")
         }
         guard (0...365).contains(newMemberDays) else { throw .invalid("moderation.new_member_days", "moderation.new_member_days must be 0–365.") }
+        guard (0...240).contains(callLobbyMinutes) else { throw .invalid("calls.lobby_minutes", "calls.lobby_minutes must be 0–240.") }
+        guard (2...50).contains(callMeshLimit) else { throw .invalid("calls.mesh_limit", "calls.mesh_limit must be 2–50.") }
+        guard callTURNURLs.isEmpty || !callTURNSecret.isEmpty else {
+            throw .invalid("calls.turn_secret", "calls.turn_urls need calls.turn_secret to mint credentials.")
+        }
+        guard (60...604_800).contains(callTURNTTLSeconds) else {
+            throw .invalid("calls.turn_ttl_seconds", "calls.turn_ttl_seconds must be 60–604800.")
+        }
+        guard (1024...maxFrameBytes).contains(callSignalBytes) else {
+            throw .invalid("calls.signal_bytes", "calls.signal_bytes must be 1024 to limits.frame_bytes.")
+        }
+        guard (0...240).contains(callLobbyMinutes) else { throw .invalid("calls.lobby_minutes", "calls.lobby_minutes must be 0–240.") }
+        guard (2...50).contains(callMeshLimit) else { throw .invalid("calls.mesh_limit", "calls.mesh_limit must be 2–50.") }
+        guard callTURNURLs.isEmpty || !callTURNSecret.isEmpty else {
+            throw .invalid("calls.turn_secret", "calls.turn_urls need calls.turn_secret to mint credentials.")
+        }
+        guard (60...604_800).contains(callTURNTTLSeconds) else {
+            throw .invalid("calls.turn_ttl_seconds", "calls.turn_ttl_seconds must be 60–604800.")
+        }
+        guard (1024...max(1024, maxFrameBytes)).contains(callSignalBytes) else {
+            throw .invalid("calls.signal_bytes", "calls.signal_bytes must be 1024 to limits.frame_bytes.")
+        }
         guard newMemberLinks >= 0 else { throw .invalid("moderation.new_member_links", "moderation.new_member_links must be 0 or more.") }
         guard newMemberMessagesPerMinute >= 1 else {
             throw .invalid("moderation.new_member_messages_per_minute", "moderation.new_member_messages_per_minute must be at least 1.")

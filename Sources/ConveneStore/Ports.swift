@@ -230,7 +230,7 @@ public struct EventBusStopped: Error, Sendable {
 }
 
 public protocol EventBus: Sendable {
-    /// Sends a short note (under 8 000 bytes) to every node listening on this store.
+    /// Sends a note to every node listening on this store (a long one may cost a write).
     func announce(_ note: String) async throws
     /// Calls `listening` once listening has begun, then `handler` with each note any node
     /// announces, in the order announced, until the task is cancelled (or the connection it

@@ -667,6 +667,10 @@ struct RoleMatrixTests {
         let general = Int64OrString.int(world.general)
         let own: @Sendable (Caller) async throws -> Int64OrString = { .int(try await world.message(by: $0.user?.id)) }
         let others: @Sendable (Caller) async throws -> Int64OrString = { _ in .int(try await world.message(by: nil)) }
+        let occurrence: @Sendable () async throws -> Int64OrString = {
+            let series = try #require(try await world.app.store.callSeries(communityID: world.ohio.id).first)
+            return .string("\(series.id)-20261013T1600")
+        }
         return [
             OpCase(op: "ping", variant: "", rule: .signedIn, frame: { _ in [:] }),
             OpCase(op: "subscribe", variant: "", rule: .ohio(.member, write: false), frame: { _ in ["channel": general] }),
@@ -686,7 +690,22 @@ struct RoleMatrixTests {
             OpCase(op: "follow_question", variant: "", rule: .ohioAccount, frame: { _ in ["question": .int(try await world.question(by: nil).id)] }),
             OpCase(op: "unfollow_question", variant: "", rule: .signedIn, frame: { _ in ["question": .int(try await world.question(by: nil).id)] }),
             OpCase(op: "presence", variant: "", rule: .signedIn, frame: { _ in ["status": .string("away")] }),
-        ]
+            // Entering a call room is for Ohio's members (its lobby is not open at the matrix's
+            // time: they get conflict, the others a refusal). Every other room op acts in a room
+            // the connection entered — the room's own rules (CallRoomTests, CallRoomStreamTests)
+            // decide there — so without entering, any caller gets conflict.
+            OpCase(op: "call.join", variant: "", rule: .ohio(.member, write: true), frame: { _ in ["occurrence": try await occurrence()] }),
+            OpCase(op: "call.knock", variant: "", rule: .ohio(.member, write: true), frame: { _ in ["occurrence": try await occurrence()] }),
+        ] + [
+            ("call.leave", [:]), ("call.admit", ["user": .int(world.other.id)]), ("call.deny", ["user": .int(world.other.id)]),
+            ("call.hand", ["raised": .int(1)]), ("call.mute", [:]), ("call.mute_all", [:]), ("call.remove", ["user": .int(world.other.id)]),
+            ("call.lock", ["locked": .int(1)]), ("call.cohost", ["user": .int(world.other.id)]), ("call.start", [:]), ("call.end", [:]),
+            ("call.ask", ["text": .string("Why?")]), ("call.upvote", ["question": .int(1)]), ("call.answered", ["question": .int(1)]),
+            ("call.chat", ["body": .string("hi"), "nonce": .string("n")]),
+            ("call.signal", ["to": .int(world.other.id), "kind": .string("offer"), "data": .string("v=0")]),
+        ].map { (op: String, fields: [String: Int64OrString]) in
+            OpCase(op: op, variant: "without entering", rule: .signedIn) { _ in fields.merging(["occurrence": try await occurrence()]) { $1 } }
+        }
     }
 
     /// The ops the stream gateway handles, read from its source (each is a `case "op":` of its switch).

@@ -130,15 +130,15 @@ struct Calls: Sendable {
         let cancelled = change.status.map { $0 == .cancelled } ?? (current?.cancelled ?? false)
         let saved = try await store.setOverride(
             seriesID: seriesID, originalStart: original.description, start: moved?.description, cancelled: cancelled, by: principal.userID!, now: now())
-        let local = saved.start ?? original
-        let startsAt = Recurrence.instant(local, in: zone)
-        return (
-            series,
-            Occurrence(
-                id: occurrenceID, seriesID: seriesID, originalStart: original, localStart: local, startsAt: startsAt,
-                endsAt: startsAt.addingTimeInterval(TimeInterval(series.durationMinutes * 60)), status: saved.cancelled ? .cancelled : .scheduled,
-                sequence: saved.sequence)
-        )
+        return (series, series.occurrence(original, in: zone, change: saved))
+    }
+
+    /// An occurrence as it stands (moved, cancelled), with its series and community, for whoever
+    /// may read the community; 404 otherwise.
+    func scheduled(_ occurrenceID: String, by principal: Principal) async throws -> (CallSeries, Community, Occurrence) {
+        let (series, community, original) = try await occurrence(occurrenceID, by: principal)
+        let change = try await store.overrides(seriesIDs: [series.id]).first { $0.originalStart == original }
+        return (series, community, series.occurrence(original, in: try series.schedule().zone, change: change))
     }
 
     /// Answers for one occurrence (by its id) or, with `seriesID`, for the whole series (members

@@ -30,7 +30,14 @@ final class Fanout: Sendable {
         var presence: [PresenceBoard.Change]?
         var hello: Bool?
         var alive: Bool?
+        /// A call room moved (alone), or a frame for `user` in that room (a relayed signal).
+        var room: Int64?
     }
+
+    typealias RoomHandler = @Sendable (_ room: Int64, _ user: Int64?, _ frame: String?) async -> Void
+    typealias RoomSweep = @Sendable () async -> Void
+    /// Where notes about call rooms go, and what the sweep asks of the rooms (set by `CallRooms`).
+    private let roomHandlers = Mutex<(RoomHandler, RoomSweep)?>(nil)
 
     let hub: Hub
     let presence: Presence
@@ -50,8 +57,11 @@ final class Fanout: Sendable {
 
     /// Notes waiting to go out before new ones are dropped (and left to the sweep).
     static let queueLimit = 10_000
-    /// The longest note PostgreSQL's NOTIFY carries (its limit is 8000 bytes).
+    /// The longest note PostgreSQL's NOTIFY carries (its limit is 8000 bytes); longer ones cost
+    /// the bus a write.
     static let payloadLimit = 7_900
+    /// The longest note sent at all.
+    static let noteLimit = 1 << 20
     static let sweepInterval: Duration = .seconds(5)
     static let heartbeat: Duration = .seconds(10)
     static let silence: Duration = .seconds(30)
@@ -105,6 +115,21 @@ final class Fanout: Sendable {
         send(Note(origin: node, channel: channel, frame: frame))
     }
 
+    func setRoomHandlers(_ handler: @escaping RoomHandler, sweep: @escaping RoomSweep) {
+        roomHandlers.withLock { $0 = (handler, sweep) }
+    }
+
+    /// A call room's log moved on this node: the other nodes with connections in it catch up.
+    func room(_ room: Int64) {
+        send(Note(origin: node, room: room))
+    }
+
+    /// A frame for `user`'s connections in a call room on the other nodes (this node's replica
+    /// delivers its own).
+    func toRoomUser(room: Int64, user: Int64, frame: String) {
+        send(Note(origin: node, user: user, frame: frame, room: room))
+    }
+
     private func send(_ note: Note) {
         guard bus != nil else { return }
         Self.enqueue(note, into: outgoing, metrics: metrics, logger: logger)
@@ -112,7 +137,7 @@ final class Fanout: Sendable {
 
     private static func enqueue(_ note: Note, into outgoing: AsyncStream<String>.Continuation, metrics: ServerMetrics, logger: Logger) {
         guard let data = try? JSONEncoder().encode(note) else { return }
-        guard data.count <= payloadLimit else {
+        guard data.count <= noteLimit else {
             metrics.busNoteDropped(.tooLarge)
             logger.warning("event bus: a note too long for NOTIFY was not sent", metadata: ["bytes": "\(data.count)"])
             return
@@ -200,6 +225,7 @@ final class Fanout: Sendable {
     /// Returns false once the bus has stopped.
     @discardableResult func sweep() async -> Bool {
         guard let bus else { return false }
+        await roomHandlers.withLock({ $0 })?.1()
         let channels = hub.subscribedChannels()
         published.withLock { published in
             let live = Set(channels)
@@ -250,6 +276,10 @@ final class Fanout: Sendable {
         heard.withLock { $0[note.origin] = .now }
         if let changes = note.presence {
             presence.remote(node: note.origin, changes: changes)
+            return
+        }
+        if let room = note.room {
+            await roomHandlers.withLock({ $0 })?.0(room, note.user, note.frame)
             return
         }
         if note.hello == true {

@@ -52,6 +52,15 @@ struct ClientFrame: Decodable {
     var question: Int64?
     var status: String?
     var on: Bool?
+    /// Call rooms: the occurrence (its string id), and the ops' fields.
+    var occurrence: String?
+    var user: Int64?
+    var raised: Bool?
+    var locked: Bool?
+    var muted: Bool?
+    var text: String?
+    var to: Int64?
+    var kind: String?
 
     /// Parses a text frame. Not a JSON object → `bad_request`; a missing `op` or a mistyped field
     /// → `validation_failed` naming the field. The ref, when it can be read, comes back either way.

@@ -15,6 +15,7 @@ struct StreamRoutes {
     let accounts: Accounts
     let messaging: Messaging
     let forums: Forums
+    let callRooms: CallRooms
     let store: any ConveneStore
     let hub: Hub
     let presence: Presence
@@ -75,6 +76,19 @@ struct StreamRoutes {
         presence.connected(user: auth.user.id, name: auth.user.displayName, communities: memberships, connection: connection.subscriberID)
         defer { presence.disconnected(user: auth.user.id, connection: connection.subscriberID) }
         ending = .normal
+        do {
+            try await run(connection, auth: auth, inbound: inbound, outbound: outbound, channel: channel, logger: logger, ending: &ending)
+        } catch {
+            await callRooms.disconnected(connection)
+            throw error
+        }
+        await callRooms.disconnected(connection)
+    }
+
+    private func run(
+        _ connection: StreamConnection, auth: Authenticated, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
+        channel: any NIOCore.Channel, logger: Logger, ending: inout ServerMetrics.Close
+    ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 while let frames = await connection.outbox.next() {
@@ -221,6 +235,8 @@ struct StreamRoutes {
                 let principal = try await store.principal(userID: auth.user.id, now: accounts.now())
                 let (message, seq) = try await messaging.react(messageID: messageID, emoji: emoji, on: frame.on ?? true, by: principal)
                 connection.send(ServerFrame.ack(ref: ref, message: message.id, seq: seq ?? message.seq))
+            case let op where op.hasPrefix("call."):
+                try await handleCall(frame, text: text, on: connection, auth: auth, ref: ref)
             default:
                 throw ConveneError(.badRequest, "Unknown op \(frame.op).", field: "op")
             }
@@ -229,6 +245,89 @@ struct StreamRoutes {
         } catch {
             logger.error("stream op failed", metadata: ["op": "\(frame.op)", "error": "\(String(reflecting: error))"])
             connection.send(ServerFrame.error(ref: ref, ConveneError(.internalError, "Something went wrong on the server; it has been logged.")))
+        }
+    }
+}
+
+extension StreamRoutes {
+    /// The call room ops: each names its `occurrence`; everything but entering needs the
+    /// connection to have joined (or knocked on) that room.
+    func handleCall(_ frame: ClientFrame, text: String, on connection: StreamConnection, auth: Authenticated, ref: String?) async throws {
+        let occurrence = try frame.require(frame.occurrence, "occurrence")
+        func command(_ make: (Int64) throws(ConveneError) -> CallRoom.Command) async throws {
+            let built = try make(auth.user.id)
+            try await callRooms.command(occurrence, { _ in built }, connection: connection, ref: ref)
+        }
+        switch frame.op {
+        case "call.join":
+            let principal = try await store.principal(userID: auth.user.id, now: accounts.now())
+            try await callRooms.enter(occurrence, knock: false, connection: connection, principal: principal, name: auth.user.displayName, ref: ref)
+        case "call.knock":
+            let principal = try await store.principal(userID: auth.user.id, now: accounts.now())
+            try await callRooms.enter(occurrence, knock: true, connection: connection, principal: principal, name: auth.user.displayName, ref: ref)
+        case "call.leave":
+            try await callRooms.leave(occurrence, connection: connection, ref: ref)
+        case "call.admit":
+            let user = try frame.require(frame.user, "user")
+            try await command { .admit(by: $0, user: user) }
+        case "call.deny":
+            let user = try frame.require(frame.user, "user")
+            try await command { .deny(by: $0, user: user) }
+        case "call.hand":
+            let raised = try frame.require(frame.raised, "raised")
+            if let user = frame.user, user != auth.user.id {
+                guard !raised else { throw ConveneError.invalid("raised", "Nobody raises another's hand.") }
+                try await command { .lowerHand(by: $0, user: user) }
+            } else {
+                try await command { .raiseHand(user: $0, raised: raised) }
+            }
+        case "call.mute":
+            let user = frame.user ?? auth.user.id
+            let muted = frame.muted ?? true
+            try await command { .mute(by: $0, user: user, muted: muted) }
+        case "call.mute_all":
+            try await command { .muteAll(by: $0) }
+        case "call.remove":
+            let user = try frame.require(frame.user, "user")
+            try await command { .remove(by: $0, user: user) }
+        case "call.lock":
+            let locked = try frame.require(frame.locked, "locked")
+            try await command { .lock(by: $0, locked: locked) }
+        case "call.cohost":
+            let user = try frame.require(frame.user, "user")
+            let on = frame.on ?? true
+            try await command { .setCohost(by: $0, user: user, cohost: on) }
+        case "call.start":
+            try await command { .start(by: $0) }
+        case "call.end":
+            try await command { .end(by: $0) }
+        case "call.ask":
+            let question = try frame.require(frame.text, "text")
+            try await command { .ask(user: $0, text: question) }
+        case "call.upvote":
+            let question = try frame.require(frame.question, "question")
+            try await command { .upvote(user: $0, question: Int(clamping: question)) }
+        case "call.answered":
+            let question = try frame.require(frame.question, "question")
+            try await command { .markAnswered(by: $0, question: Int(clamping: question)) }
+        case "call.chat":
+            let body = try frame.require(frame.body, "body")
+            let nonce = try frame.require(frame.nonce, "nonce")
+            let principal = try await store.principal(userID: auth.user.id, now: accounts.now())
+            switch try await callRooms.chat(occurrence, body: body, nonce: nonce, connection: connection, principal: principal) {
+            case .posted(let message, _): connection.send(ServerFrame.ack(ref: ref, message: message.id, seq: message.seq))
+            case .held(let pending): connection.send(ServerFrame.held(ref: ref, pending))
+            }
+        case "call.signal":
+            let to = try frame.require(frame.to, "to")
+            let kind = try frame.require(frame.kind, "kind")
+            guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], let data = object["data"],
+                !(data is NSNull)
+            else { throw ConveneError.invalid("data", "data is required.") }
+            let encoded = try JSONSerialization.data(withJSONObject: data, options: [.fragmentsAllowed, .withoutEscapingSlashes])
+            try callRooms.signal(occurrence, to: to, kind: kind, data: String(decoding: encoded, as: UTF8.self), connection: connection, ref: ref)
+        default:
+            throw ConveneError(.badRequest, "Unknown op \(frame.op).", field: "op")
         }
     }
 }

@@ -669,6 +669,13 @@ enum PostgresMigrations {
                 )
                 """,
                 """
+                CREATE TABLE bus_spill (
+                    id BIGSERIAL PRIMARY KEY,
+                    note TEXT NOT NULL,
+                    created_at TIMESTAMPTZ NOT NULL
+                )
+                """,
+                """
                 CREATE TABLE call_room_records (
                     room_id BIGINT NOT NULL REFERENCES call_rooms(id) ON DELETE CASCADE,
                     seq INTEGER NOT NULL,
