@@ -55,7 +55,7 @@ struct TwoNodeTests {
         }
     }
 
-    @Test("a question page followed on one node sees answers and votes made on the other; an answer too long for NOTIFY arrives as a partial event, and the forum notification crosses too")
+    @Test("a question page followed on one node sees answers and votes made on the other; an answer too long for NOTIFY arrives whole, and the forum notification crosses too")
     func questionPageAcrossNodes() async throws {
         try await Self.withTwoNodes { nodeA, clientA, _, clientB, portB, _ in
             let (_, ann, bob, _) = try await StreamTests.setUp(nodeA, clientA)
@@ -81,10 +81,9 @@ struct TwoNodeTests {
 
             let long = String(repeating: "A long answer. ", count: 700)
             _ = try await clientA.call(.post, "/api/v1/questions/\(question)/answers", json: ["body": long], token: bob)
-            let partial = try #require(await page.framesCollecting(ops: ["question_event"], count: 1).first)
-            #expect(partial["type"] as? String == "answer.created")
-            #expect(partial["partial"] as? Bool == true)
-            #expect(partial["data"] == nil)
+            let whole = try #require(await page.framesCollecting(ops: ["question_event"], count: 1).first)
+            #expect(whole["type"] as? String == "answer.created")
+            #expect((whole["data"] as? [String: Any])?["body"] as? String == long.trimmingCharacters(in: .whitespaces), "too long for NOTIFY, it crossed through the store")
             _ = await page.close()
         }
     }
@@ -247,6 +246,55 @@ struct TwoNodeTests {
                 #expect(Set(replay.map { $0["seq"] as? Int ?? -1 }) == Set(acked), "an acked message is missing after node A stopped")
                 #expect(replay.compactMap { ($0["data"] as? [String: Any])?["body"] as? String } == (1...20).map { "acked \($0)" })
                 _ = await resumed.close()
+            }
+        }
+    }
+
+    @Test("a call room spans two nodes: who enters or knocks on one is seen and admitted from the other, and a WebRTC offer too long for NOTIFY reaches a participant on the other node whole and in order")
+    func callRoomAcrossNodes() async throws {
+        try await Self.withTwoApps { nodeA, nodeB, _ in
+            try await nodeA.live { clientA, portA async throws in
+                try await nodeB.live { _, portB async throws in
+                    let before = nodeA.clock.now()
+                    let cast = try await CallRoomStreamTests.cast(nodeA, clientA)
+                    nodeB.clock.advance(nodeA.clock.now().timeIntervalSince(before))
+                    let occ = cast.occurrence
+                    let fac = try await CallRoomStreamTests.connect(portA, cast.fac)
+                    _ = try await CallRoomStreamTests.ask(fac, ["op": "call.join", "occurrence": occ])
+                    // Ann enters on node B: the facilitator on node A sees her.
+                    let ann = try await CallRoomStreamTests.connect(portB, cast.ann)
+                    let annState = try await CallRoomStreamTests.ask(ann, ["op": "call.join", "occurrence": occ])
+                    #expect((annState["participants"] as? [[String: Any]])?.count == 2, "node B rebuilt the room from the log: \(annState)")
+                    #expect((await CallRoomStreamTests.event(fac, "entered"))?["data"].flatMap { ($0 as? [String: Any])?["user"] as? Int } == cast.annID)
+                    // Bob knocks on node B; the facilitator admits him from node A.
+                    let bob = try await CallRoomStreamTests.connect(portB, cast.bob)
+                    _ = try await CallRoomStreamTests.ask(bob, ["op": "call.knock", "occurrence": occ])
+                    #expect(await CallRoomStreamTests.event(fac, "knocked") != nil)
+                    _ = try await CallRoomStreamTests.ask(fac, ["op": "call.admit", "occurrence": occ, "user": cast.bobID])
+                    #expect((await CallRoomStreamTests.frame(bob, "call.state"))?["you"].flatMap { ($0 as? [String: Any])?["status"] as? String } == "in_room")
+                    _ = try await CallRoomStreamTests.ask(fac, ["op": "call.start", "occurrence": occ])
+                    #expect((await CallRoomStreamTests.event(ann, "phase"))?["data"].flatMap { ($0 as? [String: Any])?["phase"] as? String } == "live")
+
+                    // The facilitator on A offers to Ann on B: 12 KB of SDP, then three candidates, in order.
+                    let sdp = "v=0\r\n" + String(repeating: "a=candidate:1 1 udp 2122260223 192.0.2.1 54321 typ host\r\n", count: 200)
+                    try fac.send(["op": "call.signal", "occurrence": occ, "to": cast.annID, "kind": "offer", "data": ["type": "offer", "sdp": sdp]])
+                    for index in 0..<3 {
+                        try fac.send(["op": "call.signal", "occurrence": occ, "to": cast.annID, "kind": "ice", "data": ["candidate": "c\(index)", "sdpMid": "0"]])
+                    }
+                    let offer = try #require(await CallRoomStreamTests.frame(ann, "call.signal"))
+                    #expect(offer["kind"] as? String == "offer")
+                    #expect((offer["data"] as? [String: Any])?["sdp"] as? String == sdp)
+                    var candidates: [String] = []
+                    for _ in 0..<3 { candidates.append(((await CallRoomStreamTests.frame(ann, "call.signal"))?["data"] as? [String: Any])?["candidate"] as? String ?? "-") }
+                    #expect(candidates == ["c0", "c1", "c2"])
+                    // Bob (node B) answers the facilitator (node A).
+                    try bob.send(["op": "call.signal", "occurrence": occ, "to": cast.facID, "kind": "answer", "data": ["type": "answer", "sdp": "v=0\r\n"]])
+                    #expect((await CallRoomStreamTests.frame(fac, "call.signal"))?["from"] as? Int == cast.bobID)
+                    // Leaving on B is seen on A.
+                    _ = await ann.close()
+                    #expect((await CallRoomStreamTests.event(fac, "left"))?["data"].flatMap { ($0 as? [String: Any])?["user"] as? Int } == cast.annID)
+                    for stream in [fac, bob] { _ = await stream.close() }
+                }
             }
         }
     }

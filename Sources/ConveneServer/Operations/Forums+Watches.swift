@@ -27,9 +27,7 @@ extension Forums {
 
     /// Tells a question page's followers, on every node, of a change.
     func live(_ question: Int64, _ type: String, _ data: some Encodable & Sendable) {
-        fanout.toQuestion(
-            question, frame: ServerFrame.questionEvent(question: question, type: type, data: data),
-            brief: ServerFrame.questionEventBrief(question: question, type: type))
+        fanout.toQuestion(question, frame: ServerFrame.questionEvent(question: question, type: type, data: data))
     }
 
     /// The asker and answerers watch their question from then on (a watch they stopped comes back

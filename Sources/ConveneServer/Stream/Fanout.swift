@@ -98,15 +98,11 @@ final class Fanout: Sendable {
         send(Note(origin: node, user: user, frame: frame))
     }
 
-    /// A frame for the followers of a question page, on every node. A frame too long for the bus
-    /// reaches other nodes as `brief` (which tells the client to read the page).
-    func toQuestion(_ question: Int64, frame: String, brief: @autoclosure () -> String) {
+    /// A frame for the followers of a question page, on every node.
+    func toQuestion(_ question: Int64, frame: String) {
         guestCache.invalidate(question: question)
         hub.publish(question: question, frame: frame)
-        guard bus != nil else { return }
-        var note = Note(origin: node, question: question, frame: frame)
-        if frame.utf8.count > Self.payloadLimit - 200 { note.frame = brief() }
-        send(note)
+        send(Note(origin: node, question: question, frame: frame))
     }
 
     /// An ephemeral frame (typing) for a channel's live subscribers, on every node.

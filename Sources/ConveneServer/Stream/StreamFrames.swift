@@ -134,12 +134,6 @@ enum ServerFrame {
         encode(QuestionEvent(question: question, type: type, data: data))
     }
 
-    /// The same without its data, for a change too long to cross the event bus: the client reads
-    /// the page.
-    static func questionEventBrief(question: Int64, type: String) -> String {
-        object(["op": "\"question_event\"", "question": "\(question)", "type": quoted(type), "partial": "true"])
-    }
-
     struct QuestionEvent<Data: Encodable>: Encodable {
         var op = "question_event"
         var question: Int64
