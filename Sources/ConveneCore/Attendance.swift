@@ -93,13 +93,4 @@ public enum Attendance {
         }
         return counts
     }
-
-    /// CSV (RFC 4180): a header, then a row each; fields with a comma, quote or line break quoted.
-    public static func csv(header: [String], rows: [[String]]) -> String {
-        func field(_ text: String) -> String {
-            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-        }
-        return ([header] + rows).map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
-    }
 }

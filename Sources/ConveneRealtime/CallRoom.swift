@@ -307,3 +307,41 @@ public struct CallRoom: Sendable, Hashable {
         guard participants[user]?.role == .facilitator else { throw ConveneError(.forbidden, "Only the call's facilitators do that.") }
     }
 }
+
+extension CallRoom {
+    /// What a room's log says happened: the room at its end, each stay (a join to its leave), the
+    /// names people entered under, and when the call went live and ended.
+    public struct History: Sendable {
+        public var room: CallRoom
+        public var stays: [Attendance.Stay] = []
+        public var names: [Int64: String] = [:]
+        public var liveAt: Date?
+        public var endedAt: Date?
+    }
+
+    /// Replays a room's log — its commands with their times, in order — from the start.
+    public static func history(startsAt: Date, lobbyOpens: TimeInterval, log: [(command: Command, at: Date)]) -> History {
+        var history = History(room: CallRoom(startsAt: startsAt, lobbyOpens: lobbyOpens))
+        var open: [Int64: Int] = [:]
+        for (command, at) in log {
+            // Each command was checked against this very state before it was stored.
+            for event in (try? history.room.handle(command, now: at)) ?? [] {
+                switch event {
+                case .entered(let participant):
+                    history.names[participant.user] = participant.name
+                    open[participant.user] = history.stays.count
+                    history.stays.append(Attendance.Stay(user: participant.user, joinedAt: at, leftAt: nil))
+                case .left(let user), .removed(let user):
+                    if let index = open.removeValue(forKey: user) { history.stays[index].leftAt = at }
+                case .phase(.live):
+                    history.liveAt = at
+                case .phase(.ended):
+                    history.endedAt = at
+                default:
+                    break
+                }
+            }
+        }
+        return history
+    }
+}

@@ -494,13 +494,17 @@ public struct StoredRoom: Sendable, Hashable {
     /// The occurrence's original local start (`Recurrence.LocalTime`'s text).
     public var occurrence: String
     public var channelID: Int64?
+    /// Minutes before the start its lobby opens, fixed when the room was made (so its log replays
+    /// alike whatever the configuration says later).
+    public var lobbyMinutes: Int
 
-    public init(id: Int64, seriesID: Int64, communityID: Int64, occurrence: String, channelID: Int64?) {
+    public init(id: Int64, seriesID: Int64, communityID: Int64, occurrence: String, channelID: Int64?, lobbyMinutes: Int) {
         self.id = id
         self.seriesID = seriesID
         self.communityID = communityID
         self.occurrence = occurrence
         self.channelID = channelID
+        self.lobbyMinutes = lobbyMinutes
     }
 }
 
@@ -522,8 +526,8 @@ public struct RoomRecord: Sendable, Hashable {
 /// The live rooms of calls: each an ordered log of the commands it accepted, from which every node
 /// rebuilds the same room (and the attendance is read).
 public protocol CallRoomStore: Sendable {
-    /// The room of an occurrence (by its original local start), made now if it is the first ask.
-    func callRoom(seriesID: Int64, communityID: Int64, occurrence: String) async throws -> StoredRoom
+    /// The room of an occurrence (by its original local start), made now (with `lobbyMinutes`) if it is the first ask.
+    func callRoom(seriesID: Int64, communityID: Int64, occurrence: String, lobbyMinutes: Int) async throws -> StoredRoom
     func callRoom(id: Int64) async throws -> StoredRoom?
     /// Every room a series has had, by occurrence.
     func callRooms(seriesID: Int64) async throws -> [StoredRoom]

@@ -39,9 +39,9 @@ struct AttendanceTests {
         #expect(Attendance.callsAttended([organizations, [Attendance.Organization(organizationID: 20, people: 1, minutes: 3)]]) == [10: 1, 20: 2])
     }
 
-    @Test("CSV quotes what needs quoting and ends every row with CRLF")
+    @Test("CSV quotes what needs quoting, defuses what a spreadsheet would run as a formula, and ends every row with CRLF")
     func csv() {
-        #expect(Attendance.csv(header: ["name", "minutes"], rows: [["Lee, Ann", "50"], ["Bob \"B\"", "20"], ["Cy", "0"]])
-            == "name,minutes\r\n\"Lee, Ann\",50\r\n\"Bob \"\"B\"\"\",20\r\nCy,0\r\n")
+        #expect(CSV.render(header: ["name", "minutes"], rows: [["Lee, Ann", "50"], ["Bob \"B\"", "20"], ["Cy", "0"], ["=HYPERLINK(\"x\")", "1"], ["@cmd", "2"]])
+            == "name,minutes\r\n\"Lee, Ann\",50\r\n\"Bob \"\"B\"\"\",20\r\nCy,0\r\n\"'=HYPERLINK(\"\"x\"\")\",1\r\n'@cmd,2\r\n")
     }
 }

@@ -186,3 +186,33 @@ struct CallRoomTests {
         #expect(replayed.hands == [Self.cy])
     }
 }
+
+@Suite("Call room history")
+struct CallRoomHistoryTests {
+    @Test("the log gives each stay from entering to leaving, removal or the end, with the names and the live and end times")
+    func stays() {
+        let start = CallRoomTests.start
+        func at(_ minutes: Double) -> Date { start.addingTimeInterval(minutes * 60) }
+        let history = CallRoom.history(
+            startsAt: start, lobbyOpens: 900,
+            log: [
+                (.join(user: 1, name: "Fay", role: .facilitator, answered: false), at(-10)),
+                (.join(user: 3, name: "Ann", role: .participant, answered: true), at(-5)),
+                (.start(by: 1), at(0)),
+                (.leave(user: 3), at(20)),
+                (.join(user: 3, name: "Ann", role: .participant, answered: true), at(25)),
+                (.join(user: 4, name: "Bob", role: .participant, answered: true), at(30)),
+                (.remove(by: 1, user: 4), at(40)),
+                (.join(user: 9, name: "Refused", role: .participant, answered: false), at(41)),
+                (.end(by: 1), at(55)),
+            ])
+        #expect(history.liveAt == at(0))
+        #expect(history.endedAt == at(55))
+        #expect(history.names == [1: "Fay", 3: "Ann", 4: "Bob"])
+        #expect(
+            history.stays == [
+                Attendance.Stay(user: 1, joinedAt: at(-10), leftAt: at(55)), Attendance.Stay(user: 3, joinedAt: at(-5), leftAt: at(20)),
+                Attendance.Stay(user: 3, joinedAt: at(25), leftAt: at(55)), Attendance.Stay(user: 4, joinedAt: at(30), leftAt: at(40)),
+            ])
+    }
+}

@@ -234,4 +234,66 @@ struct CallRoomStreamTests {
             }
         }
     }
+
+    @Test("attendance comes from the room's log: minutes while the call was on, each stay counted, per person and organization, in JSON and CSV, for facilitators only; a series tallies calls attended per organization",
+        arguments: TestApp.StoreKind.allCases)
+    func attendance(store: TestApp.StoreKind) async throws {
+        try await TestApp.with(store) { app in
+            try await app.live { client, port async throws in
+                let cast = try await Self.cast(app, client)
+                let occ = cast.occurrence
+                #expect(try await client.call(.patch, "/api/v1/me", json: ["organization": "nassau-boces"], token: cast.ann).status == .ok)
+                let fac = try await Self.connect(port, cast.fac)
+                _ = try await Self.ask(fac, ["op": "call.join", "occurrence": occ])
+                var ann = try await Self.connect(port, cast.ann)
+                _ = try await Self.ask(ann, ["op": "call.join", "occurrence": occ])
+                app.clock.advance(600)  // the start: lobby time does not count
+                _ = try await Self.ask(fac, ["op": "call.start", "occurrence": occ])
+                app.clock.advance(20 * 60)
+                _ = await ann.close()  // a dropped connection is a leave
+                #expect(await Self.event(fac, "left") != nil)
+                app.clock.advance(5 * 60)
+                ann = try await Self.connect(port, cast.ann)
+                _ = try await Self.ask(ann, ["op": "call.join", "occurrence": occ])
+                app.clock.advance(15 * 60)
+                _ = try await Self.ask(fac, ["op": "call.end", "occurrence": occ])
+                app.clock.advance(60 * 60)  // long after: nothing more counts
+
+                #expect(try await client.call(.get, "/api/v1/occurrences/\(occ)/attendance", token: cast.ann).status == .forbidden)
+                let report = try await client.call(.get, "/api/v1/occurrences/\(occ)/attendance", token: cast.fac)
+                #expect(report.status == .ok, "\(report.body)")
+                let people = report.array("people")
+                let annRow = try #require(people.first { $0["user"] as? Int == cast.annID })
+                #expect(annRow["minutes"] as? Int == 35, "20 + 15 minutes while live")
+                #expect(annRow["name"] as? String == "Ann")
+                #expect((annRow["organization"] as? [String: Any])?["slug"] as? String == "nassau-boces")
+                #expect(annRow["first_join"] as? String == "2026-10-13T19:50:00Z")
+                #expect(annRow["last_leave"] as? String == "2026-10-13T20:40:00Z")
+                #expect(people.first { $0["user"] as? Int == cast.facID }?["minutes"] as? Int == 40)
+                let organizations = report.array("organizations")
+                #expect(organizations.first { ($0["organization"] as? [String: Any])?["slug"] as? String == "nassau-boces" }?["minutes"] as? Int == 35)
+                #expect((report.object["window"] as? [String: Any])?["from"] as? String == "2026-10-13T20:00:00Z")
+
+                let csv = try await client.call(.get, "/api/v1/occurrences/\(occ)/attendance.csv", token: cast.fac)
+                #expect(csv.status == .ok)
+                #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
+                let lines = csv.body.components(separatedBy: "\r\n")
+                #expect(lines.first == "user_id,name,organization,first_join,last_leave,minutes")
+                #expect(lines.contains { $0.hasPrefix("\(cast.annID),Ann,") && $0.hasSuffix(",35") }, "\(lines)")
+
+                let series = occ.split(separator: "-").first.map(String.init) ?? ""
+                let tally = try await client.call(
+                    .get, "/api/v1/call-series/\(series)/attendance?from=2026-09-01T00:00:00Z&to=2026-12-31T00:00:00Z", token: cast.fac)
+                #expect(tally.status == .ok, "\(tally.body)")
+                #expect(tally.array("calls").count == 1)
+                let nassau = tally.array("organizations").first { ($0["organization"] as? [String: Any])?["slug"] as? String == "nassau-boces" }
+                #expect(nassau?["calls_attended"] as? Int == 1)
+                #expect(nassau?["people"] as? Int == 1)
+                #expect(try await client.call(.get, "/api/v1/call-series/\(series)/attendance?from=nope", token: cast.fac).errorField == "from")
+                let tallyCSV = try await client.call(.get, "/api/v1/call-series/\(series)/attendance.csv?from=2026-09-01T00:00:00Z", token: cast.fac)
+                #expect(tallyCSV.body.components(separatedBy: "\r\n").contains { $0.hasPrefix("Nassau") && $0.contains(",1,1,1,35") }, "\(tallyCSV.body)")
+                for stream in [fac, ann] { _ = await stream.close() }
+            }
+        }
+    }
 }

@@ -234,6 +234,18 @@ struct RoleMatrixTests {
                     return Request(path: "/api/v1/call-series/\(series.id)/rsvp", body: ["status": "maybe"])
                 }),
             Case(
+                method: .get, route: "/api/v1/occurrences/{id}/attendance", variant: "", rule: .ohio(.facilitator, write: false),
+                request: { _ in Request(path: "/api/v1/occurrences/\(try await fallSeries())-20261110T1600/attendance") }),
+            Case(
+                method: .get, route: "/api/v1/occurrences/{id}/attendance.csv", variant: "", rule: .ohio(.facilitator, write: false),
+                request: { _ in Request(path: "/api/v1/occurrences/\(try await fallSeries())-20261110T1600/attendance.csv") }),
+            Case(
+                method: .get, route: "/api/v1/call-series/{id}/attendance", variant: "", rule: .ohio(.facilitator, write: false),
+                request: { _ in Request(path: "/api/v1/call-series/\(try await fallSeries())/attendance") }),
+            Case(
+                method: .get, route: "/api/v1/call-series/{id}/attendance.csv", variant: "", rule: .ohio(.facilitator, write: false),
+                request: { _ in Request(path: "/api/v1/call-series/\(try await fallSeries())/attendance.csv") }),
+            Case(
                 method: .get, route: "/api/v1/occurrences/{id}/agenda", variant: "", rule: .ohio(.guest, write: false),
                 request: { _ in Request(path: "/api/v1/occurrences/\(try await fallSeries())-20261013T1600/agenda") }),
             Case(

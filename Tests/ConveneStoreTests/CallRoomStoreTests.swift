@@ -13,7 +13,7 @@ struct CallRoomStoreTests {
             let ohio = try #require(try await store.community(slug: "ohio"))
             let series = try #require(try await store.callSeries(communityID: ohio.id).first)
             let rooms = try await withThrowingTaskGroup(of: StoredRoom.self) { group in
-                for _ in 0..<8 { group.addTask { try await store.callRoom(seriesID: series.id, communityID: ohio.id, occurrence: "2026-12-08T16:00") } }
+                for _ in 0..<8 { group.addTask { try await store.callRoom(seriesID: series.id, communityID: ohio.id, occurrence: "2026-12-08T16:00", lobbyMinutes: 15) } }
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(Set(rooms.map(\.id)).count == 1)

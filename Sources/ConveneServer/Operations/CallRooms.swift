@@ -54,7 +54,8 @@ final class CallRooms: Sendable {
         let (series, community, occurrence) = try await calls.scheduled(occurrenceID, by: principal)
         try Policy.require(.rsvpCall, by: principal, on: directory.target(community))
         guard occurrence.status != .cancelled else { throw ConveneError(.conflict, "That call is cancelled.") }
-        let stored = try await store.callRoom(seriesID: series.id, communityID: community.id, occurrence: occurrence.originalStart.description)
+        let stored = try await store.callRoom(seriesID: series.id, communityID: community.id, occurrence: occurrence.originalStart.description,
+            lobbyMinutes: settings.callLobbyMinutes)
         let replica = self.replica(stored, occurrence, seriesTitle: series.title)
         try await replica.catchUp(store)
         let command: CallRoom.Command

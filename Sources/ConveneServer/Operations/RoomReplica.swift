@@ -46,7 +46,7 @@ final class RoomReplica: Sendable {
         self.settings = settings
         self.now = now
         state = Mutex(
-            State(room: CallRoom(startsAt: occurrence.startsAt, lobbyOpens: TimeInterval(settings.callLobbyMinutes * 60)), channelID: stored.channelID))
+            State(room: CallRoom(startsAt: occurrence.startsAt, lobbyOpens: TimeInterval(stored.lobbyMinutes * 60)), channelID: stored.channelID))
     }
 
     var snapshot: (room: CallRoom, seq: Int, lastAt: Date) {

@@ -665,6 +665,7 @@ enum PostgresMigrations {
                     community_id BIGINT NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
                     occurrence TEXT NOT NULL,
                     channel_id BIGINT REFERENCES channels(id) ON DELETE SET NULL,
+                    lobby_minutes INTEGER NOT NULL,
                     UNIQUE (series_id, occurrence)
                 )
                 """,

@@ -4,9 +4,12 @@ import PostgresNIO
 
 /// Live rooms of calls and their logs.
 extension PostgresStore: CallRoomStore {
-    public func callRoom(seriesID: Int64, communityID: Int64, occurrence: String) async throws -> StoredRoom {
+    public func callRoom(seriesID: Int64, communityID: Int64, occurrence: String, lobbyMinutes: Int) async throws -> StoredRoom {
         try await execute(
-            "INSERT INTO call_rooms (series_id, community_id, occurrence) VALUES (\(seriesID), \(communityID), \(occurrence)) ON CONFLICT DO NOTHING")
+            """
+            INSERT INTO call_rooms (series_id, community_id, occurrence, lobby_minutes)
+            VALUES (\(seriesID), \(communityID), \(occurrence), \(Int32(lobbyMinutes))) ON CONFLICT DO NOTHING
+            """)
         return try await rows("SELECT * FROM call_rooms WHERE series_id = \(seriesID) AND occurrence = \(occurrence)")[0].room()
     }
 
@@ -47,6 +50,6 @@ extension PostgresRandomAccessRow {
         StoredRoom(
             id: try self["id"].decode(Int64.self), seriesID: try self["series_id"].decode(Int64.self),
             communityID: try self["community_id"].decode(Int64.self), occurrence: try self["occurrence"].decode(String.self),
-            channelID: try self["channel_id"].decode(Int64?.self))
+            channelID: try self["channel_id"].decode(Int64?.self), lobbyMinutes: Int(try self["lobby_minutes"].decode(Int32.self)))
     }
 }

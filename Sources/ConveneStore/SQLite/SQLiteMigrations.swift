@@ -679,6 +679,7 @@ enum SQLiteMigrations {
                         community_id INTEGER NOT NULL REFERENCES communities(id) ON DELETE CASCADE,
                         occurrence TEXT NOT NULL,
                         channel_id INTEGER REFERENCES channels(id) ON DELETE SET NULL,
+                        lobby_minutes INTEGER NOT NULL,
                         UNIQUE (series_id, occurrence)
                     );
                     CREATE TABLE call_room_records (

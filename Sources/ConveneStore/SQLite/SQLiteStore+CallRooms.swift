@@ -4,11 +4,14 @@ import GRDB
 
 /// Live rooms of calls and their logs.
 extension SQLiteStore: CallRoomStore {
-    public func callRoom(seriesID: Int64, communityID: Int64, occurrence: String) async throws -> StoredRoom {
+    public func callRoom(seriesID: Int64, communityID: Int64, occurrence: String, lobbyMinutes: Int) async throws -> StoredRoom {
         try await write { db in
             try db.execute(
-                sql: "INSERT INTO call_rooms (series_id, community_id, occurrence) VALUES (?, ?, ?) ON CONFLICT (series_id, occurrence) DO NOTHING",
-                arguments: [seriesID, communityID, occurrence])
+                sql: """
+                    INSERT INTO call_rooms (series_id, community_id, occurrence, lobby_minutes) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (series_id, occurrence) DO NOTHING
+                    """,
+                arguments: [seriesID, communityID, occurrence, lobbyMinutes])
             return Self.room(try Row.fetchOne(db, sql: "SELECT * FROM call_rooms WHERE series_id = ? AND occurrence = ?", arguments: [seriesID, occurrence])!)
         }
     }
@@ -48,6 +51,7 @@ extension SQLiteStore: CallRoomStore {
     }
 
     static func room(_ row: Row) -> StoredRoom {
-        StoredRoom(id: row["id"], seriesID: row["series_id"], communityID: row["community_id"], occurrence: row["occurrence"], channelID: row["channel_id"])
+        StoredRoom(id: row["id"], seriesID: row["series_id"], communityID: row["community_id"], occurrence: row["occurrence"], channelID: row["channel_id"],
+            lobbyMinutes: row["lobby_minutes"])
     }
 }

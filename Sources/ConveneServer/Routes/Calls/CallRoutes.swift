@@ -190,6 +190,27 @@ struct CallRoutes {
                 ])
             }
         }
+        router.get("/api/v1/occurrences/{id}/attendance") { _, context in
+            guard let id = context.parameters.get("id") else { throw ConveneError.notFound("The occurrence") }
+            return try JSON.response(AttendanceView(try await calls.attendance(occurrenceID: id, by: try await accounts.principal(context.auth))))
+        }
+        router.get("/api/v1/occurrences/{id}/attendance.csv") { _, context in
+            guard let id = context.parameters.get("id") else { throw ConveneError.notFound("The occurrence") }
+            let report = try await calls.attendance(occurrenceID: id, by: try await accounts.principal(context.auth))
+            return Self.csv(AttendanceView.csv(report), filename: "attendance-\(id).csv")
+        }
+        router.get("/api/v1/call-series/{id}/attendance") { request, context in
+            let id = try request.id("id", context: context, what: "The call series")
+            let report = try await calls.attendance(
+                seriesID: id, from: try Self.time(request, "from"), to: try Self.time(request, "to"), by: try await accounts.principal(context.auth))
+            return try JSON.response(SeriesAttendanceView(report))
+        }
+        router.get("/api/v1/call-series/{id}/attendance.csv") { request, context in
+            let id = try request.id("id", context: context, what: "The call series")
+            let report = try await calls.attendance(
+                seriesID: id, from: try Self.time(request, "from"), to: try Self.time(request, "to"), by: try await accounts.principal(context.auth))
+            return Self.csv(SeriesAttendanceView.csv(report), filename: "attendance-series-\(id).csv")
+        }
         router.post("/api/v1/me/calendar-token") { _, context in
             let token = try await calls.issueCalendarToken(by: try await accounts.principal(try context.requireAuth()))
             return try JSON.response(["token": token, "path": "/api/v1/calendar/\(token).ics"], status: .created)
@@ -209,6 +230,128 @@ struct CallRoutes {
             let text = try ICalendar(name: "\(community.name) — calls", timezone: community.timezone, series: series).text()
             return Response(
                 status: .ok, headers: [.contentType: ICalendar.contentType], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
+    }
+}
+
+extension CallRoutes {
+    static func csv(_ text: String, filename: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(filename)\""],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    struct OrganizationRef: Encodable {
+        var id: Int64
+        var slug: String
+        var name: String
+
+        init?(_ organization: Organization?) {
+            guard let organization else { return nil }
+            (id, slug, name) = (organization.id, organization.slug, organization.name)
+        }
+    }
+
+    /// One call's attendance.
+    struct AttendanceView: Encodable {
+        var occurrence: String
+        var startsAt: Date
+        var endsAt: Date
+        /// When the call was on (live to ended, or as scheduled): time outside it does not count.
+        var window: Window
+        var people: [Person]
+        var organizations: [OrganizationTotal]
+
+        struct Window: Encodable {
+            var from: Date
+            var to: Date
+        }
+
+        struct Person: Encodable {
+            var user: Int64
+            var name: String
+            var organization: OrganizationRef?
+            var firstJoin: Date
+            /// Null while still in the room.
+            var lastLeave: Date?
+            var minutes: Int
+        }
+
+        struct OrganizationTotal: Encodable {
+            /// Null for people of no organization.
+            var organization: OrganizationRef?
+            var people: Int
+            var minutes: Int
+        }
+
+        init(_ report: Calls.OccurrenceAttendance) {
+            occurrence = report.occurrence.id
+            startsAt = report.occurrence.startsAt
+            endsAt = report.occurrence.endsAt
+            window = Window(from: report.window.lowerBound, to: report.window.upperBound)
+            people = report.people.map {
+                Person(
+                    user: $0.person.user, name: $0.name, organization: OrganizationRef($0.organization), firstJoin: $0.person.firstJoin,
+                    lastLeave: $0.person.lastLeave, minutes: $0.person.minutes)
+            }
+            organizations = report.organizations.map { OrganizationTotal(organization: OrganizationRef($1), people: $0.people, minutes: $0.minutes) }
+        }
+
+        static func csv(_ report: Calls.OccurrenceAttendance) -> String {
+            CSV.render(
+                header: ["user_id", "name", "organization", "first_join", "last_leave", "minutes"],
+                rows: report.people.map {
+                    [
+                        "\($0.person.user)", $0.name, $0.organization?.name ?? "", $0.person.firstJoin.formatted(.iso8601),
+                        $0.person.lastLeave?.formatted(.iso8601) ?? "", "\($0.person.minutes)",
+                    ]
+                })
+        }
+    }
+
+    /// A series' attendance over a window, per organization.
+    struct SeriesAttendanceView: Encodable {
+        var seriesId: Int64
+        var from: Date
+        var to: Date
+        var calls: [Call]
+        var organizations: [Tally]
+
+        struct Call: Encodable {
+            var occurrence: String
+            var startsAt: Date
+            var people: Int
+            var minutes: Int
+        }
+
+        struct Tally: Encodable {
+            var organization: OrganizationRef?
+            /// Calls at which someone of it was present for at least a minute.
+            var callsAttended: Int
+            /// Distinct people of it across those calls.
+            var people: Int
+            var minutes: Int
+        }
+
+        init(_ report: Calls.SeriesAttendance) {
+            seriesId = report.series.id
+            from = report.from
+            to = report.to
+            calls = report.calls.map {
+                Call(occurrence: $0.occurrence.id, startsAt: $0.occurrence.startsAt, people: $0.people.count, minutes: $0.people.reduce(0) { $0 + $1.person.minutes })
+            }
+            organizations = report.organizations.map {
+                Tally(organization: OrganizationRef($0.organization), callsAttended: $0.callsAttended, people: $0.people, minutes: $0.minutes)
+            }
+        }
+
+        static func csv(_ report: Calls.SeriesAttendance) -> String {
+            CSV.render(
+                header: ["organization", "calls_attended", "calls_in_window", "people", "minutes"],
+                rows: report.organizations.map {
+                    [$0.organization?.name ?? "", "\($0.callsAttended)", "\(report.calls.count)", "\($0.people)", "\($0.minutes)"]
+                })
         }
     }
 }

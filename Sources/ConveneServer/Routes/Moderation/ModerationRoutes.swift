@@ -229,27 +229,18 @@ struct ModerationRoutes {
     }
 }
 
-/// The audit log as CSV (RFC 4180), safe to open in a spreadsheet: a cell that would start a
-/// formula is prefixed with an apostrophe.
+/// The audit log as CSV (see `CSV`).
 enum AuditCSV {
     static let header = ["id", "created_at", "community_id", "actor_id", "action", "target_type", "target_id", "reason", "before", "after", "previous_hash", "hash"]
 
     static func render(_ entries: [AuditEntry]) -> String {
-        var lines = [header.joined(separator: ",")]
-        for entry in entries {
-            let cells = [
-                "\(entry.id)", entry.createdAt.formatted(.iso8601), entry.communityID.map { "\($0)" } ?? "", "\(entry.actorID)", entry.action,
-                entry.targetType, "\(entry.targetID)", entry.reason, entry.before ?? "", entry.after ?? "", entry.previousHash, entry.hash,
-            ]
-            lines.append(cells.map(cell).joined(separator: ","))
-        }
-        return lines.joined(separator: "\r\n") + "\r\n"
-    }
-
-    static func cell(_ value: String) -> String {
-        var text = value
-        if let first = text.first, "=+-@\t\r".contains(first) { text = "'" + text }
-        guard text.contains(where: { ",\"\r\n".contains($0) }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        CSV.render(
+            header: header,
+            rows: entries.map { entry in
+                [
+                    "\(entry.id)", entry.createdAt.formatted(.iso8601), entry.communityID.map { "\($0)" } ?? "", "\(entry.actorID)", entry.action,
+                    entry.targetType, "\(entry.targetID)", entry.reason, entry.before ?? "", entry.after ?? "", entry.previousHash, entry.hash,
+                ]
+            })
     }
 }
