@@ -60,6 +60,8 @@ public enum Action: String, Sendable, CaseIterable, Codable {
     case promoteThread = "thread.promote"
     /// Reading a hidden question or answer: its moderators, and its author.
     case readHiddenPost = "post.hidden.read"
+    /// Adding a community's forum tags and renaming them.
+    case manageTags = "tags.manage"
     /// Creating call series and moving or cancelling their occurrences.
     case manageCalls = "calls.manage"
     /// Answering a call's invitation: going, maybe, declined.
@@ -106,6 +108,7 @@ public enum Action: String, Sendable, CaseIterable, Codable {
         case .promoteThread: (.moderator, .moderator)
         case .manageCalls: (.facilitator, .facilitator)
         case .readHiddenPost: (.moderator, .moderator)
+        case .manageTags: (.moderator, .moderator)
         case .rsvpCall: (.member, .member)
         }
     }

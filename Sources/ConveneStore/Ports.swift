@@ -105,6 +105,8 @@ public protocol NetworkStore: Sendable {
     func committees(communityID: Int64) async throws -> [Committee]
     func channels(communityID: Int64) async throws -> [Channel]
     func tags(communityID: Int64) async throws -> [Tag]
+    /// Adds a tag to a community, or renames it; true when it is new.
+    func putTag(communityID: Int64, _ tag: Tag) async throws -> Bool
     func callSeries(communityID: Int64) async throws -> [CallSeries]
     func callSeries(id: Int64) async throws -> CallSeries?
     /// Stores a new series (`series.id` is ignored); `conflict` when its community has a series of that semester.

@@ -260,4 +260,28 @@ struct ForumsHTTPTests {
             }
         }
     }
+
+    @Test("moderators add and rename a community's tags; a new tag is usable on questions at once; members cannot; bad slugs and names are 422",
+        arguments: TestApp.StoreKind.allCases)
+    func curateTags(store: TestApp.StoreKind) async throws {
+        try await TestApp.with(store) { app in
+            try await app.test { client async throws in
+                let (_, ann, _, _) = try await StreamTests.setUp(app, client)
+                let (_, modToken, _) = try await ReviewQueueHTTPTests.staff(app, client)
+                #expect(try await client.call(.put, "/api/v1/communities/ohio/tags/coaching", json: ["name": "Coaching"], token: ann).status == .forbidden)
+                let ask: [String: Any] = ["title": "Coaching cycles?", "body": "How long?", "tags": ["coaching"]]
+                #expect(try await client.call(.post, "/api/v1/communities/ohio/questions", json: ask, token: ann).errorField == "tags")
+                let added = try await client.call(.put, "/api/v1/communities/ohio/tags/coaching", json: ["name": "Coaching"], token: modToken)
+                #expect(added.status == .created, "\(added.body)")
+                #expect(try await client.call(.post, "/api/v1/communities/ohio/questions", json: ask, token: ann).status == .created)
+                let renamed = try await client.call(.put, "/api/v1/communities/ohio/tags/coaching", json: ["name": "Instructional coaching"], token: modToken)
+                #expect(renamed.status == .ok)
+                let ohio = try #require(try await app.store.community(slug: "ohio"))
+                #expect(try await app.store.tags(communityID: ohio.id).first { $0.slug == "coaching" }?.name == "Instructional coaching")
+                #expect(try await client.call(.put, "/api/v1/communities/ohio/tags/Bad%20Tag", json: ["name": "x"], token: modToken).errorField == "tag")
+                #expect(try await client.call(.put, "/api/v1/communities/ohio/tags/ok", json: ["name": " "], token: modToken).errorField == "name")
+                #expect(try await client.call(.put, "/api/v1/communities/texas/tags/ok", json: ["name": "Ok"], token: modToken).status == .forbidden)
+            }
+        }
+    }
 }

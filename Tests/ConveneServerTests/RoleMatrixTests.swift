@@ -234,6 +234,9 @@ struct RoleMatrixTests {
                     return Request(path: "/api/v1/call-series/\(series.id)/rsvp", body: ["status": "maybe"])
                 }),
             Case(
+                method: .put, route: "/api/v1/communities/{slug}/tags/{tag}", variant: "", rule: .ohio(.moderator, write: true),
+                request: fixed("/api/v1/communities/ohio/tags/coaching", ["name": "Coaching"])),
+            Case(
                 method: .get, route: "/api/v1/occurrences/{id}/attendance", variant: "", rule: .ohio(.facilitator, write: false),
                 request: { _ in Request(path: "/api/v1/occurrences/\(try await fallSeries())-20261110T1600/attendance") }),
             Case(

@@ -20,6 +20,15 @@ struct Forums: Sendable {
         return try await store.questions(communityID: community.id, filter: filter, sort: sort, tag: tag, offset: offset, limit: limit)
     }
 
+    /// Adds a tag to a community's forum, or renames one (its moderators); true when it is new.
+    func putTag(slug: String, tag rawTag: String, name rawName: String, by principal: Principal) async throws -> (Tag, created: Bool) {
+        let community = try await directory.readable(slug: slug, by: principal)
+        try Policy.require(.manageTags, by: principal, on: directory.target(community))
+        let tag = Tag(slug: try Validation.slug(rawTag, field: "tag"), name: rawName.trimmingCharacters(in: .whitespacesAndNewlines))
+        guard (1...80).contains(tag.name.count) else { throw ConveneError.invalid("name", "A tag's name is 1–80 characters.") }
+        return (tag, try await store.putTag(communityID: community.id, tag))
+    }
+
     /// Asks a question in a community, with 1–5 of its tags.
     func ask(slug: String, title rawTitle: String, body rawBody: String, tags rawTags: [String], by principal: Principal) async throws -> Question {
         let community = try await directory.readable(slug: slug, by: principal)

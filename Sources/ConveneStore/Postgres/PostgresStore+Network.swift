@@ -143,6 +143,15 @@ extension PostgresStore: NetworkStore {
         }
     }
 
+    public func putTag(communityID: Int64, _ tag: Tag) async throws -> Bool {
+        // xmax is 0 for a row this statement inserted, and not for one it updated.
+        try await rows(
+            """
+            INSERT INTO tags (community_id, slug, name) VALUES (\(communityID), \(tag.slug), \(tag.name))
+            ON CONFLICT (community_id, slug) DO UPDATE SET name = EXCLUDED.name RETURNING (xmax = 0) AS created
+            """)[0]["created"].decode(Bool.self)
+    }
+
     public func callSeries(communityID: Int64) async throws -> [CallSeries] {
         try await rows("SELECT * FROM call_series WHERE community_id = \(communityID) ORDER BY dtstart").map { try $0.callSeries() }
     }

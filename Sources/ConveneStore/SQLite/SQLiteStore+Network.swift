@@ -157,6 +157,16 @@ extension SQLiteStore: NetworkStore {
         }
     }
 
+    public func putTag(communityID: Int64, _ tag: Tag) async throws -> Bool {
+        try await write { db in
+            let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM tags WHERE community_id = ? AND slug = ?", arguments: [communityID, tag.slug]) != nil
+            try db.execute(
+                sql: "INSERT INTO tags (community_id, slug, name) VALUES (?, ?, ?) ON CONFLICT (community_id, slug) DO UPDATE SET name = excluded.name",
+                arguments: [communityID, tag.slug, tag.name])
+            return !exists
+        }
+    }
+
     public func callSeries(communityID: Int64) async throws -> [CallSeries] {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM call_series WHERE community_id = ? ORDER BY dtstart", arguments: [communityID]).map(Self.callSeries)

@@ -235,7 +235,18 @@ struct ForumRoutes {
         var nextOffset: Int?
     }
 
+    struct TagBody: Decodable {
+        var name: String
+    }
+
     func add(to router: some RouterMethods<AppRequestContext>) {
+        router.put("/api/v1/communities/{slug}/tags/{tag}") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            guard let raw = context.parameters.get("tag") else { throw ConveneError.notFound("The tag") }
+            let body = try await request.decodeJSON(TagBody.self, limit: settings.maxBodyBytes)
+            let (tag, created) = try await forums.putTag(slug: try context.slug(), tag: raw, name: body.name, by: principal)
+            return try JSON.response(tag, status: created ? .created : .ok)
+        }
         router.get("/api/v1/communities/{slug}/questions") { request, context in
             let (offset, limit) = try Query.page(request)
             let (filter, sort) = (try Query.choice(request, "filter", default: QuestionFilter.all), try Query.choice(request, "sort", default: QuestionSort.activity))
