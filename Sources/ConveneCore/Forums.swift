@@ -27,6 +27,8 @@ public struct Question: Sendable, Hashable, Codable {
     /// The channel thread it was promoted from: its first message and channel.
     public var sourceMessageID: Int64?
     public var sourceChannelID: Int64?
+    /// The call it was asked in and left unanswered (the occurrence's id).
+    public var sourceOccurrence: String?
     /// Hidden by flags or a moderator: only moderators and its author see it.
     public var hiddenAt: Date?
 
@@ -34,7 +36,7 @@ public struct Question: Sendable, Hashable, Codable {
         id: Int64, communityID: Int64, authorID: Int64, authorName: String, title: String, body: String, bodyHTML: String, tags: [String], score: Int,
         answerCount: Int, acceptedAnswerID: Int64?, createdAt: Date, lastActivityAt: Date, closedAt: Date? = nil, closedBy: Int64? = nil,
         closeReason: CloseReason? = nil, duplicateOf: Int64? = nil, sourceMessageID: Int64? = nil, sourceChannelID: Int64? = nil,
-        hiddenAt: Date? = nil
+        sourceOccurrence: String? = nil, hiddenAt: Date? = nil
     ) {
         self.id = id
         self.communityID = communityID
@@ -55,6 +57,7 @@ public struct Question: Sendable, Hashable, Codable {
         self.duplicateOf = duplicateOf
         self.sourceMessageID = sourceMessageID
         self.sourceChannelID = sourceChannelID
+        self.sourceOccurrence = sourceOccurrence
         self.hiddenAt = hiddenAt
     }
 }

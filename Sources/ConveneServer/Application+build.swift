@@ -63,10 +63,10 @@ public struct ConveneServices: Sendable {
             limits: SendLimits(messagesPerMinute: settings.messagesPerMinute), newMembers: settings.newMemberLimits, now: now)
         forums = Forums(store: store, directory: directory, messaging: messaging, fanout: fanout, notifications: notifications, now: now)
         calls = Calls(store: store, directory: directory, notifications: notifications, now: now)
-        callRooms = CallRooms(
-            store: store, calls: calls, directory: directory, messaging: messaging, fanout: fanout, settings: settings,
-            logger: Logger(label: "convene.calls"), now: now)
         reminders = Reminders(store: store, notifications: notifications, logger: Logger(label: "convene.reminders"), now: now)
+        callRooms = CallRooms(
+            store: store, calls: calls, directory: directory, messaging: messaging, forums: forums, fanout: fanout, settings: settings,
+            logger: Logger(label: "convene.calls"), now: now)
         moderation = Moderation(
             store: store, directory: directory, messaging: messaging, forums: forums, fanout: fanout, flagHideThreshold: settings.flagHideThreshold, now: now)
     }

@@ -75,6 +75,19 @@ enum ForumSQL {
         ConveneError(.conflict, "This thread became question \(question) already.")
     }
 
+    static func carriedAlready(_ question: Int64) -> ConveneError {
+        ConveneError(.conflict, "This call question became question \(question) already.")
+    }
+
+    /// The columns a question's source fills: thread message and channel, call occurrence and question.
+    static func columns(_ source: QuestionSource?) -> (message: Int64?, channel: Int64?, occurrence: String?, callQuestion: Int?) {
+        switch source {
+        case .thread(let message): (message.id, message.channelID, nil, nil)
+        case .call(let occurrence, let question): (nil, nil, occurrence, question)
+        case nil: (nil, nil, nil, nil)
+        }
+    }
+
     /// The post's own table, for hiding.
     static func hide(_ target: VoteTarget, hidden: Bool) -> String {
         "UPDATE \(table(target)) SET hidden_at = \(hidden ? "?" : "NULL"), hidden_by = \(hidden ? "?" : "NULL") WHERE id = ? AND hidden_at IS \(hidden ? "" : "NOT ")NULL"

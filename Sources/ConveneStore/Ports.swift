@@ -375,14 +375,23 @@ public protocol WatchedWordStore: Sendable {
         -> (PendingMessage, AuditEntry)?
 }
 
+/// Where a question came from, besides being asked.
+public enum QuestionSource: Sendable {
+    /// Promoted from a channel thread (its first message): a thread becomes one question only.
+    case thread(Message)
+    /// Left unanswered in a call (the occurrence's id, and the question's number in its room):
+    /// each becomes one forum question only.
+    case call(occurrence: String, question: Int)
+}
+
 /// Questions, answers, votes and accepted answers.
 public protocol ForumStore: Sendable {
     /// Stores a question and, with it, the notifications `notify` asks for (never to its author);
     /// returns it and their ids. The same holds for answers, comments and accepts.
-    /// A question promoted from a channel thread names its first message (`source`): a thread
-    /// becomes one question only (`conflict` naming it otherwise).
+    /// A question from a thread or a call names it (`source`), and each source becomes one
+    /// question only (`conflict` naming it otherwise).
     func createQuestion(
-        communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], source: Message?, heldBy: String?,
+        communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], source: QuestionSource?, heldBy: String?,
         notify: Notify, now: Date
     ) async throws -> (Question, notifications: [Int64])
     func question(id: Int64) async throws -> Question?

@@ -1,4 +1,5 @@
 import ConveneCore
+import ConveneStore
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -292,6 +293,51 @@ struct CallRoomStreamTests {
                 #expect(try await client.call(.get, "/api/v1/call-series/\(series)/attendance?from=nope", token: cast.fac).errorField == "from")
                 let tallyCSV = try await client.call(.get, "/api/v1/call-series/\(series)/attendance.csv?from=2026-09-01T00:00:00Z", token: cast.fac)
                 #expect(tallyCSV.body.components(separatedBy: "\r\n").contains { $0.hasPrefix("Nassau") && $0.contains(",1,1,1,35") }, "\(tallyCSV.body)")
+                for stream in [fac, ann] { _ = await stream.close() }
+            }
+        }
+    }
+
+    @Test("★ when a call ends, the questions it left unanswered become forum questions by their askers, tagged and linked to the call, each once",
+        arguments: TestApp.StoreKind.allCases)
+    func unansweredBecomeForumQuestions(store: TestApp.StoreKind) async throws {
+        try await TestApp.with(store) { app in
+            try await app.live { client, port async throws in
+                let cast = try await Self.cast(app, client)
+                let occ = cast.occurrence
+                let fac = try await Self.connect(port, cast.fac)
+                _ = try await Self.ask(fac, ["op": "call.join", "occurrence": occ])
+                let ann = try await Self.connect(port, cast.ann)
+                _ = try await Self.ask(ann, ["op": "call.join", "occurrence": occ])
+                #expect(Self.code(try await Self.ask(ann, ["op": "call.ask", "occurrence": occ, "text": " "])) == "validation_failed")
+                _ = try await Self.ask(ann, ["op": "call.ask", "occurrence": occ, "text": "How do we keep SEL going over the summer?"])
+                _ = try await Self.ask(ann, ["op": "call.ask", "occurrence": occ, "text": "Where are the slides?"])
+                #expect((await Self.event(fac, "asked"))?["data"].flatMap { ($0 as? [String: Any])?["id"] as? Int } == 1)
+                _ = try await Self.ask(fac, ["op": "call.upvote", "occurrence": occ, "question": 1])
+                #expect(Self.code(try await Self.ask(ann, ["op": "call.answered", "occurrence": occ, "question": 2])) == "forbidden")
+                _ = try await Self.ask(fac, ["op": "call.answered", "occurrence": occ, "question": 2])
+                let state = try await Self.ask(ann, ["op": "call.join", "occurrence": occ])
+                #expect((state["questions"] as? [[String: Any]])?.compactMap { $0["upvotes"] as? Int } == [1, 0])
+                _ = try await Self.ask(fac, ["op": "call.start", "occurrence": occ])
+                _ = try await Self.ask(fac, ["op": "call.end", "occurrence": occ])
+
+                let listed = try await client.call(.get, "/api/v1/communities/ohio/questions?tag=best-practices-call").array("questions")
+                #expect(listed.count == 1, "only the unanswered one: \(listed)")
+                let carried = try #require(listed.first)
+                #expect(carried["title"] as? String == "How do we keep SEL going over the summer?")
+                #expect(carried["source_occurrence_id"] as? String == occ)
+                #expect((carried["author"] as? [String: Any])?["id"] as? Int == cast.annID)
+                let page = try await client.call(.get, "/api/v1/questions/\(try #require(carried["id"] as? Int))")
+                let body = try #require((page.object["question"] as? [String: Any])?["body"] as? String ?? page.object["body"] as? String)
+                #expect(body.contains("Asked during **"), "\(body)")
+                #expect(body.contains("1 other participant wanted it answered too."), "\(body)")
+                // Carried once: the store refuses the same call question again.
+                let ohio = try #require(try await app.store.community(slug: "ohio"))
+                await #expect(throws: ConveneError.self) {
+                    _ = try await app.store.createQuestion(
+                        communityID: ohio.id, authorID: Int64(cast.annID), title: "again", body: "again", bodyHTML: "again", tags: ["best-practices-call"],
+                        source: .call(occurrence: occ, question: 1), heldBy: nil, notify: [:], now: app.clock.now())
+                }
                 for stream in [fac, ann] { _ = await stream.close() }
             }
         }

@@ -16,6 +16,7 @@ final class CallRooms: Sendable {
     let calls: Calls
     let directory: NetworkDirectory
     let messaging: Messaging
+    let forums: Forums
     let fanout: Fanout
     let settings: Settings
     let logger: Logger
@@ -28,13 +29,14 @@ final class CallRooms: Sendable {
     static let attempts = 20
 
     init(
-        store: any ConveneStore, calls: Calls, directory: NetworkDirectory, messaging: Messaging, fanout: Fanout, settings: Settings, logger: Logger,
-        now: @escaping @Sendable () -> Date
+        store: any ConveneStore, calls: Calls, directory: NetworkDirectory, messaging: Messaging, forums: Forums, fanout: Fanout, settings: Settings,
+        logger: Logger, now: @escaping @Sendable () -> Date
     ) {
         self.store = store
         self.calls = calls
         self.directory = directory
         self.messaging = messaging
+        self.forums = forums
         self.fanout = fanout
         self.settings = settings
         self.logger = logger
@@ -161,7 +163,47 @@ final class CallRooms: Sendable {
         let replica = try replica(of: occurrenceID, for: connection)
         let (seq, events) = try await perform(make(connection.userID), in: replica, by: connection.userID)
         try await admitToChat(events, in: replica)
+        if events.contains(.phase(.ended)) { await carryOver(replica) }
         connection.send(CallFrames.ack(ref: ref, occurrence: occurrenceID, seq: seq))
+    }
+
+    /// The tag questions carried over from calls wear (added to the community when missing).
+    static let callTag = Tag(slug: "best-practices-call", name: "Monthly Best Practices Call")
+
+    /// ★ The questions a call ended with unanswered become forum questions in its community, each
+    /// by its asker, linked to the occurrence (each once, however often this runs). One a watched
+    /// word refuses stays behind, logged.
+    func carryOver(_ replica: RoomReplica) async {
+        let room = replica.snapshot.room
+        let unanswered = room.questions.filter { !$0.answered }
+        guard !unanswered.isEmpty else { return }
+        do {
+            guard let community = try await store.community(id: replica.stored.communityID) else { return }
+            if try await !store.tags(communityID: community.id).contains(where: { $0.slug == Self.callTag.slug }) {
+                _ = try await store.putTag(communityID: community.id, Self.callTag)
+            }
+            let day = replica.occurrence.localStart.description.prefix(10)
+            for question in unanswered {
+                let title = question.text.count <= 200 ? question.text : String(question.text.prefix(199)) + "…"
+                var body = "Asked during **\(replica.seriesTitle)** on \(day) and not answered in the call:\n\n"
+                body += question.text.split(separator: "\n", omittingEmptySubsequences: false).map { "> " + $0 }.joined(separator: "\n")
+                if !question.upvoters.isEmpty {
+                    body += "\n\n\(question.upvoters.count) other participant\(question.upvoters.count == 1 ? "" : "s") wanted it answered too."
+                }
+                do {
+                    let asker = try await store.principal(userID: question.author, now: now())
+                    let screened = try await forums.screen([("title", title), ("body", body)], in: community, by: asker)
+                    _ = try await forums.publish(
+                        in: community, author: question.author, title: screened.texts[0], body: screened.texts[1], tags: [Self.callTag.slug],
+                        source: .call(occurrence: replica.occurrence.id, question: question.id), screened: screened, mentionsIn: screened.texts[1])
+                } catch let error as ConveneError where error.code != .internalError {
+                    logger.notice(
+                        "call room: a question stayed behind", metadata: ["occurrence": "\(replica.occurrence.id)", "question": "\(question.id)", "why": "\(error)"])
+                }
+            }
+        } catch {
+            logger.error("call room: could not carry questions over", metadata: ["occurrence": "\(replica.occurrence.id)", "error": "\(error)"])
+        }
     }
 
     /// `call.leave`: out of the room (or the lobby).

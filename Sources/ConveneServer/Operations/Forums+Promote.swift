@@ -41,7 +41,7 @@ extension Forums {
 
         // The quoted messages told their mentions already; the thread's people hear it became a question.
         let question = try await publish(
-            in: community, author: promoter, title: title, body: body, tags: tags, source: root, screened: screened,
+            in: community, author: promoter, title: title, body: body, tags: tags, source: .thread(root), screened: screened,
             also: Dictionary(([root] + replies).map { ($0.authorID, UserNotification.Kind.promoted) }, uniquingKeysWith: { first, _ in first }),
             mentionsIn: "")
         var backLink: Message?

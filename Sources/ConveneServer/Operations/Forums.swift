@@ -47,7 +47,7 @@ struct Forums: Sendable {
     /// the author's watch, the live note. A question a watched word holds tells nobody: it is not
     /// there for them until a moderator shows it.
     func publish(
-        in community: Community, author: Int64, title: String, body: String, tags: [String], source: Message? = nil, screened: Screened,
+        in community: Community, author: Int64, title: String, body: String, tags: [String], source: QuestionSource? = nil, screened: Screened,
         also: Notify = [:], mentionsIn mentioned: String
     ) async throws -> Question {
         var notify: Notify = [:]

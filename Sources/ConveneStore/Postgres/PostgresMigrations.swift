@@ -688,5 +688,13 @@ enum PostgresMigrations {
                 """,
             ]
         ),
+        (
+            "2026-12-01-call-questions",
+            [
+                "ALTER TABLE questions ADD COLUMN source_occurrence TEXT",
+                "ALTER TABLE questions ADD COLUMN source_call_question INTEGER",
+                "CREATE UNIQUE INDEX questions_call_source ON questions(source_occurrence, source_call_question) WHERE source_occurrence IS NOT NULL",
+            ]
+        ),
     ]
 }

@@ -4,21 +4,32 @@ import PostgresNIO
 
 extension PostgresStore: ForumStore {
     public func createQuestion(
-        communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], source: Message?, heldBy: String?,
+        communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], source: QuestionSource?, heldBy: String?,
         notify: Notify, now: Date
     ) async throws -> (Question, notifications: [Int64]) {
         try await transaction { connection in
-            if let source {
+            let from = ForumSQL.columns(source)
+            if let message = from.message {
                 // The message's row lock puts two promotions of one thread one after the other.
-                _ = try await connection.rows("SELECT 1 FROM messages WHERE id = \(source.id) FOR UPDATE", self.logger)
-                if let promoted = try await connection.rows("SELECT id FROM questions WHERE source_message_id = \(source.id)", self.logger).first {
+                _ = try await connection.rows("SELECT 1 FROM messages WHERE id = \(message) FOR UPDATE", self.logger)
+                if let promoted = try await connection.rows("SELECT id FROM questions WHERE source_message_id = \(message)", self.logger).first {
                     throw ForumSQL.promotedAlready(try promoted["id"].decode(Int64.self))
                 }
             }
+            let callQuestion = from.callQuestion.map { Int32(clamping: $0) }
+            if let occurrence = from.occurrence,
+                let carried = try await connection.rows(
+                    "SELECT id FROM questions WHERE source_occurrence = \(occurrence) AND source_call_question = \(callQuestion)", self.logger
+                ).first
+            {
+                throw ForumSQL.carriedAlready(try carried["id"].decode(Int64.self))
+            }
             let id = try await connection.rows(
                 """
-                INSERT INTO questions (community_id, author_id, title, body, body_html, tags, created_at, last_activity_at, source_message_id, source_channel_id)
-                VALUES (\(communityID), \(authorID), \(title), \(body), \(bodyHTML), \(ForumSQL.json(tags)), \(now), \(now), \(source?.id), \(source?.channelID))
+                INSERT INTO questions (community_id, author_id, title, body, body_html, tags, created_at, last_activity_at, source_message_id,
+                                       source_channel_id, source_occurrence, source_call_question)
+                VALUES (\(communityID), \(authorID), \(title), \(body), \(bodyHTML), \(ForumSQL.json(tags)), \(now), \(now), \(from.message),
+                        \(from.channel), \(from.occurrence), \(callQuestion))
                 RETURNING id
                 """, self.logger)[0]["id"].decode(Int64.self)
             try await self.setTags(connection, question: id, community: communityID, tags)
@@ -402,7 +413,7 @@ extension PostgresRandomAccessRow {
             closedAt: try self["closed_at"].decode(Date?.self), closedBy: try self["closed_by"].decode(Int64?.self),
             closeReason: try self["close_reason"].decode(String?.self).flatMap(CloseReason.init), duplicateOf: try self["duplicate_of"].decode(Int64?.self),
             sourceMessageID: try self["source_message_id"].decode(Int64?.self), sourceChannelID: try self["source_channel_id"].decode(Int64?.self),
-            hiddenAt: try self["hidden_at"].decode(Date?.self))
+            sourceOccurrence: try self["source_occurrence"].decode(String?.self), hiddenAt: try self["hidden_at"].decode(Date?.self))
     }
 
     func answer() throws -> Answer {

@@ -692,6 +692,15 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("2026-12-01-call-questions") { db in
+            // A question a call left unanswered names the call; each becomes one forum question.
+            try db.execute(
+                sql: """
+                    ALTER TABLE questions ADD COLUMN source_occurrence TEXT;
+                    ALTER TABLE questions ADD COLUMN source_call_question INTEGER;
+                    CREATE UNIQUE INDEX questions_call_source ON questions(source_occurrence, source_call_question) WHERE source_occurrence IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

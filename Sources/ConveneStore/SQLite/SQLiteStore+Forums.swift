@@ -4,18 +4,32 @@ import GRDB
 
 extension SQLiteStore: ForumStore {
     public func createQuestion(
-        communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], source: Message?, heldBy: String?,
+        communityID: Int64, authorID: Int64, title: String, body: String, bodyHTML: String, tags: [String], source: QuestionSource?, heldBy: String?,
         notify: Notify, now: Date
     ) async throws -> (Question, notifications: [Int64]) {
         try await write { db in
-            if let source, let promoted = try Int64.fetchOne(db, sql: "SELECT id FROM questions WHERE source_message_id = ?", arguments: [source.id]) {
+            let from = ForumSQL.columns(source)
+            if let message = from.message,
+                let promoted = try Int64.fetchOne(db, sql: "SELECT id FROM questions WHERE source_message_id = ?", arguments: [message])
+            {
                 throw ForumSQL.promotedAlready(promoted)
+            }
+            if let occurrence = from.occurrence,
+                let carried = try Int64.fetchOne(
+                    db, sql: "SELECT id FROM questions WHERE source_occurrence = ? AND source_call_question = ?", arguments: [occurrence, from.callQuestion])
+            {
+                throw ForumSQL.carriedAlready(carried)
             }
             try db.execute(
                 sql: """
-                    INSERT INTO questions (community_id, author_id, title, body, body_html, tags, created_at, last_activity_at, source_message_id, source_channel_id)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [communityID, authorID, title, body, bodyHTML, ForumSQL.json(tags), now, now, source?.id, source?.channelID])
+                    INSERT INTO questions (community_id, author_id, title, body, body_html, tags, created_at, last_activity_at, source_message_id,
+                                           source_channel_id, source_occurrence, source_call_question)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    communityID, authorID, title, body, bodyHTML, ForumSQL.json(tags), now, now, from.message, from.channel, from.occurrence,
+                    from.callQuestion,
+                ])
             let id = db.lastInsertedRowID
             try Self.setTags(db, question: id, community: communityID, tags)
             try Self.recordRevision(
@@ -326,7 +340,8 @@ extension SQLiteStore: ForumStore {
             answerCount: row["answer_count"], acceptedAnswerID: row["accepted_answer_id"], createdAt: row["created_at"],
             lastActivityAt: row["last_activity_at"], closedAt: row["closed_at"], closedBy: row["closed_by"],
             closeReason: (row["close_reason"] as String?).flatMap(CloseReason.init), duplicateOf: row["duplicate_of"],
-            sourceMessageID: row["source_message_id"], sourceChannelID: row["source_channel_id"], hiddenAt: row["hidden_at"])
+            sourceMessageID: row["source_message_id"], sourceChannelID: row["source_channel_id"], sourceOccurrence: row["source_occurrence"],
+            hiddenAt: row["hidden_at"])
     }
 
     static func answer(_ row: Row) -> Answer {

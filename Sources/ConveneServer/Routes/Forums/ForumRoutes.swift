@@ -85,6 +85,8 @@ struct ForumRoutes {
         /// Promoted from a channel thread: its first message and channel.
         var sourceMessageId: Int64?
         var sourceChannelId: Int64?
+        /// The call it was asked in and left unanswered.
+        var sourceOccurrenceId: String?
         /// Hidden by flags or a moderator (seen only by moderators and its author).
         var hidden: Bool
 
@@ -107,6 +109,7 @@ struct ForumRoutes {
             duplicateOf = question.duplicateOf
             sourceMessageId = question.sourceMessageID
             sourceChannelId = question.sourceChannelID
+            sourceOccurrenceId = question.sourceOccurrence
             hidden = question.hiddenAt != nil
         }
     }
