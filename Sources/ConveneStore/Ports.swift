@@ -111,6 +111,10 @@ public protocol NetworkStore: Sendable {
     func callSeries(id: Int64) async throws -> CallSeries?
     /// Stores a new series (`series.id` is ignored); `conflict` when its community has a series of that semester.
     func createCallSeries(_ series: CallSeries, createdBy: Int64, now: Date) async throws -> CallSeries
+    /// Saves what may change of a series once made: its title, description, capacity and last day.
+    func updateCallSeries(_ series: CallSeries) async throws -> CallSeries
+    /// Deletes a series with its overrides, answers, texts and rooms; false when there was none.
+    func deleteCallSeries(id: Int64) async throws -> Bool
     /// The moves and cancellations of these series' occurrences.
     func overrides(seriesIDs: [Int64]) async throws -> [OccurrenceOverride]
     /// Moves one occurrence (`start`, nil: back to the rule's) and cancels or restores it; its

@@ -342,4 +342,36 @@ struct CallRoomStreamTests {
             }
         }
     }
+
+    @Test("past the mesh limit the room says so and offers audio only and the configured SFU; back under it, mesh again")
+    func meshLimit() async throws {
+        try await TestApp.with(.sqlite, {
+            $0.callMeshLimit = 2
+            $0.callSFUURL = "https://sfu.example.org/join"
+        }) { app in
+            try await app.live { client, port async throws in
+                let cast = try await Self.cast(app, client)
+                let occ = cast.occurrence
+                let fac = try await Self.connect(port, cast.fac)
+                _ = try await Self.ask(fac, ["op": "call.join", "occurrence": occ])
+                let ann = try await Self.connect(port, cast.ann)
+                let two = try await Self.ask(ann, ["op": "call.join", "occurrence": occ])
+                #expect((two["media"] as? [String: Any])?["mode"] as? String == "mesh")
+                #expect((two["media"] as? [String: Any])?["sfu_url"] == nil)
+                let bob = try await Self.connect(port, cast.bob)
+                _ = try await Self.ask(bob, ["op": "call.knock", "occurrence": occ])
+                _ = try await Self.ask(fac, ["op": "call.admit", "occurrence": occ, "user": cast.bobID])
+                let media = try #require(await Self.event(ann, "media")?["data"] as? [String: Any])
+                #expect(media["mode"] as? String == "audio_only")
+                #expect(media["sfu_url"] as? String == "https://sfu.example.org/join")
+                #expect(media["participants"] as? Int == 3)
+                #expect(media["mesh_limit"] as? Int == 2)
+                let bobState = try #require(await Self.frame(bob, "call.state"))
+                #expect((bobState["media"] as? [String: Any])?["mode"] as? String == "audio_only")
+                _ = try await Self.ask(bob, ["op": "call.leave", "occurrence": occ])
+                #expect((await Self.event(ann, "media")?["data"] as? [String: Any])?["mode"] as? String == "mesh")
+                for stream in [fac, ann, bob] { _ = await stream.close() }
+            }
+        }
+    }
 }

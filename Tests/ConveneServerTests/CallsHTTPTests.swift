@@ -207,6 +207,30 @@ struct CallsHTTPTests {
                 #expect(try await answer("\(series)-20261027T1500", "going", ann).status == .notFound, "past COUNT")
                 _ = try await client.call(.patch, "/api/v1/occurrences/\(series)-20261013T1500", json: ["status": "cancelled"], token: modToken)
                 #expect(try await answer("\(series)-20261013T1500", "going", ann).status == .conflict)
+
+                // A larger capacity moves the waitlist up, and those who move up are told.
+                func edit(_ body: [String: Any], _ token: String) async throws -> Reply {
+                    try await client.call(.patch, "/api/v1/call-series/\(series)", json: body, token: token)
+                }
+                #expect(try await edit(["capacity": 3], ann).status == .forbidden)
+                let raised = try await edit(["capacity": 3, "title": "  Small circle, larger  "], modToken)
+                #expect(raised.status == .ok, "\(raised.body)")
+                #expect(raised.object["title"] as? String == "Small circle, larger")
+                #expect(try #require(try await listing(dee).first?["my_rsvp"] as? [String: Any])["waitlisted"] as? Bool == false)
+                #expect(try await client.call(.get, "/api/v1/notifications", token: dee).array("notifications").first?["kind"] as? String == "rsvp_moved_up")
+                #expect(try await edit(["capacity": 0], modToken).errorField == "capacity")
+                #expect(try await edit(["until": "2026-01-01"], modToken).errorField == "until")
+                #expect(try await edit(["title": ""], modToken).errorField == "title")
+                #expect(try await edit([:], modToken).errorField == "title")
+                #expect(try await edit(["until": "2026-10-06"], modToken).status == .ok)
+                #expect(try await listing(nil).count == 1, "the series ends on its first day now")
+                #expect(try await edit(["capacity": NSNull(), "until": NSNull()], modToken).object["capacity"] == nil)
+                #expect(try await listing(nil).count == 3)
+
+                #expect(try await client.call(.delete, "/api/v1/call-series/\(series)", token: ann).status == .forbidden)
+                #expect(try await client.call(.delete, "/api/v1/call-series/\(series)", token: modToken).status == .noContent)
+                #expect(try await client.call(.get, "/api/v1/call-series/\(series)/occurrences").status == .notFound)
+                #expect(try await client.call(.delete, "/api/v1/call-series/\(series)", token: modToken).status == .notFound)
             }
         }
     }

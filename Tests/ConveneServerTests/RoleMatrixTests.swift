@@ -216,6 +216,19 @@ struct RoleMatrixTests {
                     "/api/v1/communities/ohio/call-series",
                     ["title": "Coaching", "timezone": "America/New_York", "dtstart": "2026-10-20T08:30", "duration_minutes": 30, "rrule": "FREQ=WEEKLY"])),
             Case(
+                method: .patch, route: "/api/v1/call-series/{id}", variant: "", rule: .ohio(.facilitator, write: true),
+                request: { _ in Request(path: "/api/v1/call-series/\(try await fallSeries())", body: ["description": "Second Tuesdays."]) }),
+            Case(
+                method: .delete, route: "/api/v1/call-series/{id}", variant: "", rule: .ohio(.facilitator, write: true),
+                request: { _ in
+                    let made = try await world.app.store.createCallSeries(
+                        CallSeries(
+                            id: 0, communityID: world.ohio.id, title: "Doomed", description: "", timezone: "America/New_York", dtstart: "2026-10-20T08:30",
+                            durationMinutes: 30, rrule: "FREQ=WEEKLY;COUNT=2", until: nil, semester: nil, exdates: [], capacity: nil),
+                        createdBy: world.actor.id, now: world.app.clock.now())
+                    return Request(path: "/api/v1/call-series/\(made.id)")
+                }),
+            Case(
                 method: .patch, route: "/api/v1/occurrences/{id}", variant: "", rule: .ohio(.facilitator, write: true),
                 request: { _ in
                     let series = try #require(try await world.app.store.callSeries(communityID: world.ohio.id).first)

@@ -53,20 +53,28 @@ struct Calls: Sendable {
     func create(slug: String, _ new: NewSeries, by principal: Principal) async throws -> CallSeries {
         let community = try await directory.readable(slug: slug, by: principal)
         try Policy.require(.manageCalls, by: principal, on: directory.target(community))
-        let title = new.title.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(title.count) else { throw ConveneError.invalid("title", "A title is 1–200 characters.") }
-        let description = (new.description ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard description.count <= 5_000 else { throw ConveneError.invalid("description", "A description is at most 5 000 characters.") }
         guard (5...480).contains(new.durationMinutes) else { throw ConveneError.invalid("duration_minutes", "duration_minutes is 5–480.") }
-        if let capacity = new.capacity, !(1...10_000).contains(capacity) { throw ConveneError.invalid("capacity", "capacity is 1–10 000.") }
         if let semester = new.semester { _ = try Validation.slug(semester, field: "semester") }
-        let series = CallSeries(
-            id: 0, communityID: community.id, title: title, description: description, timezone: new.timezone, dtstart: new.dtstart,
-            durationMinutes: new.durationMinutes, rrule: new.rrule, until: new.until, semester: new.semester, exdates: new.exdates ?? [],
-            capacity: new.capacity)
+        let series = try Self.checked(
+            CallSeries(
+                id: 0, communityID: community.id, title: new.title, description: new.description ?? "", timezone: new.timezone, dtstart: new.dtstart,
+                durationMinutes: new.durationMinutes, rrule: new.rrule, until: new.until, semester: new.semester, exdates: new.exdates ?? [],
+                capacity: new.capacity))
+        return try await store.createCallSeries(series, createdBy: principal.userID!, now: now())
+    }
+
+    /// The series with its title and description trimmed, if every field holds: a first start the
+    /// rule yields, a last day not before it, exdates the rule yields, a capacity in range.
+    static func checked(_ series: CallSeries) throws -> CallSeries {
+        var series = series
+        series.title = series.title.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...200).contains(series.title.count) else { throw ConveneError.invalid("title", "A title is 1–200 characters.") }
+        series.description = series.description.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard series.description.count <= 5_000 else { throw ConveneError.invalid("description", "A description is at most 5 000 characters.") }
+        if let capacity = series.capacity, !(1...10_000).contains(capacity) { throw ConveneError.invalid("capacity", "capacity is 1–10 000.") }
         let (_, start, rule, exdates) = try series.schedule()
         guard rule.matches(start) else { throw ConveneError.invalid("dtstart", "dtstart must be one of the rule's own occurrences.") }
-        if let until = new.until, let day = Recurrence.LocalTime(until), day < Recurrence.LocalTime(year: start.year, month: start.month, day: start.day) {
+        if let until = series.until, let day = Recurrence.LocalTime(until), day < Recurrence.LocalTime(year: start.year, month: start.month, day: start.day) {
             throw ConveneError.invalid("until", "until is before dtstart.")
         }
         guard exdates.count <= 100 else { throw ConveneError.invalid("exdates", "At most 100 exdates.") }
@@ -76,7 +84,56 @@ struct Calls: Sendable {
                 throw ConveneError.invalid("exdates[\(index)]", "\(text) is not one of the series' occurrences.")
             }
         }
-        return try await store.createCallSeries(series, createdBy: principal.userID!, now: now())
+        return series
+    }
+
+    struct SeriesChange: Decodable, Sendable {
+        var title: String?
+        var description: String?
+        /// A new capacity; null takes it away; absent leaves it.
+        var capacity: Int??
+        /// A new last day; null: no last day; absent leaves it.
+        var until: String??
+
+        enum CodingKeys: String, CodingKey { case title, description, capacity, until }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            title = try container.decodeIfPresent(String.self, forKey: .title)
+            description = try container.decodeIfPresent(String.self, forKey: .description)
+            if container.contains(.capacity) { capacity = .some(try container.decodeNil(forKey: .capacity) ? nil : try container.decode(Int.self, forKey: .capacity)) }
+            if container.contains(.until) { until = .some(try container.decodeNil(forKey: .until) ? nil : try container.decode(String.self, forKey: .until)) }
+        }
+    }
+
+    /// Changes a series' title, description, capacity or last day (its facilitators and above);
+    /// its rule and first start stay, so its occurrences keep their ids. A larger capacity (or
+    /// none) moves the waitlist up, and those who move up are told.
+    func update(seriesID: Int64, _ change: SeriesChange, by principal: Principal) async throws -> CallSeries {
+        let (series, community) = try await self.series(seriesID, by: principal)
+        try Policy.require(.manageCalls, by: principal, on: directory.target(community))
+        guard change.title != nil || change.description != nil || change.capacity != nil || change.until != nil else {
+            throw ConveneError.invalid("title", "Give title, description, capacity or until.")
+        }
+        var updated = series
+        if let title = change.title { updated.title = title }
+        if let description = change.description { updated.description = description }
+        if let capacity = change.capacity { updated.capacity = capacity }
+        if let until = change.until { updated.until = until }
+        updated = try Self.checked(updated)
+        let before = try await store.rsvps(seriesID: series.id)
+        let saved = try await store.updateCallSeries(updated)
+        if (saved.capacity ?? .max) > (series.capacity ?? .max) {
+            try await tellMovedUp(saved, community: community, before: before, capacityBefore: series.capacity, occurrence: nil)
+        }
+        return saved
+    }
+
+    /// Deletes a series with everything of its calls (its facilitators and above).
+    func delete(seriesID: Int64, by principal: Principal) async throws {
+        let (_, community) = try await self.series(seriesID, by: principal)
+        try Policy.require(.manageCalls, by: principal, on: directory.target(community))
+        guard try await store.deleteCallSeries(id: seriesID) else { throw ConveneError.notFound("The call series") }
     }
 
     struct Change: Decodable, Sendable {
@@ -161,19 +218,23 @@ struct Calls: Sendable {
         }
         let before = try await store.rsvps(seriesID: series.id)
         let saved = try await store.setRSVP(seriesID: series.id, occurrence: original?.description, userID: principal.userID!, status: status, now: now())
-        if series.capacity != nil, status != .going { try await tellMovedUp(series, community: community, before: before, occurrence: original) }
+        if series.capacity != nil, status != .going {
+            try await tellMovedUp(series, community: community, before: before, capacityBefore: series.capacity, occurrence: original)
+        }
         return (series, saved)
     }
 
     /// Tells whoever a freed place moved up from the waitlist (for one occurrence, or every
     /// upcoming one when a series-wide answer changed), once per occurrence.
-    private func tellMovedUp(_ series: CallSeries, community: Community, before: [RSVP], occurrence: Recurrence.LocalTime?) async throws {
+    private func tellMovedUp(
+        _ series: CallSeries, community: Community, before: [RSVP], capacityBefore: Int?, occurrence: Recurrence.LocalTime?
+    ) async throws {
         let after = try await store.rsvps(seriesID: series.id)
         let starts =
             try occurrence.map { [$0] }
             ?? series.occurrences(from: now(), to: now().addingTimeInterval(Self.defaultWindow)).filter { $0.status == .scheduled }.map(\.originalStart)
         for start in starts {
-            let was = RSVP.standings(before, occurrence: start, capacity: series.capacity)
+            let was = RSVP.standings(before, occurrence: start, capacity: capacityBefore)
             let moved = RSVP.standings(after, occurrence: start, capacity: series.capacity).filter { user, standing in
                 standing.status == .going && !standing.waitlisted && was[user]?.waitlisted == true
             }.map(\.key)

@@ -28,6 +28,23 @@ extension PostgresStore {
         }
     }
 
+    public func updateCallSeries(_ series: CallSeries) async throws -> CallSeries {
+        let capacity = series.capacity.map { Int32($0) }
+        guard
+            let row = try await rows(
+                """
+                UPDATE call_series SET title = \(series.title), description = \(series.description), capacity = \(capacity), until = \(series.until)
+                WHERE id = \(series.id) RETURNING *
+                """
+            ).first
+        else { throw ConveneError.notFound("The call series") }
+        return try row.callSeries()
+    }
+
+    public func deleteCallSeries(id: Int64) async throws -> Bool {
+        try await rows("DELETE FROM call_series WHERE id = \(id) RETURNING 1").count > 0
+    }
+
     public func overrides(seriesIDs: [Int64]) async throws -> [OccurrenceOverride] {
         guard !seriesIDs.isEmpty else { return [] }
         return try await rows("SELECT * FROM occurrence_overrides WHERE series_id = ANY(\(seriesIDs)) ORDER BY original_start").map { try $0.override() }

@@ -26,6 +26,25 @@ extension SQLiteStore {
         }
     }
 
+    public func updateCallSeries(_ series: CallSeries) async throws -> CallSeries {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE call_series SET title = ?, description = ?, capacity = ?, until = ? WHERE id = ?",
+                arguments: [series.title, series.description, series.capacity, series.until, series.id])
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM call_series WHERE id = ?", arguments: [series.id]) else {
+                throw ConveneError.notFound("The call series")
+            }
+            return Self.callSeries(row)
+        }
+    }
+
+    public func deleteCallSeries(id: Int64) async throws -> Bool {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM call_series WHERE id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
     public func overrides(seriesIDs: [Int64]) async throws -> [OccurrenceOverride] {
         guard !seriesIDs.isEmpty else { return [] }
         return try await read { db in

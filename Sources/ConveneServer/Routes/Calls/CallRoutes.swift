@@ -158,6 +158,17 @@ struct CallRoutes {
             let body = try await request.decodeJSON(Calls.NewSeries.self, limit: settings.maxBodyBytes)
             return try JSON.response(CallSeriesView(try await calls.create(slug: try context.slug(), body, by: principal)), status: .created)
         }
+        router.patch("/api/v1/call-series/{id}") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            let id = try request.id("id", context: context, what: "The call series")
+            let body = try await request.decodeJSON(Calls.SeriesChange.self, limit: settings.maxBodyBytes)
+            return try JSON.response(CallSeriesView(try await calls.update(seriesID: id, body, by: principal)))
+        }
+        router.delete("/api/v1/call-series/{id}") { request, context in
+            let principal = try await accounts.principal(try context.requireAuth())
+            try await calls.delete(seriesID: try request.id("id", context: context, what: "The call series"), by: principal)
+            return Response(status: .noContent)
+        }
         router.patch("/api/v1/occurrences/{id}") { request, context in
             let principal = try await accounts.principal(try context.requireAuth())
             guard let id = context.parameters.get("id") else { throw ConveneError.notFound("The occurrence") }
