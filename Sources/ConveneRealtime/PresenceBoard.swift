@@ -79,6 +79,11 @@ public struct PresenceBoard: Sendable {
         people[user] = person
     }
 
+    /// A connected user joined a community: its watchers see them from the next flush.
+    public mutating func joined(user: Int64, community: Int64) {
+        people[user]?.communities.insert(community)
+    }
+
     public mutating func disconnect(user: Int64, connection: UInt64, now: Date) {
         guard var person = people[user] else { return }
         person.connections.remove(connection)
@@ -122,7 +127,9 @@ public struct PresenceBoard: Sendable {
             } else {
                 status = person.chosen
             }
-            guard status != local[user]?.status ?? .offline else { continue }
+            guard status != local[user]?.status ?? .offline || (status != .offline && person.communities.sorted() != local[user]?.communities) else {
+                continue
+            }
             let change = Change(user: user, name: person.name, communities: person.communities.sorted(), status: status)
             announcements.append(change)
             local[user] = status == .offline ? nil : change
@@ -135,7 +142,7 @@ public struct PresenceBoard: Sendable {
             if let best {
                 let shown = Change(
                     user: user, name: best.name, communities: Array(Set(candidates.flatMap(\.communities))).sorted(), status: best.status)
-                if best.status != published[user]?.status { changes.append(shown) }
+                if best.status != published[user]?.status || shown.communities != published[user]?.communities { changes.append(shown) }
                 published[user] = shown
             } else if let before = published.removeValue(forKey: user) {
                 changes.append(Change(user: user, name: before.name, communities: before.communities, status: .offline))

@@ -90,7 +90,7 @@ public func buildRouter(_ services: ConveneServices) -> Router<AppRequestContext
 func addRoutes(_ services: ConveneServices, to router: some RouterMethods<AppRequestContext>) {
     SystemRoutes(store: services.store, resources: services.resources, metrics: services.metrics).add(to: router)
     AuthRoutes(accounts: services.accounts, directory: services.directory, settings: services.settings).add(to: router)
-    CommunityRoutes(accounts: services.accounts, directory: services.directory, settings: services.settings).add(to: router)
+    CommunityRoutes(accounts: services.accounts, directory: services.directory, settings: services.settings, presence: services.presence).add(to: router)
     StatusRoutes(directory: services.directory).add(to: router)
     ChannelRoutes(accounts: services.accounts, messaging: services.messaging, settings: services.settings).add(to: router)
     SearchRoutes(accounts: services.accounts, messaging: services.messaging, forums: services.forums).add(to: router)

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """The web client in a real headless Chromium (Debian's, driven by selenium and chromium-driver).
 
-Usage: web_client.py BASE_URL ADMIN_TOKEN [OCCURRENCE_ID]
+Usage: web_client.py BASE_URL ADMIN_EMAIL ADMIN_PASSWORD [OCCURRENCE_ID]
 
 Two browser sessions — Ann and Bob — register and sign in through the pages, join Ohio, and:
-- one sends a message, the other sees it live;
+- one sends a message, the other sees it live; the other replies in its thread; each sees the
+  other online; a message that came while one was elsewhere is marked new;
 - the second goes offline, misses three messages, comes back and sees each exactly once;
 - Ann asks a question, Bob answers it from his session, Ann sees the answer arrive and accepts it;
-- a moderator hides a message (through the API) and it disappears from Bob's page;
+- a moderator (a third session) hides a message and it disappears from Bob's page;
 - with OCCURRENCE_ID (its lobby open on the server's clock): Ann said going and joins, Bob knocks
   and Ann admits him, Ann starts the call, and both RTCPeerConnections reach `connected` with
   Chromium's fake camera and microphone on loopback.
@@ -27,8 +28,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 BASE = sys.argv[1].rstrip("/")
-ADMIN_TOKEN = sys.argv[2]
-OCCURRENCE = sys.argv[3] if len(sys.argv) > 3 else None
+ADMIN_EMAIL, ADMIN_PASSWORD = sys.argv[2], sys.argv[3]
+OCCURRENCE = sys.argv[4] if len(sys.argv) > 4 else None
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SHOTS = os.path.join(ROOT, "screenshots")
 os.makedirs(SHOTS, exist_ok=True)
@@ -44,7 +45,7 @@ def check(condition, message):
     return condition
 
 
-def call(method, path, body=None, token=ADMIN_TOKEN):
+def call(method, path, body=None, token=None):
     request = urllib.request.Request(BASE + path, method=method, data=None if body is None else json.dumps(body).encode())
     request.add_header("Content-Type", "application/json")
     if token:
@@ -126,7 +127,8 @@ def send(driver, text):
 
 
 def main():
-    ann, bob = browser("Ann"), browser("Bob")
+    admin_token = call("POST", "/api/v1/auth/login", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})["token"]
+    ann, bob, mod = browser("Ann"), browser("Bob"), browser("Moderator")
     try:
         # The network home and the status map, signed out.
         ann.get(BASE + "/")
@@ -147,7 +149,7 @@ def main():
             join_ohio(driver)
         # Ann facilitates Ohio's calls (granted by an admin through the API).
         ann_id = call("POST", "/api/v1/auth/login", {"email": f"ann{stamp}@example.org", "password": "correct horse battery staple"}, token=None)["user"]["id"]
-        call("POST", "/api/v1/communities/ohio/grants", {"user_id": ann_id, "role": "facilitator"})
+        call("POST", "/api/v1/communities/ohio/grants", {"user_id": ann_id, "role": "facilitator"}, token=admin_token)
         shot(ann, "community")
 
         # A channel, live in both sessions.
@@ -160,7 +162,32 @@ def main():
         send(ann, f"Hello from Ann {stamp}")
         check(wait(bob, lambda d: f"Hello from Ann {stamp}" in message_texts(d), what="Ann's message on Bob's page") is not None,
               "a message sent in one session appears live in the other")
+        # A reply in the message's thread, live on the other page.
+        bob.find_element(By.XPATH, f"//li[contains(@class,'message')][.//div[@class='body'][normalize-space()='Hello from Ann {stamp}']]"
+                                   "//button[normalize-space()='Reply']").click()
+        by_label(bob, "Reply to Ann Lee").send_keys(f"A reply from Bob {stamp}")
+        button(bob, "Send reply").click()
+        replies = wait(ann, lambda d: d.find_elements(
+            By.XPATH, f"//li[contains(@class,'message')][.//div[@class='body'][normalize-space()='Hello from Ann {stamp}']]"
+                      "/button[contains(@class,'replies')][normalize-space()='1 reply']"),
+                       what="the reply count on Ann's page")
+        if replies:
+            replies[0].click()
+        check(wait(ann, lambda d: any(f"A reply from Bob {stamp}" in e.text for e in d.find_elements(By.CSS_SELECTOR, "#messages .thread")),
+                   what="Bob's reply in Ann's thread") is not None, "a thread reply reaches the other session, under its message")
+        check(wait(ann, lambda d: "Bob Ray" in d.find_element(By.ID, "presence").text, what="Bob online on Ann's page") is not None,
+              "each sees the other online")
         shot(bob, "channel")
+        # Bob steps away; a message comes; back in the channel it is marked new.
+        bob.get(BASE + "/#/c/ohio")
+        wait(bob, lambda d: "Ohio" in heading(d), what="Ohio's page")
+        send(ann, f"While you were away {stamp}")
+        wait(ann, lambda d: f"While you were away {stamp}" in message_texts(d), what="Ann's message")
+        bob.get(general)
+        wait(bob, lambda d: f"While you were away {stamp}" in message_texts(d), what="the message on Bob's return")
+        check(bool(bob.find_elements(By.XPATH, f"//li[@class='unread-divider']/following-sibling::li[.//div[@class='body'][normalize-space()='While you were away {stamp}']]")),
+              "what came while away is marked new")
+        wait(bob, lambda d: d.execute_script("return document.getElementById('connection').dataset.status") == "open", what="the stream")
 
         # Bob goes offline, misses three messages, comes back: each appears once.
         bob.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
@@ -180,10 +207,21 @@ def main():
         order = [text for text in texts if text.startswith("Missed") and text.endswith(stamp)]
         check(order == [f"Missed {index} {stamp}" for index in range(1, 4)], f"in order: {order}")
 
-        # A moderator hides a message: it disappears from Bob's page.
-        hidden_id = int(ann.find_elements(By.CSS_SELECTOR, "#messages .message")[-1].get_attribute("data-id"))
-        call("POST", "/api/v1/moderation/actions",
-             {"action": "hide", "target": {"type": "message", "id": hidden_id}, "reason": "test"})
+        # A moderator, in a third session, hides a message: it disappears from Bob's page.
+        mod.get(BASE + "/#/signin")
+        wait(mod, lambda d: heading(d) == "Sign in", what="the sign-in page")
+        shot(mod, "signin")
+        by_label(mod, "Email").send_keys(ADMIN_EMAIL)
+        by_label(mod, "Password").send_keys(ADMIN_PASSWORD)
+        button(mod, "Sign in").click()
+        wait(mod, lambda d: heading(d) == "The network", what="the moderator signed in")
+        mod.get(general)
+        target = wait(mod, lambda d: d.find_elements(
+            By.XPATH, f"//li[contains(@class,'message')][.//div[@class='body'][normalize-space()='Missed 3 {stamp}']]"), what="the message to hide")
+        if target:
+            target[0].find_element(By.XPATH, ".//button[normalize-space()='Hide']").click()
+            by_label(mod, "Reason").send_keys("Off topic for this channel")
+            button(mod, "Hide message").click()
         check(wait(bob, lambda d: f"Missed 3 {stamp}" not in message_texts(d), what="the hidden message to go") is not None,
               "a message a moderator hides disappears from the other session")
 
@@ -219,7 +257,7 @@ def main():
         if OCCURRENCE:
             room(ann, bob)
     finally:
-        for driver in (ann, bob):
+        for driver in (ann, bob, mod):
             for entry in driver.get_log("browser"):
                 if entry["level"] == "SEVERE":
                     print(f"{driver.name_for_logs} console:", entry["message"], flush=True)

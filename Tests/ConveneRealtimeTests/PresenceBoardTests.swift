@@ -17,6 +17,20 @@ struct PresenceBoardTests {
         #expect(board.snapshot(community: 9).isEmpty)
     }
 
+    @Test("a connected user who joins a community shows online there from the next flush; joining one they are in changes nothing")
+    func joinWhileConnected() {
+        var board = PresenceBoard(grace: 10)
+        board.connect(user: 1, name: "Ann", communities: [3], connection: 1)
+        _ = board.flush(now: start)
+        board.joined(user: 1, community: 7)
+        #expect(board.flush(now: start) == [.init(user: 1, name: "Ann", communities: [3, 7], status: .online)])
+        #expect(board.snapshot(community: 7).map(\.user) == [1])
+        board.joined(user: 1, community: 7)
+        #expect(board.flush(now: start).isEmpty)
+        board.joined(user: 2, community: 7)
+        #expect(board.flush(now: start).isEmpty, "nobody connected")
+    }
+
     @Test("the last connection closing goes offline only after the grace period, and a reconnect within it shows nothing")
     func graceAndReconnect() {
         var board = PresenceBoard(grace: 10)

@@ -23,10 +23,10 @@ struct BrowserTests {
                 // The October call's lobby is open on the server's clock (sessions are made after the jump).
                 let start = try #require(ISO8601DateFormatter().date(from: "2026-10-13T20:00:00Z"))
                 app.clock.advance(start.timeIntervalSince(app.clock.now()) - 600)
-                let (_, admin) = try await app.user(client, "Admin", admin: true)
+                _ = try await app.user(client, "Admin", admin: true)
                 let fall = try #require(try await CallsHTTPTests.ohioSeries(client).first?["id"] as? Int)
                 let (status, output) = try await ForumFeedTests.python(
-                    "Tests/Browser/web_client.py", ["http://127.0.0.1:\(port)", admin, "\(fall)-20261013T1600"])
+                    "Tests/Browser/web_client.py", ["http://127.0.0.1:\(port)", "admin@example.org", "correct horse battery", "\(fall)-20261013T1600"])
                 print(output)
                 #expect(status == 0, "\(output.split(separator: "\n").filter { $0.hasPrefix("FAIL") }.joined(separator: "\n"))")
             }

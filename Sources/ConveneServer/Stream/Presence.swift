@@ -43,6 +43,12 @@ final class Presence: Sendable {
         scheduleFlush()
     }
 
+    /// A user joined a community: if they are connected, its watchers see them.
+    func joined(user: Int64, community: Int64) {
+        board.withLock { $0.joined(user: user, community: community) }
+        scheduleFlush()
+    }
+
     func disconnected(user: Int64, connection: UInt64) {
         board.withLock { $0.disconnect(user: user, connection: connection, now: Date()) }
         scheduleDeadlineFlush()

@@ -7,6 +7,8 @@ struct CommunityRoutes {
     let accounts: Accounts
     let directory: NetworkDirectory
     let settings: Settings
+    /// Told when someone joins, so their open connections show them online there at once.
+    let presence: Presence
 
     struct GrantBody: Decodable {
         var userId: Int64
@@ -41,6 +43,7 @@ struct CommunityRoutes {
             _ = try context.requireAuth()
             let principal = try await accounts.principal(context.auth)
             let (community, newlyJoined) = try await directory.join(slug: try context.slug(), by: principal)
+            if newlyJoined, let user = principal.userID { presence.joined(user: user, community: community.id) }
             return try JSON.response(JoinResponse(community: CommunityView(community), joined: true, newlyJoined: newlyJoined))
         }
         router.get("/api/v1/communities/{slug}/members") { request, context in
