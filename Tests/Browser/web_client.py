@@ -77,8 +77,53 @@ def wait(driver, condition, timeout=15, what="a condition"):
         return None
 
 
+# Checks run on every screen: every form control and button has an accessible name, and all
+# visible text meets WCAG AA contrast (4.5:1; 3:1 for large text) against its background.
+AUDIT_JS = """
+function luminance([r, g, b]) {
+  const c = [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+  return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+}
+function rgba(text) { const m = text.match(/[\\d.]+/g) || [0, 0, 0, 0]; return m.map(Number).concat([1]).slice(0, 4); }
+function background(element) {
+  for (let e = element; e; e = e.parentElement) {
+    const c = rgba(getComputedStyle(e).backgroundColor);
+    if (c[3] > 0.5) return c;
+  }
+  return [255, 255, 255, 1];
+}
+const problems = [];
+for (const control of document.querySelectorAll('input:not([type=hidden]), select, textarea, button')) {
+  if (control.offsetParent === null) continue;
+  const named = control.labels?.length || control.getAttribute('aria-label') || control.getAttribute('aria-labelledby')
+    || (control.tagName === 'BUTTON' && control.textContent.trim());
+  if (!named) problems.push('no accessible name: ' + control.outerHTML.slice(0, 120));
+}
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+const seen = new Set();
+while (walker.nextNode()) {
+  const element = walker.currentNode.parentElement;
+  if (!element || seen.has(element) || !walker.currentNode.textContent.trim() || element.offsetParent === null) continue;
+  seen.add(element);
+  if (element.closest('video, .visually-hidden')) continue;
+  const style = getComputedStyle(element);
+  const fg = rgba(style.color), bg = background(element);
+  const [l1, l2] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
+  const ratio = (l1 + 0.05) / (l2 + 0.05);
+  const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
+  const large = size >= 24 || (bold && size >= 18.66);
+  if (ratio < (large ? 3 : 4.5) && !element.disabled && !element.closest('[disabled]')) {
+    problems.push('contrast ' + ratio.toFixed(2) + ': ' + element.tagName + ' "' + element.textContent.trim().slice(0, 40) + '"');
+  }
+}
+return problems;
+"""
+
+
 def shot(driver, name):
     driver.save_screenshot(os.path.join(SHOTS, f"{name}.png"))
+    problems = driver.execute_script(AUDIT_JS)
+    check(not problems, f"{name}: labelled controls and AA contrast" + ("" if not problems else f": {problems[:5]}"))
 
 
 def by_label(driver, text):
