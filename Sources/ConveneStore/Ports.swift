@@ -272,6 +272,10 @@ public protocol ModerationStore: Sendable {
     /// Audit rows in id order after `afterID`: one community's, or (nil) every row.
     func auditEntries(communityID: Int64?, afterID: Int64?, limit: Int) async throws -> [AuditEntry]
     func auditEntry(id: Int64) async throws -> AuditEntry?
+    /// Every audit row about one target (`user` and a user's id: the actions taken on them), in id order.
+    func auditEntries(targetType: String, targetID: Int64) async throws -> [AuditEntry]
+    /// A member's appeals, oldest first.
+    func appeals(userID: Int64) async throws -> [Appeal]
     /// Files an appeal; `conflict` when the action was appealed already.
     func createAppeal(actionID: Int64, userID: Int64, text: String, now: Date) async throws -> Appeal
     func appeal(id: Int64) async throws -> Appeal?

@@ -270,6 +270,34 @@ def main():
         check(wait(bob, lambda d: f"Missed 3 {stamp}" not in message_texts(d), what="the hidden message to go") is not None,
               "a message a moderator hides disappears from the other session")
 
+        # Bob flags a message; the moderator finds it in the review queue; the audit log shows the hide.
+        flagged = bob.find_element(By.XPATH, f"//li[contains(@class,'message')][.//div[@class='body'][normalize-space()='While you were away {stamp}']]")
+        flagged.find_element(By.XPATH, ".//button[normalize-space()='Flag']").click()
+        Select(by_label(bob, "Why flag it?")).select_by_value("spam")
+        button(bob, "Send flag").click()
+        wait(bob, lambda d: not d.find_elements(By.XPATH, "//button[normalize-space()='Send flag']"), what="the flag to be sent")
+        mod.get(BASE + "/#/c/ohio/moderation")
+        check(wait(mod, lambda d: any(f"While you were away {stamp}" in item.text for item in d.find_elements(By.CSS_SELECTOR, "article.review-item")),
+                   what="the flagged message in the queue") is not None, "a flag reaches the moderators' review queue")
+        shot(mod, "moderation")
+        mod.get(BASE + "/#/c/ohio/audit")
+        check(wait(mod, lambda d: len(d.find_elements(By.CSS_SELECTOR, "table#audit tbody tr")) >= 1, what="the audit log") is not None,
+              "the audit log lists the hide")
+        shot(mod, "audit")
+        # A warning for Bob: his standing page shows it, and he appeals it there.
+        bob_id = call("POST", "/api/v1/auth/login", {"email": f"bob{stamp}@example.org", "password": "correct horse battery staple"})["user"]["id"]
+        call("POST", "/api/v1/moderation/actions",
+             {"action": "warn", "target": {"type": "user", "id": bob_id}, "community": "ohio", "reason": "Please keep to the topic"}, token=admin_token)
+        bob.get(BASE + "/#/me/sanctions")
+        wait(bob, lambda d: heading(d) == "Your standing", what="Bob's standing")
+        appeal_box = wait(bob, lambda d: d.find_elements(By.NAME, "text"), what="the appeal form")
+        if appeal_box:
+            appeal_box[0].send_keys("I was answering a question about advisory.")
+            button(bob, "Appeal").click()
+        check(wait(bob, lambda d: d.find_elements(By.CSS_SELECTOR, "article.sanction a[href^='#/appeals/']"), what="the link to the appeal") is not None,
+              "a member appeals a warning from their standing page")
+        shot(bob, "standing")
+
         # The forum: Ann asks, Bob answers, Ann accepts.
         ann.get(BASE + "/#/c/ohio/forum")
         wait(ann, lambda d: heading(d).startswith("Forum"), what="the forum")

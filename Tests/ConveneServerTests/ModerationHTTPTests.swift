@@ -55,8 +55,17 @@ struct ModerationHTTPTests {
 
                 app.clock.advance(3601)
                 #expect(try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "back"], token: bob).status == .created)
-                let mine = try await client.call(.get, "/api/v1/me/sanctions", token: bob).array("sanctions")
+                var mine = try await client.call(.get, "/api/v1/me/sanctions", token: bob).array("sanctions")
                 #expect(mine.map { $0["in_force"] as? Bool } == [false])
+                // The member sees which action to appeal, and then their appeal.
+                let actionID = try #require((silenced.object["audit"] as? [String: Any])?["id"] as? Int)
+                #expect(mine.first?["action_id"] as? Int == actionID)
+                #expect(mine.first?["appeal_id"] == nil)
+                let appeal = try await client.call(.post, "/api/v1/appeals", json: ["action_id": actionID, "text": "I was answering a question."], token: bob)
+                #expect(appeal.status == .created, "\(appeal.body)")
+                mine = try await client.call(.get, "/api/v1/me/sanctions", token: bob).array("sanctions")
+                let appealID = try #require((appeal.object["appeal"] as? [String: Any])?["id"] as? Int ?? appeal.object["id"] as? Int, "\(appeal.body)")
+                #expect(mine.first?["appeal_id"] as? Int == appealID)
             }
         }
     }

@@ -289,9 +289,25 @@ struct Moderation: Sendable {
         return directory.target(try await directory.readable(id: communityID, by: principal))
     }
 
-    /// The caller's own sanctions, newest first.
-    func sanctions(of userID: Int64) async throws -> [Sanction] {
-        try await store.sanctions(userID: userID)
+    /// The caller's own sanctions, newest first, each with the audit row of the action that imposed
+    /// it (what an appeal names) and the appeal filed against that action, if any.
+    func sanctions(of userID: Int64) async throws -> [(sanction: Sanction, actionID: Int64?, appeal: Appeal?)] {
+        let sanctions = try await store.sanctions(userID: userID)
+        var actionOf: [Int64: Int64] = [:]
+        for entry in try await store.auditEntries(targetType: "user", targetID: userID)
+        where SanctionKind(rawValue: entry.action) != nil {
+            // The imposing row holds the sanction as it was made (`after`).
+            if let after = entry.after, let object = try? JSONSerialization.jsonObject(with: Data(after.utf8)) as? [String: Any],
+                let id = (object["id"] as? NSNumber)?.int64Value, actionOf[id] == nil
+            {
+                actionOf[id] = entry.id
+            }
+        }
+        let appeals = Dictionary(try await store.appeals(userID: userID).map { ($0.actionID, $0) }, uniquingKeysWith: { first, _ in first })
+        return sanctions.map { sanction in
+            let action = actionOf[sanction.id]
+            return (sanction, action, action.flatMap { appeals[$0] })
+        }
     }
 
     func scope(slug: String?, by principal: Principal) async throws -> (PolicyTarget, Int64?) {

@@ -71,6 +71,14 @@ extension PostgresStore: ModerationStore {
         try await rows("SELECT * FROM appeals WHERE id = \(id)").first?.appeal()
     }
 
+    public func auditEntries(targetType: String, targetID: Int64) async throws -> [AuditEntry] {
+        try await rows("SELECT * FROM audit_log WHERE target_type = \(targetType) AND target_id = \(targetID) ORDER BY id").map { try $0.auditEntry() }
+    }
+
+    public func appeals(userID: Int64) async throws -> [Appeal] {
+        try await rows("SELECT * FROM appeals WHERE user_id = \(userID) ORDER BY id").map { try $0.appeal() }
+    }
+
     public func decideAppeal(
         id: Int64, outcome: AppealOutcome, note: String?, by deciderID: Int64, liftingSanction: Int64?, audit: NewAuditEntry, now: Date
     ) async throws -> (Appeal, AuditEntry)? {

@@ -74,6 +74,19 @@ extension SQLiteStore: ModerationStore {
         try await read { db in try Self.appeal(db, id: id) }
     }
 
+    public func auditEntries(targetType: String, targetID: Int64) async throws -> [AuditEntry] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE target_type = ? AND target_id = ? ORDER BY id", arguments: [targetType, targetID])
+                .map(Self.auditEntry)
+        }
+    }
+
+    public func appeals(userID: Int64) async throws -> [Appeal] {
+        try await read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM appeals WHERE user_id = ? ORDER BY id", arguments: [userID]).compactMap { try Self.appeal(db, id: $0) }
+        }
+    }
+
     public func decideAppeal(
         id: Int64, outcome: AppealOutcome, note: String?, by deciderID: Int64, liftingSanction: Int64?, audit: NewAuditEntry, now: Date
     ) async throws -> (Appeal, AuditEntry)? {

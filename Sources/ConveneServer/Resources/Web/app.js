@@ -8,6 +8,7 @@ import { communityView } from './views/community.js';
 import { channelView } from './views/channel.js';
 import { forumView, askView, questionView } from './views/forum.js';
 import { callsView, roomView } from './views/calls.js';
+import { moderationView, auditView, sanctionsView, appealView } from './views/moderation.js';
 
 export const ctx = {
   me: null,
@@ -42,6 +43,10 @@ const routes = [
   [/^\/q\/(\d+)$/, (id) => questionView(ctx, Number(id))],
   [/^\/c\/([a-z0-9-]+)\/calls$/, (slug) => callsView(ctx, slug)],
   [/^\/room\/([0-9]+-[0-9T]+)$/, (occurrence) => roomView(ctx, occurrence)],
+  [/^\/c\/([a-z0-9-]+)\/moderation$/, (slug) => moderationView(ctx, slug)],
+  [/^\/c\/([a-z0-9-]+)\/audit$/, (slug) => auditView(ctx, slug)],
+  [/^\/me\/sanctions$/, () => sanctionsView(ctx)],
+  [/^\/appeals\/(\d+)$/, (id) => appealView(ctx, Number(id))],
 ];
 
 async function route() {
@@ -70,6 +75,7 @@ function renderAccount() {
   if (ctx.me) {
     nav.replaceChildren(
       h('span', { class: 'who' }, ctx.me.user.display_name),
+      h('a', { href: '#/me/sanctions' }, 'Your standing'),
       h('button', { type: 'button', class: 'link', onclick: signOut }, 'Sign out'));
   } else {
     nav.replaceChildren(h('a', { href: '#/signin' }, 'Sign in'), ' ', h('a', { href: '#/register' }, 'Register'));

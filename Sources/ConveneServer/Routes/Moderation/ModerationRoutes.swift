@@ -14,8 +14,14 @@ struct ModerationRoutes {
         var sanction: Sanction
         /// Whether it restricts the member now (a warning never does).
         var inForce: Bool
+        /// The audit row of the action that imposed it: what an appeal names (`action_id`).
+        var actionID: Int64? = nil
+        /// The appeal filed against it, if any.
+        var appealID: Int64? = nil
 
-        enum CodingKeys: String, CodingKey { case id, userId, kind, communityId, reason, createdBy, createdAt, endsAt, liftedAt, liftedBy, inForce }
+        enum CodingKeys: String, CodingKey {
+            case id, userId, kind, communityId, reason, createdBy, createdAt, endsAt, liftedAt, liftedBy, inForce, actionId, appealId
+        }
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -30,6 +36,8 @@ struct ModerationRoutes {
             try container.encode(sanction.liftedAt, forKey: .liftedAt)
             try container.encode(sanction.liftedBy, forKey: .liftedBy)
             try container.encode(inForce, forKey: .inForce)
+            try container.encodeIfPresent(actionID, forKey: .actionId)
+            try container.encodeIfPresent(appealID, forKey: .appealId)
         }
     }
 
@@ -224,7 +232,11 @@ struct ModerationRoutes {
             let auth = try context.requireAuth()
             let now = accounts.now()
             let sanctions = try await moderation.sanctions(of: auth.user.id)
-            return try JSON.response(["sanctions": sanctions.map { SanctionView(sanction: $0, inForce: $0.restricts(at: now)) }])
+            return try JSON.response([
+                "sanctions": sanctions.map {
+                    SanctionView(sanction: $0.sanction, inForce: $0.sanction.restricts(at: now), actionID: $0.actionID, appealID: $0.appeal?.id)
+                }
+            ])
         }
     }
 }

@@ -28,9 +28,12 @@ export async function communityView(ctx, slug) {
           channel.private ? h('span', { class: 'badge' }, 'private') : null,
           h('span', { class: 'topic' }, channel.topic))))
       : h('p', {}, detail.joined ? 'No channels yet.' : 'Join the community to read its channels.'));
+  const staff = ['moderator', 'lead', 'admin'].includes(detail.your_role);
   const places = h('section', { 'aria-labelledby': 'places-heading' }, h('h2', { id: 'places-heading' }, 'Forum and calls'),
     h('ul', {}, h('li', {}, link(`#/c/${slug}/forum`, 'Forum: questions and accepted answers')),
-      h('li', {}, link(`#/c/${slug}/calls`, `Calls: ${detail.call_series.map((series) => series.title).join(', ') || 'none scheduled'}`))));
+      h('li', {}, link(`#/c/${slug}/calls`, `Calls: ${detail.call_series.map((series) => series.title).join(', ') || 'none scheduled'}`)),
+      staff ? h('li', {}, link(`#/c/${slug}/moderation`, 'Moderation: review queue, held messages, watched words')) : null,
+      ['lead', 'admin'].includes(detail.your_role) ? h('li', {}, link(`#/c/${slug}/audit`, 'Audit log')) : null));
   const committees = h('section', { 'aria-labelledby': 'committees-heading' }, h('h2', { id: 'committees-heading' }, 'Committees'),
     h('ul', {}, ...detail.committees.map((committee) => h('li', {}, h('strong', {}, committee.name), ' — ', committee.purpose ?? ''))));
   const organizations = h('section', { 'aria-labelledby': 'organizations-heading' }, h('h2', { id: 'organizations-heading' }, 'Partner organizations'),

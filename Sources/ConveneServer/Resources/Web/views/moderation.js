@@ -561,6 +561,7 @@ export async function moderationView(ctx, slug) {
       ownActionAt = Date.now();
       const { watched_word: added } = await api('POST', `/api/v1/communities/${encodeURIComponent(slug)}/watched-words`, { word: text, action: wordAction.value });
       word.value = '';
+      for (const input of addForm.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
       announce(`Now watching “${added.word}” (${added.action}).`);
       await loadWords();
       word.focus();
