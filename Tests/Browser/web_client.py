@@ -310,6 +310,8 @@ def main():
         by_label(ann, "Body").send_keys("We meet **twice** a week. What works for you?")
         ann.find_elements(By.CSS_SELECTOR, "fieldset input[type=checkbox]")[0].click()
         button(ann, "Preview").click()
+        check(wait(ann, lambda d: d.find_elements(By.XPATH, "//strong[normalize-space()='twice']"), what="the rendered preview") is not None,
+              "the preview shows the markdown as it will read")
         shot(ann, "ask")
         button(ann, "Post your question").click()
         wait(ann, lambda d: heading(d) == title, what="the new question's page")

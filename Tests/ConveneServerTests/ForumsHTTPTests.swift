@@ -284,4 +284,20 @@ struct ForumsHTTPTests {
             }
         }
     }
+
+    @Test("a preview renders markdown as a post will read, safely, and stores nothing; it needs an account and a body")
+    func preview() async throws {
+        try await TestApp.with(.sqlite) { app in
+            try await app.test { client async throws in
+                let (_, ann, _, _) = try await StreamTests.setUp(app, client)
+                let shown = try await client.call(.post, "/api/v1/preview", json: ["body": "We meet **twice** <script>alert(1)</script>"], token: ann)
+                #expect(shown.status == .ok)
+                let html = try #require(shown.string("html"))
+                #expect(html.contains("<strong>twice</strong>"), "\(html)")
+                #expect(!html.contains("<script>"), "\(html)")
+                #expect(try await client.call(.post, "/api/v1/preview", json: ["body": " "], token: ann).errorField == "body")
+                #expect(try await client.call(.post, "/api/v1/preview", json: ["body": "x"]).status == .unauthorized)
+            }
+        }
+    }
 }

@@ -249,6 +249,7 @@ struct RoleMatrixTests {
                     let series = try #require(try await world.app.store.callSeries(communityID: world.ohio.id).first)
                     return Request(path: "/api/v1/call-series/\(series.id)/rsvp", body: ["status": "maybe"])
                 }),
+            Case(method: .post, route: "/api/v1/preview", variant: "", rule: .signedIn, request: fixed("/api/v1/preview", ["body": "**Hi**"])),
             Case(
                 method: .put, route: "/api/v1/communities/{slug}/tags/{tag}", variant: "", rule: .ohio(.moderator, write: true),
                 request: fixed("/api/v1/communities/ohio/tags/coaching", ["name": "Coaching"])),

@@ -243,6 +243,12 @@ struct ForumRoutes {
     }
 
     func add(to router: some RouterMethods<AppRequestContext>) {
+        // A post as it will read: the renderer every message and post goes through, nothing stored.
+        router.post("/api/v1/preview") { request, context in
+            _ = try context.requireAuth()
+            let body = try await request.decodeJSON(AnswerBody.self, limit: settings.maxBodyBytes)
+            return try JSON.response(["html": Markdown.html(try Validation.postBody(body.body))])
+        }
         router.put("/api/v1/communities/{slug}/tags/{tag}") { request, context in
             let principal = try await accounts.principal(try context.requireAuth())
             guard let raw = context.parameters.get("tag") else { throw ConveneError.notFound("The tag") }

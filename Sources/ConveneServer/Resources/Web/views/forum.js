@@ -149,8 +149,13 @@ export async function askView(ctx, slug) {
     h('h2', { id: 'preview-heading' }, 'Preview'), previewBody);
   const previewButton = h('button', {
     type: 'button', class: 'small', 'aria-controls': 'ask-preview',
-    onclick: () => {
-      fill(previewBody, ...previewOf(body.value));
+    onclick: async () => {
+      try {
+        const { html } = await api('POST', '/api/v1/preview', { body: body.value });
+        fill(previewBody, h('div', { class: 'body', html }));
+      } catch (_) {
+        fill(previewBody, ...previewOf(body.value));
+      }
       preview.hidden = false;
       announce('Preview updated below the form.');
     },
@@ -161,7 +166,7 @@ export async function askView(ctx, slug) {
   const form = h('form', { class: 'ask', novalidate: true },
     field('Title', title, 'One sentence that says what you want to know (up to 200 characters).'),
     field('Body', body, 'Markdown works: **bold**, _italic_, `code`, lists, quotes and links. '
-      + 'There is no preview on the server yet: Preview shows your text as plain paragraphs, and the formatting appears once posted.'),
+      + 'Preview shows your text as it will read once posted.'),
     tags,
     h('div', { class: 'actions' }, previewButton, submit));
 
