@@ -207,6 +207,13 @@ def main():
         send(ann, f"Hello from Ann {stamp}")
         check(wait(bob, lambda d: f"Hello from Ann {stamp}" in message_texts(d), what="Ann's message on Bob's page") is not None,
               "a message sent in one session appears live in the other")
+        # Script in a message stays text on both pages.
+        xss = f'<img src=x onerror="window.__xss=1"> <script>window.__xss=1</script> [x](javascript:window.__xss=1) {stamp}'
+        send(ann, xss)
+        wait(bob, lambda d: any(stamp in text and "onerror" in text for text in message_texts(d)), what="the script message shown as text")
+        for driver in (ann, bob):
+            check(driver.execute_script("return window.__xss === undefined && !document.querySelector('#messages img, #messages script')"),
+                  f"{driver.name_for_logs}: script in a message stays inert")
         # A reply in the message's thread, live on the other page.
         bob.find_element(By.XPATH, f"//li[contains(@class,'message')][.//div[@class='body'][normalize-space()='Hello from Ann {stamp}']]"
                                    "//button[normalize-space()='Reply']").click()

@@ -1,0 +1,92 @@
+import ConveneCore
+import ConveneStore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+@testable import ConveneServer
+
+/// Hostile input: garbage on the stream, script in every rendered field.
+@Suite("hostile input", .timeLimit(.minutes(4)))
+struct ReliabilityTests {
+    @Test("the stream fuzzer's garbage gets error frames or the documented close codes (1009, 1007, 1002), never an internal error, and the server stays up for others")
+    func streamFuzz() async throws {
+        try await TestApp.with(.sqlite) { app in
+            try await app.live { client, port async throws in
+                let (_, ann, _, _) = try await StreamTests.setUp(app, client)
+                let (status, output) = try await ForumFeedTests.python(
+                    "Tests/Reliability/stream_fuzz.py", ["127.0.0.1", "\(port)", ann, "\(app.settings.maxFrameBytes)"])
+                print(output.split(separator: "\n").suffix(5).joined(separator: "\n"))
+                #expect(status == 0, "\(output.split(separator: "\n").filter { $0.hasPrefix("FAIL") }.prefix(20).joined(separator: "\n"))")
+            }
+        }
+    }
+
+    /// Payloads that would run script if a renderer let them through.
+    static let corpus = [
+        "<script>window.__xss=1</script>", "<img src=x onerror=\"window.__xss=1\">", "<svg onload=window.__xss=1>",
+        "[click](javascript:window.__xss=1)", "![x](javascript:window.__xss=1)", "<a href=\"javascript:window.__xss=1\">x</a>",
+        "<iframe src=\"javascript:window.__xss=1\"></iframe>", "\"><script>window.__xss=1</script>", "<details open ontoggle=window.__xss=1>",
+        "[x](JaVaScRiPt:window.__xss=1)", "[x](&#106;avascript:window.__xss=1)", "<style>*{}</style><b onmouseover=window.__xss=1>b</b>",
+        "`<script>`window.__xss=1`</script>`", "[x](data:text/html;base64,PHNjcmlwdD53aW5kb3cuX194c3M9MTwvc2NyaXB0Pg==)",
+        "<math><mtext><table><mglyph><style><img src=x onerror=window.__xss=1>",
+    ]
+
+    /// Whether rendered HTML could run anything: a script, iframe, object or style element, an
+    /// event handler attribute, or a javascript:/data: URL.
+    static func inert(_ html: String) -> Bool {
+        let lowered = html.lowercased()
+        for element in ["<script", "<iframe", "<object", "<embed", "<svg", "<math", "<style", "<img", "<details"] where lowered.contains(element) {
+            return false
+        }
+        if lowered.range(of: #"<[^>]*\son[a-z]+\s*="#, options: .regularExpression) != nil { return false }
+        if lowered.range(of: #"(href|src)\s*=\s*"?\s*(javascript|data|vbscript):"#, options: .regularExpression) != nil { return false }
+        return true
+    }
+
+    @Test("an XSS corpus through every rendered field — message, thread reply, question, answer, comment, preview — stays inert in body_html",
+        arguments: TestApp.StoreKind.allCases)
+    func xssCorpus(store: TestApp.StoreKind) async throws {
+        try await TestApp.with(store, { $0.messagesPerMinute = 10_000 }) { app in
+            try await app.test { client async throws in
+                let (general, ann, bob, _) = try await StreamTests.setUp(app, client)
+                let ohio = try #require(try await app.store.community(slug: "ohio"))
+                let tag = try #require(try await app.store.tags(communityID: ohio.id).first?.slug)
+                #expect(!Self.inert("<p><a href=\"javascript:x\">x</a></p>") && !Self.inert("<img src=x onerror=y>"), "the check itself catches script")
+                var rendered: [(String, String)] = []
+                for payload in Self.corpus {
+                    let message = try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": payload], token: ann)
+                    rendered.append(("message", message.string("body_html") ?? "missing: \(message.body)"))
+                    let id = try #require(message.object["id"] as? Int)
+                    let reply = try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": payload, "thread_id": id], token: bob)
+                    rendered.append(("reply", reply.string("body_html") ?? "missing"))
+                    let question = try await client.call(
+                        .post, "/api/v1/communities/ohio/questions", json: ["title": "Q " + payload, "body": payload, "tags": [tag]], token: ann)
+                    rendered.append(("question", question.string("body_html") ?? "missing: \(question.body)"))
+                    let questionID = try #require(question.object["id"] as? Int)
+                    let answer = try await client.call(.post, "/api/v1/questions/\(questionID)/answers", json: ["body": payload], token: bob)
+                    rendered.append(("answer", answer.string("body_html") ?? "missing: \(answer.body)"))
+                    let comment = try await client.call(.post, "/api/v1/questions/\(questionID)/comments", json: ["body": payload], token: bob)
+                    rendered.append(("comment", comment.string("body_html") ?? comment.body))
+                    let preview = try await client.call(.post, "/api/v1/preview", json: ["body": payload], token: ann)
+                    rendered.append(("preview", preview.string("html") ?? "missing"))
+                    // The page's rendered fields (its `body` fields are the markdown source: data, not HTML).
+                    func htmlFields(_ value: Any?) -> [String] {
+                        switch value {
+                        case let object as [String: Any]: object.flatMap { key, value in key == "body_html" ? [value as? String ?? ""] : htmlFields(value) }
+                        case let array as [Any]: array.flatMap(htmlFields)
+                        default: []
+                        }
+                    }
+                    let page = try await client.call(.get, "/api/v1/questions/\(questionID)")
+                    let fields = htmlFields(page.json)
+                    #expect(fields.count >= 3, "the page's question, answer and comment")
+                    for html in fields { rendered.append(("page", html)) }
+                }
+                for (field, html) in rendered {
+                    #expect(Self.inert(html), "\(field): \(html.prefix(300))")
+                }
+            }
+        }
+    }
+}
