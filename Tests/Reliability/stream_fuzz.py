@@ -22,8 +22,7 @@ import socket
 import struct
 import sys
 
-HOST, PORT, TOKEN = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-FRAME_LIMIT = int(sys.argv[4]) if len(sys.argv) > 4 else 65536
+HOST, PORT, TOKEN, FRAME_LIMIT = None, None, None, 65536
 failures = []
 cases = 0
 
@@ -39,11 +38,12 @@ def check(condition, message):
 class Raw:
     """A WebSocket client that writes frames byte by byte as told."""
 
-    def __init__(self):
-        self.sock = socket.create_connection((HOST, PORT), timeout=10)
+    def __init__(self, host=None, port=None, token=None):
+        host, port, token = host or HOST, port or PORT, token or TOKEN
+        self.sock = socket.create_connection((host, port), timeout=10)
         key = base64.b64encode(os.urandom(16)).decode()
-        request = (f"GET /api/v1/stream HTTP/1.1\r\nHost: {HOST}:{PORT}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                   f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {TOKEN}\r\n\r\n")
+        request = (f"GET /api/v1/stream HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n")
         self.sock.sendall(request.encode())
         head = b""
         while b"\r\n\r\n" not in head:
@@ -166,6 +166,9 @@ def expect_close(make, code, label):
 
 
 def main():
+    global HOST, PORT, TOKEN, FRAME_LIMIT
+    HOST, PORT, TOKEN = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    FRAME_LIMIT = int(sys.argv[4]) if len(sys.argv) > 4 else 65536
     client = Raw()
     for index, text in enumerate(["{", "nul", "[1,2,3]", "42", '"op"', "{}", '{"op":}', '{"op":null}', '{"op":123}', "{" * 5000 + "}" * 5000]):
         expect_error(client, text, f"malformed #{index}")
