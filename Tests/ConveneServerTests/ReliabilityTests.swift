@@ -100,4 +100,15 @@ struct ReliabilityTests {
         print(output.split(separator: "\n").suffix(3).joined(separator: "\n"))
         #expect(status == 0, "\(output.split(separator: "\n").filter { $0.hasPrefix("FAIL") || $0.contains("Error") }.prefix(20).joined(separator: "\n"))")
     }
+
+    @Test("SIGTERM under load, 10 times: the server exits with 0 within 10 s, every client gets a close frame (1000/1001), nothing acked is lost or doubled",
+        arguments: CLITests.databases)
+    func gracefulShutdown(database: String) async throws {
+        let data = try CLITests.scratch()
+        let url = try await CLITests.databaseArguments(database).last
+        let (status, output) = try await ForumFeedTests.python(
+            "Tests/Reliability/crash_harness.py", [CLITests.binary.path, data, "10"] + (url.map { [$0] } ?? []) + ["--term"])
+        print(output.split(separator: "\n").suffix(3).joined(separator: "\n"))
+        #expect(status == 0, "\(output.split(separator: "\n").filter { $0.hasPrefix("FAIL") || $0.contains("Error") }.prefix(20).joined(separator: "\n"))")
+    }
 }

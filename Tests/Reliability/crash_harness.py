@@ -2,7 +2,11 @@
 """Guarantees 1–3 under kill -9: the server is killed at random moments while clients send, and
 restarted; every acknowledged message is there exactly once, in order, with no seq gap.
 
-Usage: crash_harness.py BINARY DATA_DIR CYCLES [DATABASE_URL]
+Usage: crash_harness.py BINARY DATA_DIR CYCLES [DATABASE_URL] [--term]
+
+With --term the server gets SIGTERM instead (graceful shutdown under load): besides the checks
+below, each stop must end the process with status 0 within 10 s, and every client connection must
+end with a close frame of 1000 or 1001 — never a dropped socket.
 
 Four clients send over the stream with nonces, each recording every ack and every event it
 receives. Each cycle starts the server, lets the clients send for a random 0.3–2 s, and kills
@@ -30,8 +34,10 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import stream_fuzz  # noqa: E402  (its raw WebSocket client)
 
-BINARY, DATA, CYCLES = sys.argv[1], sys.argv[2], int(sys.argv[3])
-DATABASE = sys.argv[4] if len(sys.argv) > 4 else None
+TERM = "--term" in sys.argv
+ARGS = [argument for argument in sys.argv[1:] if argument != "--term"]
+BINARY, DATA, CYCLES = ARGS[0], ARGS[1], int(ARGS[2])
+DATABASE = ARGS[3] if len(ARGS) > 3 else None
 failures = []
 
 
@@ -81,6 +87,8 @@ class Client:
         self.seen = []        # seqs of events received, in order
         self.sent = 0
         self.retried = 0
+        self.closes = []      # close codes the server sent
+        self.dropped = 0      # connections that ended without a close frame
         self.counter = 0
 
     def run(self, port, stop, drain=False):
@@ -112,7 +120,11 @@ class Client:
                 self.retried += retry
                 while True:
                     frame = connection.next()
-                    if frame is None or isinstance(frame, tuple):
+                    if isinstance(frame, tuple):
+                        self.closes.append(frame[1])
+                        return
+                    if frame is None:
+                        self.dropped += 1
                         return
                     if frame.get("op") == "event" and frame.get("channel") == self.channel:
                         self.seen.append(frame["seq"])
@@ -158,6 +170,7 @@ def main():
     for client in clients:
         client.seen.append(first_seq)
 
+    stops = []
     for cycle in range(CYCLES + 1):
         if os.environ.get("CRASH_VERBOSE"):
             print(f"cycle {cycle}: acked {sum(len(c.acked) for c in clients)}, pending {sum(len(c.pending) for c in clients)}", flush=True)
@@ -174,8 +187,19 @@ def main():
             stop.set()
             break
         time.sleep(random.uniform(0.3, 2.0))
-        process.send_signal(signal.SIGKILL)
-        process.wait()
+        if TERM:
+            asked = time.time()
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            stops.append(time.time() - asked)
+            check(process.returncode == 0, f"cycle {cycle}: SIGTERM ended the server with status {process.returncode}")
+        else:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
         stop.set()
         for thread in threads:
             thread.join(timeout=10)
@@ -208,10 +232,18 @@ def main():
         check(not client.pending, f"{client.name}: {len(client.pending)} sends never acked")
         gaps = [(a, b) for a, b in zip(client.seen, client.seen[1:]) if b != a + 1]
         check(not gaps, f"{client.name}: events skipped or repeated across reconnects: {gaps[:5]}")
+    if TERM:
+        check(max(stops) < 10, f"every graceful stop within 10 s (slowest {max(stops):.1f} s)")
+        for client in clients:
+            check(client.dropped == 0, f"{client.name}: {client.dropped} connections dropped without a close frame")
+            check(all(code in (1000, 1001) for code in client.closes), f"{client.name}: close codes {sorted(set(client.closes))}")
     kills = CYCLES
-    print(f"crash harness: {kills} kills, {len(clients)} clients, {sum(c.sent for c in clients)} sends ({sum(c.retried for c in clients)} retries), "
+    if TERM and not failures:
+        print(f"graceful shutdown: {CYCLES} SIGTERMs under load, slowest stop {max(stops):.2f} s, close codes "
+              f"{sorted(set(code for client in clients for code in client.closes))}, 0 dropped connections", flush=True)
+    print(f"crash harness: {kills} {'SIGTERMs' if TERM else 'kills'}, {len(clients)} clients, {sum(c.sent for c in clients)} sends ({sum(c.retried for c in clients)} retries), "
           f"{acked} acked, {len(stored)} stored, lost 0 of {acked} acked, duplicated 0, {time.time() - began:.0f} s" if not failures else
-          f"crash harness: {kills} kills, {acked} acked, {len(stored)} stored, {len(failures)} failures", flush=True)
+          f"crash harness: {kills} {'SIGTERMs' if TERM else 'kills'}, {acked} acked, {len(stored)} stored, {len(failures)} failures", flush=True)
     sys.exit(1 if failures else 0)
 
 
