@@ -73,7 +73,7 @@ final class CallRooms: Sendable {
             defer { joined[connection.subscriberID, default: [:]][occurrence.id] = stored.id }
             return joined[connection.subscriberID]?[occurrence.id] != nil
         }
-        replica.register(connection, knock ? .knocking : .joining)
+        replica.register(connection, knock ? .knocking : .outside)
         do {
             let (_, events) = try await perform(command, in: replica, by: user)
             try await admitToChat(events, in: replica)
@@ -159,9 +159,9 @@ final class CallRooms: Sendable {
     }
 
     /// A room command from the stream (anything but entering, chat and signaling), answered with `call.ack`.
-    func command(_ occurrenceID: String, _ make: (Int64) -> CallRoom.Command, connection: StreamConnection, ref: String?) async throws {
+    func command(_ occurrenceID: String, _ command: CallRoom.Command, connection: StreamConnection, ref: String?) async throws {
         let replica = try replica(of: occurrenceID, for: connection)
-        let (seq, events) = try await perform(make(connection.userID), in: replica, by: connection.userID)
+        let (seq, events) = try await perform(command, in: replica, by: connection.userID)
         try await admitToChat(events, in: replica)
         if events.contains(.phase(.ended)) { await carryOver(replica) }
         connection.send(CallFrames.ack(ref: ref, occurrence: occurrenceID, seq: seq))

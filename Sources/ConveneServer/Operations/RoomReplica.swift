@@ -11,8 +11,9 @@ import Synchronization
 /// every node alike.
 final class RoomReplica: Sendable {
     enum Standing: Sendable {
-        /// Asked to join; becomes `inRoom` when the room lets them in.
-        case joining
+        /// Not in the room: asked to join (becomes `inRoom` when the room lets them in), or left,
+        /// removed or turned away.
+        case outside
         case knocking
         case inRoom
     }
@@ -88,7 +89,7 @@ final class RoomReplica: Sendable {
                 case .entered(let participant) where participant.user == user:
                     switch viewer.standing {
                     case .inRoom: break
-                    case .joining:
+                    case .outside:
                         // Their join's own reply is the state.
                         state.viewers[id]?.standing = .inRoom
                     case .knocking:
@@ -97,7 +98,7 @@ final class RoomReplica: Sendable {
                     }
                 case .left(let who) where who == user, .removed(let who) where who == user, .denied(let who) where who == user:
                     viewer.connection.deliverDirect(frame: frame)
-                    state.viewers[id]?.standing = .joining
+                    state.viewers[id]?.standing = .outside
                 case .role(let who, _) where who == user:
                     // What they may see changes with their role: the whole room again.
                     if inRoom { viewer.connection.deliverDirect(frame: stateFrame(ref: nil, for: user, room: room, seq: seq, channel: state.channelID)) }
@@ -108,7 +109,7 @@ final class RoomReplica: Sendable {
                 case .denied:
                     if holds { viewer.connection.deliverDirect(frame: frame) }
                 case .phase(.ended):
-                    if viewer.standing != .joining { viewer.connection.deliverDirect(frame: frame) }
+                    if viewer.standing != .outside { viewer.connection.deliverDirect(frame: frame) }
                 default:
                     if inRoom { viewer.connection.deliverDirect(frame: frame) }
                 }
@@ -153,7 +154,7 @@ final class RoomReplica: Sendable {
     func unregister(_ connectionID: UInt64, user: Int64) -> (userStillHere: Bool, empty: Bool) {
         state.withLock { state in
             state.viewers[connectionID] = nil
-            return (state.viewers.values.contains { $0.connection.userID == user && $0.standing != .joining }, state.viewers.isEmpty)
+            return (state.viewers.values.contains { $0.connection.userID == user && $0.standing != .outside }, state.viewers.isEmpty)
         }
     }
 

@@ -256,7 +256,7 @@ extension StreamRoutes {
         let occurrence = try frame.require(frame.occurrence, "occurrence")
         func command(_ make: (Int64) throws(ConveneError) -> CallRoom.Command) async throws {
             let built = try make(auth.user.id)
-            try await callRooms.command(occurrence, { _ in built }, connection: connection, ref: ref)
+            try await callRooms.command(occurrence, built, connection: connection, ref: ref)
         }
         switch frame.op {
         case "call.join":

@@ -63,13 +63,15 @@ struct Resources: Sendable {
         }
         let passwords = String(decoding: try read("common-passwords", "txt"), as: UTF8.self)
             .split(whereSeparator: \.isNewline).map { $0.lowercased() }
-        guard let webRoot = Bundle.module.url(forResource: "Web", withExtension: nil, subdirectory: "Resources") else {
+        guard let webRoot = Bundle.module.url(forResource: "Web", withExtension: nil, subdirectory: "Resources"),
+            let files = FileManager.default.enumerator(at: webRoot, includingPropertiesForKeys: nil)
+        else {
             throw ConveneError(.internalError, "The web client is missing from the build.")
         }
         let types = ["js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8", "html": "text/html; charset=utf-8", "svg": "image/svg+xml"]
         var web: [String: File] = [:]
         let prefix = webRoot.standardizedFileURL.path + "/"
-        for case let url as URL in FileManager.default.enumerator(at: webRoot, includingPropertiesForKeys: nil) ?? FileManager.DirectoryEnumerator() {
+        for case let url as URL in files {
             guard let type = types[url.pathExtension] else { continue }
             let path = String(url.standardizedFileURL.path.dropFirst(prefix.count))
             web[path] = File(body: ByteBuffer(bytes: try Data(contentsOf: url)), contentType: type)
