@@ -57,9 +57,9 @@ struct TestApp {
             let name = "convene_app_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
             try await PostgresStore.createDatabase(named: name, serverURL: base, logger: logger)
             components.path = "/\(name)"
-            let store = try PostgresStore(url: try #require(components.string), logger: logger)
+            let store = try PostgresStore(url: try #require(components.string), logger: logger, maximumConnections: 4)
             return try await store.whileRunning {
-                try await store.waitUntilReachable()
+                try await store.waitUntilReachable(timeout: .seconds(30))
                 return try await body(try await make(store: store, configure))
             }
         }

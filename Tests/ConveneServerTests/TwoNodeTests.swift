@@ -22,11 +22,11 @@ struct TwoNodeTests {
         try await PostgresStore.createDatabase(named: name, serverURL: base, logger: logger)
         components.path = "/\(name)"
         let url = try #require(components.string)
-        let first = try PostgresStore(url: url, logger: logger)
-        let second = try PostgresStore(url: url, logger: logger)
+        let first = try PostgresStore(url: url, logger: logger, maximumConnections: 4)
+        let second = try PostgresStore(url: url, logger: logger, maximumConnections: 4)
         try await first.whileRunning {
             try await second.whileRunning {
-                try await first.waitUntilReachable()
+                try await first.waitUntilReachable(timeout: .seconds(30))
                 try await body(first, second)
             }
         }

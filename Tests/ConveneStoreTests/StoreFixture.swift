@@ -28,7 +28,7 @@ enum StoreFixture {
             return try await body(store)
         case .postgres:
             let url = try await freshPostgresDatabase()
-            let store = try PostgresStore(url: url, logger: logger)
+            let store = try PostgresStore(url: url, logger: logger, maximumConnections: 4)
             return try await store.whileRunning {
                 try await store.migrate()
                 return try await body(store)

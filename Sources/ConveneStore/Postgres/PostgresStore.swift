@@ -23,8 +23,10 @@ public final class PostgresStore: StoreMaintenance {
     /// - Parameters:
     ///   - url: `postgres://user:password@host:port/database?sslmode=disable|prefer|require`.
     ///   - logger: where the pool logs in the background.
-    public init(url: String, logger: Logger) throws(ConveneError) {
-        let configuration = try Self.configuration(url)
+    ///   - maximumConnections: the most connections the pool opens (it opens them as queries need them).
+    public init(url: String, logger: Logger, maximumConnections: Int = 16) throws(ConveneError) {
+        var configuration = try Self.configuration(url)
+        configuration.options.maximumConnections = maximumConnections
         client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         listenConfiguration = try Self.connectionConfiguration(url)
         endpoint = "\(configuration.host ?? "?"):\(configuration.port ?? 5432)"
@@ -82,10 +84,8 @@ public final class PostgresStore: StoreMaintenance {
             case "require": .require(.makeClientConfiguration())
             default: .disable
             }
-        var configuration = PostgresClient.Configuration(
+        return PostgresClient.Configuration(
             host: endpoint.host, port: endpoint.port, username: endpoint.username, password: endpoint.password, database: endpoint.database, tls: tls)
-        configuration.options.maximumConnections = 16
-        return configuration
     }
 
     /// The same server for a single connection (the event bus's LISTEN).
@@ -250,15 +250,23 @@ extension PostgresStore {
     /// - Parameters:
     ///   - name: lower-case letters, digits and underscores.
     ///   - serverURL: a URL of any database on that server the user may connect to.
-    ///   - logger: where the temporary pool logs.
+    ///   - logger: where the connection logs.
+    ///
+    /// It takes one connection for the statement and closes it, rather than a pool: tests create a
+    /// database each, many at once, and a pool per database created would hold connections the
+    /// server counts against `max_connections`. A refused connection ("too many clients") fails at
+    /// once with the server's words instead of waiting.
     public static func createDatabase(named name: String, serverURL: String, logger: Logger) async throws {
         guard name.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "_" }), !name.isEmpty else {
             throw ConveneError.invalid("name", "A database name is lower-case letters, digits and underscores.")
         }
-        let admin = try PostgresStore(url: serverURL, logger: logger)
-        try await admin.whileRunning {
-            try await admin.waitUntilReachable()
-            try await admin.execute(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+        let connection = try await PostgresConnection.connect(configuration: try connectionConfiguration(serverURL), id: 0, logger: logger)
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        } catch {
+            try? await connection.close()
+            throw translate(error)
         }
+        try await connection.close()
     }
 }
