@@ -48,6 +48,12 @@ struct TestApp {
     static func with<T: Sendable>(
         _ kind: StoreKind, _ configure: @escaping @Sendable (inout Settings) -> Void = { _ in }, _ body: @Sendable (TestApp) async throws -> T
     ) async throws -> T {
+        try await HeavyTests.node { try await node(kind, configure, body) }
+    }
+
+    private static func node<T: Sendable>(
+        _ kind: StoreKind, _ configure: @escaping @Sendable (inout Settings) -> Void, _ body: @Sendable (TestApp) async throws -> T
+    ) async throws -> T {
         switch kind {
         case .sqlite:
             return try await body(try await make(configure))

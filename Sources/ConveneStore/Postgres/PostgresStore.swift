@@ -260,7 +260,9 @@ extension PostgresStore {
         guard name.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "_" }), !name.isEmpty else {
             throw ConveneError.invalid("name", "A database name is lower-case letters, digits and underscores.")
         }
-        let connection = try await PostgresConnection.connect(configuration: try connectionConfiguration(serverURL), id: 0, logger: logger)
+        var configuration = try connectionConfiguration(serverURL)
+        configuration.options.connectTimeout = .seconds(30)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
         do {
             try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
         } catch {
