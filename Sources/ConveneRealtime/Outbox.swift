@@ -10,6 +10,8 @@ public final class Outbox: Sendable {
         case finished
         /// The client did not read fast enough and its queue passed the bound.
         case overflowed
+        /// The node is shutting down: what is queued goes out, then the connection closes going away.
+        case goingAway
     }
 
     private struct State {

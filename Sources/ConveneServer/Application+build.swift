@@ -33,6 +33,8 @@ public struct ConveneServices: Sendable {
     let metrics: ServerMetrics
     let tickets: StreamTickets
     let resources: Resources
+    /// Stream connections, closed going away on SIGTERM before the HTTP server stops.
+    let drain: StreamDrain
 
     /// - Parameters:
     ///   - settings: the node's settings.
@@ -51,6 +53,7 @@ public struct ConveneServices: Sendable {
             commonPasswords: resources.commonPasswords, now: now)
         directory = NetworkDirectory(store: store, now: now)
         hub = Hub()
+        drain = StreamDrain()
         metrics = ServerMetrics(streamLimit: settings.streamConnections > 0 ? settings.streamConnections : ServerMetrics.defaultStreamLimit())
         guestCache = GuestCache()
         fanout = Fanout(
@@ -102,6 +105,7 @@ func addRoutes(_ services: ConveneServices, to router: some RouterMethods<AppReq
         accounts: services.accounts, messaging: services.messaging, forums: services.forums, callRooms: services.callRooms, store: services.store,
         hub: services.hub, presence: services.presence, metrics: services.metrics,
         tickets: services.tickets,
+        drain: services.drain,
         settings: services.settings
     ).add(to: router)
 }

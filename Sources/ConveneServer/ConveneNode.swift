@@ -3,6 +3,8 @@ public import ConveneStore
 public import Logging
 import Foundation
 import Hummingbird
+import ServiceLifecycle
+import UnixSignals
 
 /// Opening the store, seeding and serving: what the CLI commands do, in one place.
 public enum ConveneNode {
@@ -76,7 +78,15 @@ public enum ConveneNode {
                 group.addTask { await services.fanout.run() }
                 group.addTask { await services.reminders.run() }
                 defer { group.cancelAll() }
-                try await app.runService()
+                // The stream's drain comes after the server in the group, so SIGTERM reaches it first
+                // (a group stops its services last to first).
+                var configuration = ServiceGroupConfiguration(
+                    services: [app, services.drain], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+                // A client that never answers the close handshake cannot hold the process: past 8 s
+                // the rest is cancelled, so the node is gone within 10 s of SIGTERM.
+                configuration.maximumGracefulShutdownDuration = .seconds(8)
+                let group = ServiceGroup(configuration: configuration)
+                try await group.run()
             }
         }
     }

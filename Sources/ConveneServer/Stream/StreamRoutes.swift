@@ -21,6 +21,7 @@ struct StreamRoutes {
     let presence: Presence
     let metrics: ServerMetrics
     let tickets: StreamTickets
+    let drain: StreamDrain
     let settings: Settings
 
     func add(to router: some RouterMethods<AppRequestContext>) {
@@ -40,6 +41,9 @@ struct StreamRoutes {
                     }
                 }
                 _ = try context.requireAuth()
+                guard !drain.isDraining else {
+                    throw ConveneError(.unavailable, "This node is shutting down; connect again in a moment.")
+                }
                 guard metrics.admitStream() else {
                     context.logger.warning("stream refused: the node is at its connection limit", metadata: ["limit": "\(metrics.streamLimit)"])
                     throw ConveneError(.unavailable, "This node is at its connection limit; try again shortly.")
@@ -65,6 +69,9 @@ struct StreamRoutes {
         var ending = ServerMetrics.Close.error
         defer { metrics.streamClosed(ending) }
         let connection = StreamConnection(userID: auth.user.id, store: store, hub: hub, outboxLimit: settings.outboxFrames, logger: logger)
+        // Upgraded just as the drain began: it closes at once, going away.
+        if !drain.register(connection) { connection.close(.goingAway) }
+        defer { drain.unregister(connection) }
         connection.send(ServerFrame.ready(user: auth.user.id, session: String(connection.subscriberID)))
         let memberships: Set<Int64>
         do {
@@ -94,8 +101,13 @@ struct StreamRoutes {
                 while let frames = await connection.outbox.next() {
                     for frame in frames { try await outbound.write(.text(frame)) }
                 }
-                if connection.outbox.closure == .overflowed {
+                switch connection.outbox.closure {
+                case .overflowed:
                     try await outbound.close(.unknown(1013), reason: "Too slow to keep up; resume from your last seq.")
+                case .goingAway:
+                    try await outbound.close(.goingAway, reason: "The node is shutting down; reconnect and resume from your last seq.")
+                case .finished, nil:
+                    break
                 }
             }
             group.addTask {
