@@ -7,17 +7,15 @@ import Testing
 @testable import ConveneServer
 
 /// Hostile input (garbage on the stream, script in every rendered field) and kill -9 under load.
-@Suite("reliability: hostile input and crashes", .timeLimit(.minutes(6)))
+/// The harnesses run one at a time after the other tests (`HeavyTests`), hence the long limit.
+@Suite("reliability: hostile input and crashes", .timeLimit(.minutes(15)))
 struct ReliabilityTests {
     @Test("the stream fuzzer's garbage gets error frames or the documented close codes (1009, 1007, 1002), never an internal error, and the server stays up for others")
     func streamFuzz() async throws {
         try await TestApp.with(.sqlite) { app in
             try await app.live { client, port async throws in
                 let (_, ann, _, _) = try await StreamTests.setUp(app, client)
-                let (status, output) = try await ForumFeedTests.python(
-                    "Tests/Reliability/stream_fuzz.py", ["127.0.0.1", "\(port)", ann, "\(app.settings.maxFrameBytes)"])
-                print(output.split(separator: "\n").suffix(5).joined(separator: "\n"))
-                #expect(status == 0, "\(output.split(separator: "\n").filter { $0.hasPrefix("FAIL") }.prefix(20).joined(separator: "\n"))")
+                try await Self.script("Tests/Reliability/stream_fuzz.py", ["127.0.0.1", "\(port)", ann, "\(app.settings.maxFrameBytes)"], summaryLines: 5)
             }
         }
     }
@@ -93,22 +91,43 @@ struct ReliabilityTests {
     @Test("kill -9 at random moments, 20 times, while four clients send: every acked message is there once, in order, with no seq gap; retries return the original ack; each client's events run on across reconnects; SQLite's integrity_check is ok after every kill",
         arguments: CLITests.databases)
     func crashHarness(database: String) async throws {
-        let data = try CLITests.scratch()
-        let url = try await CLITests.databaseArguments(database).last
-        let (status, output) = try await ForumFeedTests.python(
-            "Tests/Reliability/crash_harness.py", [CLITests.binary.path, data, "20"] + (url.map { [$0] } ?? []))
-        print(output.split(separator: "\n").suffix(3).joined(separator: "\n"))
-        #expect(status == 0, "\(output.split(separator: "\n").filter { $0.hasPrefix("FAIL") || $0.contains("Error") }.prefix(20).joined(separator: "\n"))")
+        try await Self.harness("Tests/Reliability/crash_harness.py", database: database, ["20"], summaryLines: 3)
     }
 
-    @Test("SIGTERM under load, 10 times: the server exits with 0 within 10 s, every client gets a close frame (1000/1001), nothing acked is lost or doubled",
+    @Test("SIGTERM under load, 10 times: the server exits with 0 within 10 s, every client gets a 1001 close frame (going away), nothing acked is lost or doubled",
         arguments: CLITests.databases)
     func gracefulShutdown(database: String) async throws {
-        let data = try CLITests.scratch()
-        let url = try await CLITests.databaseArguments(database).last
-        let (status, output) = try await ForumFeedTests.python(
-            "Tests/Reliability/crash_harness.py", [CLITests.binary.path, data, "10"] + (url.map { [$0] } ?? []) + ["--term"])
-        print(output.split(separator: "\n").suffix(3).joined(separator: "\n"))
+        try await Self.harness("Tests/Reliability/crash_harness.py", database: database, ["10", "--term"], summaryLines: 3)
+    }
+
+    @Test("a reconnect storm: 2 000 stream clients dropped at once by kill -9 come back with jittered backoff and resume with 0 missed and 0 duplicated messages",
+        arguments: CLITests.databases)
+    func reconnectStorm(database: String) async throws {
+        try await Self.harness("Tests/Reliability/reconnect_storm.py", database: database, ["2000"], summaryLines: 2)
+    }
+
+    @Test("a full disk: writes are refused with 503 and unavailable error frames, never acked; reads go on; when space returns the same nonces are acked once and nothing acked is lost")
+    func diskFull() async throws {
+        try await Self.script("Tests/Reliability/disk_full.py", [CLITests.binary.path], summaryLines: 2)
+    }
+
+    /// Runs a harness of `Tests/Reliability` alone (`HeavyTests`) against the `convene` binary on a
+    /// fresh data folder and database: `script BINARY DATA_DIR ARGUMENT… [DATABASE_URL] [--term]`.
+    static func harness(_ script: String, database: String, _ arguments: [String], summaryLines: Int) async throws {
+        try await HeavyTests.run {
+            let data = try CLITests.scratch()
+            let url = try await CLITests.databaseArguments(database).last
+            let flags = arguments.filter { $0.hasPrefix("--") }
+            let values = arguments.filter { !$0.hasPrefix("--") }
+            try await Self.script(script, [CLITests.binary.path, data] + values + (url.map { [$0] } ?? []) + flags, summaryLines: summaryLines)
+        }
+    }
+
+    /// Runs a script of `Tests/Reliability`, prints its last `summaryLines` lines (the figures) and
+    /// expects it to exit 0, showing its FAIL lines when it does not.
+    static func script(_ path: String, _ arguments: [String], summaryLines: Int) async throws {
+        let (status, output) = try await ForumFeedTests.python(path, arguments)
+        print(output.split(separator: "\n").suffix(summaryLines).joined(separator: "\n"))
         #expect(status == 0, "\(output.split(separator: "\n").filter { $0.hasPrefix("FAIL") || $0.contains("Error") }.prefix(20).joined(separator: "\n"))")
     }
 }

@@ -52,12 +52,18 @@ public final class SQLiteStore: StoreMaintenance {
         }
     }
 
-    /// Runs `body` in a write transaction, turning constraint violations into API errors.
+    /// Runs `body` in a write transaction, turning constraint violations into API errors, and a
+    /// full disk or a failing one into `unavailable` (503): the transaction rolled back, nothing
+    /// was saved, and the same write succeeds once space returns.
     func write<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
         do {
             return try await pool.write(body)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
             throw ConveneError(.conflict, "That already exists.")
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw ConveneError(.unavailable, "The server's disk is full, so nothing was saved. Try again later.")
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_IOERR {
+            throw ConveneError(.unavailable, "The server could not write to its disk, so nothing was saved. Try again later.")
         }
     }
 
