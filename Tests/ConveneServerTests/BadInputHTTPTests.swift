@@ -135,4 +135,17 @@ struct BadInputHTTPTests {
             }
         }
     }
+
+    @Test("a plain GET of the stream, with no WebSocket upgrade, is a JSON 400, signed in or not (not an empty 200 or a 401)")
+    func streamWithoutUpgrade() async throws {
+        let app = try await TestApp.make()
+        try await app.test { client async throws in
+            let (_, token) = try await app.user(client, "Ann")
+            for auth in [token, nil] {
+                let reply = try await client.call(.get, "/api/v1/stream", token: auth)
+                #expect(reply.status == .badRequest, "\(reply.status) \(reply.body)")
+                #expect(reply.errorCode == "bad_request")
+            }
+        }
+    }
 }
