@@ -124,7 +124,7 @@ public func buildApplication(_ services: ConveneServices, logger: Logger) throws
         autoPing: .enabled(timePeriod: .seconds(30)),
         // A text message that is not UTF-8 closes the connection with 1007 (RFC 6455 §8.1).
         validateUTF8: true)
-    let http = HTTPServerBuilder.http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: webSocket))
+    let http = HTTPServerBuilder.http1WebSocketUpgradeAnsweringMalformedRequests(webSocketRouter: router, configuration: .init(ws: webSocket))
     let server = try services.settings.tlsConfiguration().map { try HTTPServerBuilder.tls(http, tlsConfiguration: $0) } ?? http
     return Application(
         router: router,

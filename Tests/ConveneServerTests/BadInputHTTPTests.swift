@@ -1,5 +1,6 @@
 import ConveneCore
 import ConveneStore
+import Glibc
 import HTTPTypes
 import HummingbirdTesting
 import Testing
@@ -133,6 +134,61 @@ struct BadInputHTTPTests {
                 #expect(reply.status == .notFound, "\(path)")
                 #expect(reply.errorCode == "not_found")
             }
+        }
+    }
+
+    @Test("a plain GET of the stream, with no WebSocket upgrade, is a JSON 400, signed in or not (not an empty 200 or a 401)")
+    func streamWithoutUpgrade() async throws {
+        let app = try await TestApp.make()
+        try await app.test { client async throws in
+            let (_, token) = try await app.user(client, "Ann")
+            for auth in [token, nil] {
+                let reply = try await client.call(.get, "/api/v1/stream", token: auth)
+                #expect(reply.status == .badRequest, "\(reply.status) \(reply.body)")
+                #expect(reply.errorCode == "bad_request")
+            }
+        }
+    }
+
+    /// What the server at `port` answers to `request` on a fresh connection, and whether it closed
+    /// the connection within 5 s (a silent, open connection reads as not closed).
+    static func rawExchange(port: Int, _ request: [UInt8]) throws -> (answer: String, closed: Bool) {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(socket >= 0)
+        defer { close(socket) }
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(connected == 0)
+        #expect(request.withUnsafeBytes { send(socket, $0.baseAddress, $0.count, 0) } == request.count)
+        var answer: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { return (String(decoding: answer, as: UTF8.self), count == 0) }
+            answer += buffer[..<count]
+        }
+    }
+
+    @Test("a first request that is not HTTP (a NUL byte in a header, a garbled request line) is answered 400 and its connection closed, not left open unanswered")
+    func malformedFirstRequest() async throws {
+        let app = try await TestApp.make()
+        try await app.live { _, port async throws in
+            for request in [
+                "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Test: a\u{0}b\r\n\r\n", "GARBAGE GARBAGE\r\n\r\n", "GET /healthz HTTP/1.1\r\nHost: x\r\nNo colon\r\n\r\n",
+            ] {
+                let (answer, closed) = try Self.rawExchange(port: port, Array(request.utf8))
+                #expect(answer.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), "\(request.debugDescription): \(answer.debugDescription)")
+                #expect(closed, "\(request.debugDescription)")
+            }
+            let (answer, _) = try Self.rawExchange(port: port, Array("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
+            #expect(answer.hasPrefix("HTTP/1.1 200 OK\r\n"), "the server still answers: \(answer.debugDescription)")
         }
     }
 }

@@ -33,6 +33,10 @@ struct StreamRoutes {
         router.ws(
             "/api/v1/stream",
             shouldUpgrade: { request, context in
+                // A plain GET reaches this closure too, and an `.upgrade` answer to it would be an empty 200.
+                guard request.headers[values: .upgrade].contains(where: { $0.lowercased().contains("websocket") }) else {
+                    throw ConveneError(.badRequest, "This is the WebSocket stream; send an upgrade request (Upgrade: websocket).")
+                }
                 // Browsers send an http(s) Origin (or "null"); native clients may send their ws:// URL.
                 for origin in request.headers[values: .origin]
                 where origin.hasPrefix("http://") || origin.hasPrefix("https://") || origin == "null" {
