@@ -22,6 +22,10 @@ public struct Settings: Sendable, Equatable {
     public var databaseURL = ""
     public var seedsPath = "seeds/network.json"
     public var seedOnFirstStart = true
+    /// Serves `/api/v1/stream/echo`, a WebSocket that sends back every message, through the
+    /// stream's own WebSocket configuration: for protocol conformance suites (Autobahn), never on
+    /// in production.
+    public var webSocketEcho = false
     public var registrationMode = RegistrationMode.open
     /// When non-empty, only addresses in these domains may register.
     public var allowedEmailDomains: [String] = []
@@ -92,6 +96,7 @@ public struct Settings: Sendable, Equatable {
         databaseURL = reader.string(forKey: "database.url", default: d.databaseURL)
         seedsPath = reader.string(forKey: "seeds.path", default: d.seedsPath)
         seedOnFirstStart = reader.bool(forKey: "seeds.on_first_start", default: d.seedOnFirstStart)
+        webSocketEcho = reader.bool(forKey: "debug.websocket_echo", default: d.webSocketEcho)
         let mode = reader.string(forKey: "registration.mode", default: d.registrationMode.rawValue)
         guard let registrationMode = RegistrationMode(rawValue: mode) else {
             throw .invalid("registration.mode", "registration.mode must be open or invite, not \(mode).")

@@ -10,18 +10,28 @@ import Testing
 struct ForumFeedTests {
     /// Runs a Python test script from Tests/ and returns its exit status and output, without
     /// blocking a thread of the cooperative pool while it runs.
-    static func python(_ script: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+    /// Runs a Python script of the repository; one still running after `timeout` seconds is
+    /// stopped (SIGTERM, then SIGKILL), so a hung script fails its test instead of the suite.
+    static func python(_ script: String, _ arguments: [String], timeout: Double = 600) async throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", TestApp.root.appendingPathComponent(script).path] + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(timeout))
+            process.terminate()
+            try await Task.sleep(for: .seconds(10))
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        defer { watchdog.cancel() }
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in
             process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
             do { try process.run() } catch { continuation.resume(throwing: error) }
         }
-        return (status, String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (status, process.terminationReason == .uncaughtSignal || status == -1 ? text + "\nFAIL: \(script) was stopped after \(Int(timeout)) s" : text)
     }
 
     @Test("feedparser reads the community's feed as Atom 1.0 with no error, entry for entry the questions the API lists, and a tag's feed as that tag's questions",

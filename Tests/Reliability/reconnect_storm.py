@@ -15,17 +15,15 @@ Prints how long until all were connected again and until all had caught up, the 
 attempts it took, and the server's peak memory; exits 1 on any failure.
 """
 import asyncio
-import base64
-import json
 import os
 import random
 import signal
-import struct
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+from harness import Closed, Stream  # noqa: E402
 
 BINARY, DATA, CLIENTS = sys.argv[1], sys.argv[2], int(sys.argv[3])
 DATABASE = sys.argv[4] if len(sys.argv) > 4 else None
@@ -40,64 +38,6 @@ def check(condition, message):
         failures.append(message)
         if len(failures) <= 30:  # thousands of clients may fail alike: the first few tell
             print("FAIL:", message, flush=True)
-
-
-class Closed(Exception):
-    pass
-
-
-class Stream:
-    """A minimal asyncio WebSocket client for the stream: masked text frames out, pings answered."""
-
-    @classmethod
-    async def open(cls, port, token):
-        self = cls()
-        self.reader, self.writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port, limit=1 << 22), 10)
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.writer.write((f"GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                           f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer {token}\r\n\r\n").encode())
-        head = await asyncio.wait_for(self.reader.readuntil(b"\r\n\r\n"), 10)
-        if b" 101 " not in head.split(b"\r\n")[0]:
-            self.writer.close()
-            raise Closed(head.split(b"\r\n")[0].decode(errors="replace"))
-        ready = await asyncio.wait_for(self.next(), 10)
-        if ready.get("op") != "ready":
-            raise Closed(f"first frame {ready}")
-        return self
-
-    def text(self, value):
-        payload = json.dumps(value).encode()
-        mask = os.urandom(4)
-        length = len(payload)
-        header = bytes([0x81]) + (bytes([0x80 | length]) if length < 126 else bytes([0x80 | 126]) + struct.pack(">H", length))
-        self.writer.write(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
-
-    async def next(self):
-        """The next text frame as JSON; raises Closed when the connection ends."""
-        try:
-            while True:
-                first, second = await self.reader.readexactly(2)
-                length = second & 0x7F
-                if length == 126:
-                    length = struct.unpack(">H", await self.reader.readexactly(2))[0]
-                elif length == 127:
-                    length = struct.unpack(">Q", await self.reader.readexactly(8))[0]
-                payload = await self.reader.readexactly(length)
-                opcode = first & 0x0F
-                if opcode == 0x1:
-                    return json.loads(payload)
-                if opcode == 0x8:
-                    raise Closed("close frame")
-                if opcode == 0x9:
-                    self.writer.write(bytes([0x8A, 0x80 | len(payload)]) + b"\0\0\0\0" + payload)
-        except (asyncio.IncompleteReadError, ConnectionError, OSError) as error:
-            raise Closed(str(error))
-
-    def close(self):
-        try:
-            self.writer.close()
-        except Exception:
-            pass
 
 
 class Client:
@@ -156,7 +96,7 @@ class Client:
 
 
 def post(port, channel, token, body):
-    return harness.call(port, "POST", f"/api/v1/channels/{channel}/messages", {"body": body}, token=token)["seq"]
+    return harness.call(port, "POST", f"/api/v1/channels/{channel}/messages", {"body": body}, token=token, key=body.replace(" ", "-"))["seq"]
 
 
 def resident_kb(pid):
@@ -252,8 +192,8 @@ async def main():
           f"failed attempts per client median {attempts[len(attempts) // 2]} max {attempts[-1]}, "
           f"missed {missed}, duplicated {duplicated}, server peak RSS {peak_before // 1024} MiB before, {peak_after // 1024} MiB after the storm"
           + ("" if not failures else f", {len(failures)} failures"), flush=True)
-    sys.exit(1 if failures else 0)
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    harness.run_main(main)

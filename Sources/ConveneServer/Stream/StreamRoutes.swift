@@ -58,6 +58,17 @@ struct StreamRoutes {
                 guard let auth = context.requestContext.auth else { return }
                 try await serve(auth: auth, inbound: inbound, outbound: outbound, channel: context.requestContext.channel, logger: context.logger)
             })
+        if settings.webSocketEcho {
+            // The stream's WebSocket layer alone, for conformance suites: every message comes back as it came.
+            router.ws("/api/v1/stream/echo") { inbound, outbound, _ in
+                for try await message in inbound.messages(maxSize: settings.maxFrameBytes) {
+                    switch message {
+                    case .text(let text): try await outbound.write(.text(text))
+                    case .binary(let bytes): try await outbound.write(.binary(bytes))
+                    }
+                }
+            }
+        }
     }
 
     struct TicketResponse: Encodable {
