@@ -91,7 +91,7 @@ public func buildRouter(_ services: ConveneServices) -> Router<AppRequestContext
 
 /// Every area's routes; tests call it with a recorder to list them.
 func addRoutes(_ services: ConveneServices, to router: some RouterMethods<AppRequestContext>) {
-    SystemRoutes(store: services.store, resources: services.resources, metrics: services.metrics).add(to: router)
+    SystemRoutes(store: services.store, resources: services.resources, metrics: services.metrics, drain: services.drain).add(to: router)
     AuthRoutes(accounts: services.accounts, directory: services.directory, settings: services.settings).add(to: router)
     CommunityRoutes(accounts: services.accounts, directory: services.directory, settings: services.settings, presence: services.presence).add(to: router)
     StatusRoutes(directory: services.directory).add(to: router)

@@ -10,7 +10,7 @@ import Testing
 /// crash harness with `--term`).
 @Suite("graceful shutdown of the stream")
 struct DrainTests {
-    @Test("when the node drains, every open stream closes with 1001 (going away), new stream connections are refused, and HTTP still answers and commits until the server stops",
+    @Test("when the node drains, every open stream closes with 1001 (going away), new stream connections are refused, /readyz answers 503, and HTTP still answers and commits until the server stops",
         arguments: TestApp.StoreKind.allCases)
     func drainClosesGoingAway(store: TestApp.StoreKind) async throws {
         try await TestApp.with(store) { app in
@@ -22,6 +22,7 @@ struct DrainTests {
                 #expect(posted.status == .created)
                 #expect(await first.frames(until: "event").last?["seq"] as? Int == posted.object["seq"] as? Int)
 
+                #expect(try await client.call(.get, "/readyz").status == .ok)
                 let drain = Task { await services.drain.drain() }
                 #expect(await first.closeCode() == .goingAway)
                 #expect(await second.closeCode() == .goingAway)
@@ -33,6 +34,7 @@ struct DrainTests {
                 #expect(await late.upgradeFailed(), "a stream opened during the drain")
                 let after = try await client.call(.post, "/api/v1/channels/\(general)/messages", json: ["body": "during the drain"], token: ann)
                 #expect(after.status == .created, "HTTP writes still commit while the streams drain")
+                #expect(try await client.call(.get, "/readyz").status == .serviceUnavailable, "a draining node still says it is ready")
             }
         }
     }

@@ -9,6 +9,7 @@ struct SystemRoutes {
     let store: any ConveneStore
     let resources: Resources
     let metrics: ServerMetrics
+    let drain: StreamDrain
 
     func add(to router: some RouterMethods<AppRequestContext>) {
         router.get("/metrics") { _, _ in
@@ -18,6 +19,8 @@ struct SystemRoutes {
             try JSON.response(["status": "ok"])
         }
         router.get("/readyz") { _, _ in
+            // From SIGTERM on, a load balancer is told to send new clients elsewhere.
+            guard !drain.isDraining else { throw ConveneError(.unavailable, "This node is shutting down.") }
             guard await store.isReady() else { throw ConveneError(.unavailable, "The store is not ready.") }
             return try JSON.response(["status": "ready"])
         }
