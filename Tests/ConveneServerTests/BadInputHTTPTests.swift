@@ -153,26 +153,19 @@ struct BadInputHTTPTests {
     /// What the server at `port` answers to `request` on a fresh connection, and whether it closed
     /// the connection within 5 s (a silent, open connection reads as not closed).
     static func rawExchange(port: Int, _ request: [UInt8]) throws -> (answer: String, closed: Bool) {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        try #require(socket >= 0)
-        defer { close(socket) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(connected == 0)
-        #expect(request.withUnsafeBytes { send(socket, $0.baseAddress, $0.count, 0) } == request.count)
-        var answer: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
-            guard count > 0 else { return (String(decoding: answer, as: UTF8.self), count == 0) }
-            answer += buffer[..<count]
+        let raw = try RawSocket(port: port)
+        // The socket is closed when `raw` goes, so it is kept to the end.
+        return withExtendedLifetime(raw) {
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(raw.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            #expect(request.withUnsafeBytes { send(raw.fd, $0.baseAddress, $0.count, 0) } == request.count)
+            var answer: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { recv(raw.fd, $0.baseAddress, $0.count, 0) }
+                guard count > 0 else { return (String(decoding: answer, as: UTF8.self), count == 0) }
+                answer += buffer[..<count]
+            }
         }
     }
 
