@@ -16,9 +16,11 @@ final class StreamDrain: Service, Sendable {
 
     private let state = Mutex(State())
     let timeout: Duration
+    let settle: Duration
 
-    init(timeout: Duration = .seconds(5)) {
+    init(timeout: Duration = .seconds(5), settle: Duration = .milliseconds(250)) {
         self.timeout = timeout
+        self.settle = settle
     }
 
     var isDraining: Bool { state.withLock { $0.draining } }
@@ -49,8 +51,19 @@ final class StreamDrain: Service, Sendable {
             return Array(state.connections.values)
         }
         for connection in connections { connection.close(.goingAway) }
+        // An upgrade accepted just before the drain began registers a moment later (and is closed
+        // going away at once): the drain ends only when none has been open for `settle`, so the
+        // server's own shutdown (which closes with 1000) finds no stream left.
         let deadline = ContinuousClock.now + timeout
-        while state.withLock({ !$0.connections.isEmpty }), ContinuousClock.now < deadline {
+        var emptySince: ContinuousClock.Instant?
+        while ContinuousClock.now < deadline {
+            if state.withLock({ $0.connections.isEmpty }) {
+                let since = emptySince ?? .now
+                if ContinuousClock.now - since >= settle { break }
+                emptySince = since
+            } else {
+                emptySince = nil
+            }
             try? await Task.sleep(for: .milliseconds(20))
         }
     }
