@@ -4,7 +4,7 @@ import Synchronization
 
 /// The stream's part of a graceful shutdown. It runs beside the HTTP server in the node's service
 /// group, after it in the list, so on SIGTERM it is told first: from then on stream upgrades are
-/// refused (`503 unavailable`), and every open connection sends what it has queued and closes
+/// refused (answered 400 without upgrading, like every refused upgrade), and every open connection sends what it has queued and closes
 /// with 1001 (going away), which tells a client to reconnect and resume from its last seq —
 /// elsewhere, or here once the node is back. It waits for them to go (at most `timeout`); only
 /// then is the HTTP server asked to stop, so commits in flight still finish and are acked.
