@@ -1,3 +1,5 @@
+public import Foundation
+
 /// Who is asking: the user (nil when anonymous) and everything that decides their rights.
 public struct Principal: Sendable, Hashable {
     public var userID: Int64?
@@ -23,6 +25,14 @@ public struct Principal: Sendable, Hashable {
         self.memberships = memberships
         self.committeeRoles = committeeRoles
         self.sanctions = sanctions
+    }
+
+    /// The principal as it stands at `now`: sanctions that ended by then no longer restrict, so a
+    /// silence or suspension lifts itself at its end time.
+    public func asOf(_ now: Date) -> Principal {
+        var principal = self
+        principal.sanctions.removeAll { !$0.restricts(at: now) }
+        return principal
     }
 
     public static let anonymous = Principal(userID: nil)

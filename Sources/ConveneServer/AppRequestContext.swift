@@ -12,6 +12,8 @@ public struct Authenticated: Sendable {
     public var session: Session
     public var tokenHash: String
     public var via: Via
+    /// The user's grants, memberships and sanctions, read with the session.
+    public var principal: Principal
 }
 
 public struct AppRequestContext: RequestContext, RemoteAddressRequestContext, WebSocketRequestContext {

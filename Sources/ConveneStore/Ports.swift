@@ -78,8 +78,10 @@ public protocol AccountStore: Sendable {
     /// The user and their password hash, for login.
     func credentials(email: String) async throws -> (user: User, passwordHash: String)?
     func createSession(userID: Int64, tokenHash: String, csrfToken: String, now: Date, expiresAt: Date) async throws -> Session
-    /// The live session for a token hash, its idle time refreshed; nil when unknown, idle too long or expired.
-    func session(tokenHash: String, now: Date, idleTimeout: TimeInterval) async throws -> (session: Session, user: User)?
+    /// The live session for a token hash, its idle time refreshed, with its user and the user's
+    /// principal (unfiltered by time: see `Principal.asOf`) read with it; nil when unknown, idle too
+    /// long or expired.
+    func session(tokenHash: String, now: Date, idleTimeout: TimeInterval) async throws -> (session: Session, user: User, principal: Principal)?
     func deleteSession(tokenHash: String) async throws
     /// Keeps a single-use stream ticket (its hash) for the session with `tokenHash`, and drops expired ones.
     func createStreamTicket(ticketHash: String, tokenHash: String, now: Date, expiresAt: Date) async throws
@@ -247,12 +249,9 @@ public protocol EventBus: Sendable {
 }
 
 extension AccountStore {
-    /// The principal as it stands at `now`: sanctions that ended by then no longer restrict, so a
-    /// silence or suspension lifts itself at its end time.
+    /// The principal as it stands at `now` (see `Principal.asOf`).
     public func principal(userID: Int64, now: Date) async throws -> Principal {
-        var principal = try await principal(userID: userID)
-        principal.sanctions.removeAll { !$0.restricts(at: now) }
-        return principal
+        try await principal(userID: userID).asOf(now)
     }
 }
 

@@ -36,6 +36,26 @@ struct AccountStoreTests {
         }
     }
 
+    @Test("a session is read with its user's principal: the grants and memberships as they stand at that read", arguments: StoreFixture.Kind.allCases)
+    func sessionWithPrincipal(kind: StoreFixture.Kind) async throws {
+        try await StoreFixture.with(kind) { store in
+            _ = try await store.seed(try StoreFixture.seeds(), now: StoreFixture.now)
+            let ann = try await StoreFixture.user(store, "ann@example.org")
+            let ohio = try #require(try await store.community(slug: "ohio"))
+            let t0 = StoreFixture.now
+            _ = try await store.createSession(userID: ann.id, tokenHash: "ann", csrfToken: "c", now: t0, expiresAt: t0.addingTimeInterval(10_000))
+            let before = try #require(try await store.session(tokenHash: "ann", now: t0, idleTimeout: 1_000)?.principal)
+            #expect(before.userID == ann.id)
+            #expect(before.memberships.isEmpty && before.grants.isEmpty)
+            _ = try await store.join(communityID: ohio.id, userID: ann.id, now: t0)
+            _ = try await store.createGrant(userID: ann.id, role: .moderator, scope: .community(ohio.id), grantedBy: nil, now: t0)
+            let after = try #require(try await store.session(tokenHash: "ann", now: t0, idleTimeout: 1_000)?.principal)
+            #expect(after.memberships == [ohio.id])
+            #expect(after.grants.map(\.role) == [.moderator])
+            #expect(after == (try await store.principal(userID: ann.id)), "the same principal the store reads alone")
+        }
+    }
+
     @Test("an invite is redeemed once, before it expires, by its addressee, and joins its community", arguments: StoreFixture.Kind.allCases)
     func invites(kind: StoreFixture.Kind) async throws {
         try await StoreFixture.with(kind) { store in

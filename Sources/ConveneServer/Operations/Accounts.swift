@@ -86,14 +86,15 @@ struct Accounts: Sendable {
 
     /// The signed-in user for a stored token hash (a stream ticket carries one).
     func authenticate(tokenHash hash: String, via: Authenticated.Via) async throws -> Authenticated? {
-        guard let (session, user) = try await store.session(tokenHash: hash, now: now(), idleTimeout: Double(settings.sessionIdleMinutes) * 60)
+        guard let (session, user, principal) = try await store.session(tokenHash: hash, now: now(), idleTimeout: Double(settings.sessionIdleMinutes) * 60)
         else { return nil }
-        return Authenticated(user: user, session: session, tokenHash: hash, via: via)
+        return Authenticated(user: user, session: session, tokenHash: hash, via: via, principal: principal)
     }
 
+    /// The caller's principal as the request found it (read with its session).
     func principal(_ auth: Authenticated?) async throws -> Principal {
         guard let auth else { return .anonymous }
-        return try await store.principal(userID: auth.user.id, now: now())
+        return auth.principal.asOf(now())
     }
 
     private func issueSession(for user: User) async throws -> IssuedSession {

@@ -13,6 +13,13 @@ enum Tokens {
     }
 
     static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        return String(unsafeUninitializedCapacity: 64) { hex in
+            for (index, byte) in SHA256.hash(data: Data(token.utf8)).enumerated() {
+                hex[2 * index] = digits[Int(byte >> 4)]
+                hex[2 * index + 1] = digits[Int(byte & 0x0f)]
+            }
+            return 64
+        }
     }
 }

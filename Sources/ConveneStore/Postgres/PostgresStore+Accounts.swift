@@ -85,7 +85,7 @@ extension PostgresStore: AccountStore {
         }
     }
 
-    public func session(tokenHash: String, now: Date, idleTimeout: TimeInterval) async throws -> (session: Session, user: User)? {
+    public func session(tokenHash: String, now: Date, idleTimeout: TimeInterval) async throws -> (session: Session, user: User, principal: Principal)? {
         guard
             let row = try await rows(
                 """
@@ -109,7 +109,7 @@ extension PostgresStore: AccountStore {
             try await execute("UPDATE sessions SET last_used_at = \(now) WHERE id = \(session.id)")
             session.lastUsedAt = now
         }
-        return (session, user)
+        return (session, user, try await principal(userID: user.id))
     }
 
     public func deleteSession(tokenHash: String) async throws {

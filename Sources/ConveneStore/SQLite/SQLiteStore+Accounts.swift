@@ -85,26 +85,27 @@ extension SQLiteStore: AccountStore {
         }
     }
 
-    public func session(tokenHash: String, now: Date, idleTimeout: TimeInterval) async throws -> (session: Session, user: User)? {
-        let found: (Session, User)? = try await read { db in
+    public func session(tokenHash: String, now: Date, idleTimeout: TimeInterval) async throws -> (session: Session, user: User, principal: Principal)? {
+        // One read for all three: a hop to a reader connection costs more than the queries.
+        let found: (Session, User, Principal)? = try await read { db in
             guard
                 let row = try Row.fetchOne(
-                    db,
-                    sql: """
+                    db.cachedStatement(
+                        sql: """
                         SELECT s.id AS s_id, s.user_id, s.csrf_token, s.created_at AS s_created_at, s.last_used_at, s.expires_at,
                                u.id, u.email, u.display_name, u.organization_id, u.created_at
                         FROM sessions s JOIN users u ON u.id = s.user_id
                         WHERE s.token_hash = ?
-                        """, arguments: [tokenHash])
+                        """), arguments: [tokenHash])
             else { return nil }
             let session = Session(
                 id: row["s_id"], userID: row["user_id"], csrfToken: row["csrf_token"], createdAt: row["s_created_at"],
                 lastUsedAt: row["last_used_at"], expiresAt: row["expires_at"])
-            return (session, row.user())
+            return (session, row.user(), try Self.principal(db, userID: session.userID))
         }
         guard let found else { return nil }
         var session = found.0
-        let user = found.1
+        let (user, principal) = (found.1, found.2)
         guard session.expiresAt > now, now.timeIntervalSince(session.lastUsedAt) < idleTimeout else {
             try await deleteSession(tokenHash: tokenHash)
             return nil
@@ -115,7 +116,7 @@ extension SQLiteStore: AccountStore {
             try await write { db in try db.execute(sql: "UPDATE sessions SET last_used_at = ? WHERE id = ?", arguments: [now, id]) }
             session.lastUsedAt = now
         }
-        return (session, user)
+        return (session, user, principal)
     }
 
     public func deleteSession(tokenHash: String) async throws {
@@ -150,24 +151,26 @@ extension SQLiteStore: AccountStore {
     }
 
     public func principal(userID: Int64) async throws -> Principal {
-        try await read { db in
-            let grants = try Row.fetchAll(db, sql: "SELECT * FROM grants WHERE user_id = ?", arguments: [userID]).compactMap(Self.grant)
-            let memberships = try Int64.fetchSet(db, sql: "SELECT community_id FROM memberships WHERE user_id = ?", arguments: [userID])
-            let committeeIDs = grants.compactMap(\.scope.committeeID)
-            var committeeRoles: [Int64: [Role]] = [:]
-            if !committeeIDs.isEmpty {
-                let rows = try Row.fetchAll(
-                    db, sql: "SELECT id, confers FROM committees WHERE id IN (\(committeeIDs.map { _ in "?" }.joined(separator: ",")))",
-                    arguments: StatementArguments(committeeIDs))
-                for row in rows {
-                    committeeRoles[row["id"]] = StoreEncoding.roles(fromList: row["confers"])
-                }
+        try await read { db in try Self.principal(db, userID: userID) }
+    }
+
+    static func principal(_ db: Database, userID: Int64) throws -> Principal {
+        let grants = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM grants WHERE user_id = ?"), arguments: [userID]).compactMap(Self.grant)
+        let memberships = try Int64.fetchSet(db.cachedStatement(sql: "SELECT community_id FROM memberships WHERE user_id = ?"), arguments: [userID])
+        let committeeIDs = grants.compactMap(\.scope.committeeID)
+        var committeeRoles: [Int64: [Role]] = [:]
+        if !committeeIDs.isEmpty {
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT id, confers FROM committees WHERE id IN (\(committeeIDs.map { _ in "?" }.joined(separator: ",")))",
+                arguments: StatementArguments(committeeIDs))
+            for row in rows {
+                committeeRoles[row["id"]] = StoreEncoding.roles(fromList: row["confers"])
             }
-            let sanctions = try Row.fetchAll(
-                db, sql: "SELECT * FROM sanctions WHERE user_id = ? AND lifted_at IS NULL AND kind <> 'warn'", arguments: [userID]
-            ).map(Self.sanction)
-            return Principal(userID: userID, grants: grants, memberships: memberships, committeeRoles: committeeRoles, sanctions: sanctions)
         }
+        let sanctions = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT * FROM sanctions WHERE user_id = ? AND lifted_at IS NULL AND kind <> 'warn'"), arguments: [userID]
+        ).map(Self.sanction)
+        return Principal(userID: userID, grants: grants, memberships: memberships, committeeRoles: committeeRoles, sanctions: sanctions)
     }
 
     static func grant(_ row: Row) -> Grant? {

@@ -123,12 +123,12 @@ extension SQLiteStore: NetworkStore {
 
     public func community(slug: String) async throws -> Community? {
         try await read { db in
-            try Row.fetchOne(db, sql: "\(Self.communitySelect) WHERE c.slug = ?", arguments: [slug]).flatMap(Self.community)
+            try Row.fetchOne(db.cachedStatement(sql: "\(Self.communitySelect) WHERE c.slug = ?"), arguments: [slug]).flatMap(Self.community)
         }
     }
 
     public func community(id: Int64) async throws -> Community? {
-        try await read { db in try Row.fetchOne(db, sql: "\(Self.communitySelect) WHERE c.id = ?", arguments: [id]).flatMap(Self.community) }
+        try await read { db in try Row.fetchOne(db.cachedStatement(sql: "\(Self.communitySelect) WHERE c.id = ?"), arguments: [id]).flatMap(Self.community) }
     }
 
     public func committees(communityID: Int64) async throws -> [Committee] {
