@@ -28,8 +28,8 @@ public struct ConveneServices: Sendable {
     /// The hub, and the other nodes through the store's event bus.
     let fanout: Fanout
     let presence: Presence
-    /// Guests' question pages and lists, kept a moment (invalidated by the fan-out).
-    let guestCache: GuestCache
+    /// Question pages, lists and feeds, kept a moment for their readers (invalidated by the fan-out).
+    let readCache: ReadCache
     let metrics: ServerMetrics
     let tickets: StreamTickets
     let resources: Resources
@@ -55,9 +55,9 @@ public struct ConveneServices: Sendable {
         hub = Hub()
         drain = StreamDrain()
         metrics = ServerMetrics(streamLimit: settings.streamConnections > 0 ? settings.streamConnections : ServerMetrics.defaultStreamLimit())
-        guestCache = GuestCache()
+        readCache = ReadCache()
         fanout = Fanout(
-            hub: hub, store: store, guestCache: guestCache, metrics: metrics, presenceGrace: TimeInterval(settings.presenceGraceSeconds), logger: Logger(label: "convene.bus"))
+            hub: hub, store: store, readCache: readCache, metrics: metrics, presenceGrace: TimeInterval(settings.presenceGraceSeconds), logger: Logger(label: "convene.bus"))
         presence = fanout.presence
         tickets = StreamTickets(store: store)
         notifications = Notifications(store: store, fanout: fanout, now: now)
@@ -100,7 +100,7 @@ func addRoutes(_ services: ConveneServices, to router: some RouterMethods<AppReq
     NotificationRoutes(accounts: services.accounts, notifications: services.notifications, settings: services.settings).add(to: router)
     ModerationRoutes(accounts: services.accounts, moderation: services.moderation, settings: services.settings).add(to: router)
     CallRoutes(accounts: services.accounts, calls: services.calls, settings: services.settings).add(to: router)
-    ForumRoutes(accounts: services.accounts, forums: services.forums, settings: services.settings, guestCache: services.guestCache).add(to: router)
+    ForumRoutes(accounts: services.accounts, forums: services.forums, settings: services.settings, readCache: services.readCache).add(to: router)
     StreamRoutes(
         accounts: services.accounts, messaging: services.messaging, forums: services.forums, callRooms: services.callRooms, store: services.store,
         hub: services.hub, presence: services.presence, metrics: services.metrics,

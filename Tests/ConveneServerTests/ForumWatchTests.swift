@@ -119,18 +119,24 @@ struct ForumWatchTests {
         }
     }
 
+    /// A question "Budget" asked in the private community `steering-circle` (`TestApp.make(private: true)`)
+    /// by its member Pat, and Pat's token.
+    static func privateQuestion(_ app: TestApp, _ client: any TestClientProtocol) async throws -> (question: Int, memberToken: String) {
+        let circle = try #require(try await app.store.community(slug: "steering-circle"))
+        let (member, memberToken) = try await app.user(client, "Pat")
+        _ = try await app.store.createGrant(userID: member.id, role: .member, scope: .community(circle.id), grantedBy: nil, now: app.clock.now())
+        let tag = try #require(try await app.store.tags(communityID: circle.id).first?.slug)
+        let asked = try await client.call(
+            .post, "/api/v1/communities/steering-circle/questions", json: ["title": "Budget", "body": "Private.", "tags": [tag]], token: memberToken)
+        return (try #require(asked.object["id"] as? Int), memberToken)
+    }
+
     @Test("a watch names a question, or a community (and a tag) the caller may read; bad or foreign targets are refused; a private community's page cannot be followed by outsiders")
     func watchInput() async throws {
         let app = try await TestApp.make(private: true)
         try await app.live { client, port async throws in
             let (_, ann, _, _) = try await StreamTests.setUp(app, client)
-            let circle = try #require(try await app.store.community(slug: "steering-circle"))
-            let (member, memberToken) = try await app.user(client, "Pat")
-            _ = try await app.store.createGrant(userID: member.id, role: .member, scope: .community(circle.id), grantedBy: nil, now: app.clock.now())
-            let tag = try #require(try await app.store.tags(communityID: circle.id).first?.slug)
-            let asked = try await client.call(
-                .post, "/api/v1/communities/steering-circle/questions", json: ["title": "Budget", "body": "Private.", "tags": [tag]], token: memberToken)
-            let question = try #require(asked.object["id"] as? Int)
+            let (question, memberToken) = try await Self.privateQuestion(app, client)
 
             #expect(try await client.call(.post, "/api/v1/watches", json: [String: Any](), token: ann).errorField == "community")
             #expect(try await client.call(.post, "/api/v1/watches", json: ["community": "ohio", "tag": "no-such-tag"], token: ann).errorField == "tag")

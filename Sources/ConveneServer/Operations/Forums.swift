@@ -12,12 +12,12 @@ struct Forums: Sendable {
     let notifications: Notifications
     let now: @Sendable () -> Date
 
-    /// A page of a community's questions.
+    /// A page of a community's questions, and the community.
     func questions(slug: String, filter: QuestionFilter, sort: QuestionSort, tag: String?, offset: Int, limit: Int, by principal: Principal)
-        async throws -> [Question]
+        async throws -> (Community, [Question])
     {
         let community = try await directory.readable(slug: slug, by: principal)
-        return try await store.questions(communityID: community.id, filter: filter, sort: sort, tag: tag, offset: offset, limit: limit)
+        return (community, try await store.questions(communityID: community.id, filter: filter, sort: sort, tag: tag, offset: offset, limit: limit))
     }
 
     /// Adds a tag to a community's forum, or renames one (its moderators); true when it is new.
@@ -71,26 +71,57 @@ struct Forums: Sendable {
     /// A question page: the question, its answers (the accepted one first), their comments, and the caller's votes.
     struct Page: Sendable {
         var question: Question
+        var community: Community
         var answers: [Answer]
         var comments: [Comment]
         var votes: (question: Int, answers: [Int64: Int])
         /// Questions closed as duplicates of this one.
         var duplicates: [Question]
+
+        /// The authors of the hidden answers (whose text is withheld from the page's other readers).
+        var hiddenAnswerAuthors: Set<Int64> { Set(answers.filter { $0.hiddenAt != nil }.map(\.authorID)) }
     }
 
     func page(questionID: Int64, by principal: Principal) async throws -> Page {
         let (question, community) = try await readable(questionID, by: principal)
-        var votes: (question: Int, answers: [Int64: Int]) = (0, [:])
-        if let userID = principal.userID { votes = try await store.votes(userID: userID, questionID: questionID) }
-        var answers = try await store.answers(questionID: questionID)
+        var page = try await contents(of: question, in: community) { !seesHidden(principal, in: community, author: $0) }
+        page.votes = try await votes(questionID: questionID, by: principal)
+        return page
+    }
+
+    /// The page as every reader who sees no hidden post on it reads it, without anyone's votes
+    /// (see `readsAlike`); nil when the question is not there or is hidden. Checks nobody's access.
+    func sharedPage(questionID: Int64) async throws -> Page? {
+        guard let question = try await store.question(id: questionID), question.hiddenAt == nil,
+            let community = try await store.community(id: question.communityID)
+        else { return nil }
+        return try await contents(of: question, in: community) { _ in true }
+    }
+
+    /// The page's posts, the text of a hidden answer withheld when `withheld(author)`.
+    private func contents(of question: Question, in community: Community, withheld: (_ author: Int64) -> Bool) async throws -> Page {
+        var answers = try await store.answers(questionID: question.id)
         // A hidden answer keeps its place; its text is for its author and the moderators.
-        for index in answers.indices where answers[index].hiddenAt != nil && !seesHidden(principal, in: community, author: answers[index].authorID) {
+        for index in answers.indices where answers[index].hiddenAt != nil && withheld(answers[index].authorID) {
             answers[index].body = ""
             answers[index].bodyHTML = ""
         }
         return Page(
-            question: question, answers: answers, comments: try await store.comments(questionID: questionID), votes: votes,
-            duplicates: try await store.duplicates(of: questionID).filter { $0.hiddenAt == nil })
+            question: question, community: community, answers: answers, comments: try await store.comments(questionID: question.id), votes: (0, [:]),
+            duplicates: try await store.duplicates(of: question.id).filter { $0.hiddenAt == nil })
+    }
+
+    /// The caller's votes on a question and its answers (none for a guest).
+    func votes(questionID: Int64, by principal: Principal) async throws -> (question: Int, answers: [Int64: Int]) {
+        guard let userID = principal.userID else { return (0, [:]) }
+        return try await store.votes(userID: userID, questionID: questionID)
+    }
+
+    /// Whether `principal` reads the page of `question` as every reader who sees no hidden post
+    /// does (so a shared copy serves them); throws as `readable` does when they may not read it.
+    func readsAlike(_ question: Question, in community: Community, hiddenAnswerAuthors: Set<Int64>, by principal: Principal) throws -> Bool {
+        try requireReadable(question, in: community, by: principal)
+        return question.hiddenAt == nil && !hiddenAnswerAuthors.contains { seesHidden(principal, in: community, author: $0) }
     }
 
     /// Comments on a question or an answer (members of its community).
@@ -400,17 +431,24 @@ struct Forums: Sendable {
     /// The question and its community, after the Policy let the caller read the community (and,
     /// for a hidden question, its moderators and author only); 404 otherwise.
     func readable(_ questionID: Int64, by principal: Principal) async throws -> (Question, Community) {
-        guard let question = try await store.question(id: questionID) else { throw ConveneError.notFound("The question") }
-        let community: Community
+        guard let question = try await store.question(id: questionID), let community = try await store.community(id: question.communityID) else {
+            throw ConveneError.notFound("The question")
+        }
+        try requireReadable(question, in: community, by: principal)
+        return (question, community)
+    }
+
+    /// Throws as `readable` does when `principal` may not read `question` of `community`: a
+    /// question out of sight is not found.
+    func requireReadable(_ question: Question, in community: Community, by principal: Principal) throws {
         do {
-            community = try await directory.readable(id: question.communityID, by: principal)
+            try directory.requireReadable(community, by: principal)
         } catch let error as ConveneError where error.code == .notFound {
             throw ConveneError.notFound("The question")
         }
         if question.hiddenAt != nil, !seesHidden(principal, in: community, author: question.authorID) {
             throw ConveneError.notFound("The question")
         }
-        return (question, community)
     }
 
 }

@@ -149,8 +149,13 @@ struct NetworkDirectory: Sendable {
 
     private func readable(_ found: Community?, by principal: Principal) throws -> Community {
         guard let community = found else { throw ConveneError.notFound("The community") }
-        try Policy.require(.readCommunity, by: principal, on: target(community))
+        try requireReadable(community, by: principal)
         return community
+    }
+
+    /// Throws as `readable` does when `principal` may not read `community` (one already at hand).
+    func requireReadable(_ community: Community, by principal: Principal) throws {
+        try Policy.require(.readCommunity, by: principal, on: target(community))
     }
 
     func target(_ community: Community) -> PolicyTarget {

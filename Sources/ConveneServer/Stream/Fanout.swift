@@ -41,7 +41,7 @@ final class Fanout: Sendable {
 
     let hub: Hub
     let presence: Presence
-    private let guestCache: GuestCache
+    private let readCache: ReadCache
     private let store: any ConveneStore
     private let bus: (any EventBus)?
     private let metrics: ServerMetrics
@@ -66,12 +66,12 @@ final class Fanout: Sendable {
     static let heartbeat: Duration = .seconds(10)
     static let silence: Duration = .seconds(30)
 
-    init(hub: Hub, store: any ConveneStore, guestCache: GuestCache, metrics: ServerMetrics, presenceGrace: TimeInterval, logger: Logger) {
+    init(hub: Hub, store: any ConveneStore, readCache: ReadCache, metrics: ServerMetrics, presenceGrace: TimeInterval, logger: Logger) {
         let node = UUID().uuidString
         let bus = store as? any EventBus
         let (queue, outgoing) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingOldest(Self.queueLimit))
         self.hub = hub
-        self.guestCache = guestCache
+        self.readCache = readCache
         self.store = store
         self.bus = bus
         self.metrics = metrics
@@ -100,7 +100,7 @@ final class Fanout: Sendable {
 
     /// A frame for the followers of a question page, on every node.
     func toQuestion(_ question: Int64, frame: String) {
-        guestCache.invalidate(question: question)
+        readCache.invalidate(question: question)
         hub.publish(question: question, frame: frame)
         send(Note(origin: node, question: question, frame: frame))
     }
@@ -284,7 +284,7 @@ final class Fanout: Sendable {
             return
         }
         if let question = note.question, let frame = note.frame {
-            guestCache.invalidate(question: question)
+            readCache.invalidate(question: question)
             hub.publish(question: question, frame: frame)
             return
         }

@@ -137,8 +137,8 @@ extension PostgresStore: ForumStore {
         var answers: [Int64: Int] = [:]
         for row in try await rows(
             """
-            SELECT v.target_id, v.value FROM votes v JOIN answers a ON a.id = v.target_id
-            WHERE v.target_type = 'answer' AND a.question_id = \(questionID) AND v.user_id = \(userID)
+            SELECT target_id, value FROM votes
+            WHERE target_type = 'answer' AND target_id IN (SELECT id FROM answers WHERE question_id = \(questionID)) AND user_id = \(userID)
             """)
         {
             answers[try row["target_id"].decode(Int64.self)] = Int(try row["value"].decode(Int32.self))

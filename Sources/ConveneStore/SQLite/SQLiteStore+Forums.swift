@@ -113,14 +113,15 @@ extension SQLiteStore: ForumStore {
     public func votes(userID: Int64, questionID: Int64) async throws -> (question: Int, answers: [Int64: Int]) {
         try await read { db in
             let question = try Int.fetchOne(
-                db, sql: "SELECT value FROM votes WHERE target_type = 'question' AND target_id = ? AND user_id = ?", arguments: [questionID, userID]) ?? 0
+                db.cachedStatement(sql: "SELECT value FROM votes WHERE target_type = 'question' AND target_id = ? AND user_id = ?"),
+                arguments: [questionID, userID]) ?? 0
             var answers: [Int64: Int] = [:]
             for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT v.target_id, v.value FROM votes v JOIN answers a ON a.id = v.target_id
-                    WHERE v.target_type = 'answer' AND a.question_id = ? AND v.user_id = ?
-                    """, arguments: [questionID, userID])
+                db.cachedStatement(
+                    sql: """
+                        SELECT target_id, value FROM votes
+                        WHERE target_type = 'answer' AND target_id IN (SELECT id FROM answers WHERE question_id = ?) AND user_id = ?
+                        """), arguments: [questionID, userID])
             {
                 answers[row["target_id"]] = row["value"]
             }

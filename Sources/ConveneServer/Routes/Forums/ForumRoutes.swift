@@ -7,7 +7,7 @@ struct ForumRoutes {
     let accounts: Accounts
     let forums: Forums
     let settings: Settings
-    let guestCache: GuestCache
+    let readCache: ReadCache
 
     struct AskBody: Decodable {
         var title: String
@@ -191,6 +191,20 @@ struct ForumRoutes {
         var acceptedOutscored: Bool
         /// Questions closed as duplicates of this one.
         var duplicates: [DuplicateView]
+
+        /// `page` with `vote(0)` as the caller's vote on the question and `vote(i + 1)` on its i-th answer.
+        init(_ page: Forums.Page, vote: (Int) -> Int) {
+            let accepted = page.answers.first { $0.id == page.question.acceptedAnswerID }
+            func comments(_ target: VoteTarget, _ id: Int64) -> [CommentView] {
+                page.comments.filter { $0.targetType == target && $0.targetID == id }.map(CommentView.init)
+            }
+            question = QuestionView(page.question)
+            self.comments = comments(.question, page.question.id)
+            answers = page.answers.enumerated().map { AnswerView($1, myVote: vote($0 + 1), comments: comments(.answer, $1.id)) }
+            myVote = vote(0)
+            acceptedOutscored = accepted.map { accepted in page.answers.contains { $0.score > accepted.score } } ?? false
+            duplicates = page.duplicates.map { DuplicateView(id: $0.id, title: $0.title) }
+        }
     }
 
     struct DuplicateView: Encodable {
@@ -242,6 +256,27 @@ struct ForumRoutes {
         var name: String
     }
 
+    /// A page to share between its readers, their votes left to fill in; nil when the template
+    /// cannot be cut (then each reader gets their own page).
+    static func shared(_ page: Forums.Page) throws -> ReadCache.Page? {
+        guard
+            let template = JSONTemplate(try JSON.encoder.encode(PageView(page, vote: JSONTemplate.marker)), key: "my_vote", slots: page.answers.count + 1)
+        else { return nil }
+        return ReadCache.Page(
+            question: page.question, community: page.community, hiddenAnswerAuthors: page.hiddenAnswerAuthors, answerIDs: page.answers.map(\.id),
+            template: template)
+    }
+
+    /// The caller's votes on a question page: kept with the page (a vote drops both), else read.
+    func votes(on question: Int64, by principal: Principal) async throws -> ReadCache.Votes {
+        guard let reader = principal.userID else { return (0, [:]) }
+        if let kept = readCache.votes(question: question, reader: reader) { return kept }
+        let mark = readCache.mark()
+        let votes = try await forums.votes(questionID: question, by: principal)
+        readCache.store(votes, question: question, reader: reader, since: mark)
+        return votes
+    }
+
     func add(to router: some RouterMethods<AppRequestContext>) {
         // A post as it will read: the renderer every message and post goes through, nothing stored.
         router.post("/api/v1/preview") { request, context in
@@ -261,22 +296,26 @@ struct ForumRoutes {
             let (filter, sort) = (try Query.choice(request, "filter", default: QuestionFilter.all), try Query.choice(request, "sort", default: QuestionSort.activity))
             let tag = request.uri.queryParameters.get("tag").map { String($0) }
             let slug = try context.slug()
-            let key = GuestCache.Key.list("\(slug):\(filter.rawValue):\(sort.rawValue):\(tag ?? ""):\(offset):\(limit)")
-            return try await guestCache.respond(key, guest: context.auth == nil) {
-                let questions = try await forums.questions(
-                    slug: slug, filter: filter, sort: sort, tag: tag, offset: offset, limit: limit, by: try await accounts.principal(context.auth))
-                return try JSON.bytes(
-                    QuestionsResponse(questions: questions.map { QuestionView($0) }, nextOffset: questions.count == limit ? offset + limit : nil))
+            let principal = try await accounts.principal(context.auth)
+            let key = "\(slug):\(filter.rawValue):\(sort.rawValue):\(tag ?? ""):\(offset):\(limit)"
+            return try await readCache.respond(key, readable: { try forums.directory.requireReadable($0, by: principal) }) {
+                let (community, questions) = try await forums.questions(
+                    slug: slug, filter: filter, sort: sort, tag: tag, offset: offset, limit: limit, by: principal)
+                return ReadCache.Shared(
+                    community: community,
+                    body: try JSON.bytes(
+                        QuestionsResponse(questions: questions.map { QuestionView($0) }, nextOffset: questions.count == limit ? offset + limit : nil)))
             }
         }
         router.get("/api/v1/communities/{slug}/questions.atom") { request, context in
             let slug = try context.slug()
             let tag = request.uri.queryParameters.get("tag").map { String($0) }
             let origin = request.origin(settings)
-            // The links name the Host and the URI the client used, so the guests' copy is kept per both.
-            let key = GuestCache.Key.list("atom:\(origin)\(request.uri.string)")
-            return try await guestCache.respond(key, guest: context.auth == nil, contentType: AtomFeed.contentType) {
-                let (community, questions) = try await forums.feed(slug: slug, tag: tag, limit: Self.feedLength, by: try await accounts.principal(context.auth))
+            let principal = try await accounts.principal(context.auth)
+            // The links name the Host and the URI the client used, so the copy is kept per both.
+            let key = "atom:\(origin)\(request.uri.string)"
+            return try await readCache.respond(key, contentType: AtomFeed.contentType, readable: { try forums.directory.requireReadable($0, by: principal) }) {
+                let (community, questions) = try await forums.feed(slug: slug, tag: tag, limit: Self.feedLength, by: principal)
                 let path = "/api/v1/communities/\(slug)/questions"
                 let feed = AtomFeed(
                     id: origin + path + ".atom" + (tag.map { "?tag=\($0)" } ?? ""),
@@ -290,7 +329,7 @@ struct ForumRoutes {
                             published: question.createdAt, updated: question.lastActivityAt, author: question.authorName, categories: question.tags,
                             summary: Self.summary(question), html: question.bodyHTML)
                     })
-                return ByteBuffer(string: feed.xml)
+                return ReadCache.Shared(community: community, body: ByteBuffer(string: feed.xml))
             }
         }
         router.post("/api/v1/communities/{slug}/questions") { request, context in
@@ -301,20 +340,17 @@ struct ForumRoutes {
         }
         router.get("/api/v1/questions/{id}") { request, context in
             let id = try request.id("id", context: context, what: "The question")
-            return try await guestCache.respond(.page(id), guest: context.auth == nil) {
-                let page = try await forums.page(questionID: id, by: try await accounts.principal(context.auth))
-                let accepted = page.answers.first { $0.id == page.question.acceptedAnswerID }
-                func comments(_ target: VoteTarget, _ id: Int64) -> [CommentView] {
-                    page.comments.filter { $0.targetType == target && $0.targetID == id }.map(CommentView.init)
-                }
-                return try JSON.bytes(
-                    PageView(
-                        question: QuestionView(page.question), comments: comments(.question, page.question.id),
-                        answers: page.answers.map { AnswerView($0, myVote: page.votes.answers[$0.id] ?? 0, comments: comments(.answer, $0.id)) },
-                        myVote: page.votes.question,
-                        acceptedOutscored: accepted.map { accepted in page.answers.contains { $0.score > accepted.score } } ?? false,
-                        duplicates: page.duplicates.map { DuplicateView(id: $0.id, title: $0.title) }))
+            let principal = try await accounts.principal(context.auth)
+            if let shared = try await readCache.page(id, orLoad: { [forums] in try await forums.sharedPage(questionID: id).flatMap(Self.shared) }),
+                try forums.readsAlike(shared.question, in: shared.community, hiddenAnswerAuthors: shared.hiddenAnswerAuthors, by: principal)
+            {
+                return ReadCache.response(shared.render(votes: try await votes(on: id, by: principal)))
             }
+            // Hidden text the caller may read, or no page to share (not there, or hidden): the
+            // caller's own page, with its own checks.
+            let page = try await forums.page(questionID: id, by: principal)
+            let votes = page.votes
+            return try JSON.response(PageView(page) { $0 == 0 ? votes.question : votes.answers[page.answers[$0 - 1].id] ?? 0 })
         }
         router.post("/api/v1/questions/{id}/answers") { request, context in
             let principal = try await accounts.principal(try context.requireAuth())
