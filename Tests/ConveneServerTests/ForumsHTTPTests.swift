@@ -177,7 +177,7 @@ struct ForumsHTTPTests {
         }
     }
 
-    @Test("moderators close questions — a duplicate points to the canonical, which lists it — and reopen them; a closed question takes no answers or comments",
+    @Test("moderators close questions — a duplicate points to the canonical, whose page lists it at once — and reopen them; a closed question takes no answers or comments",
         arguments: TestApp.StoreKind.allCases)
     func closeAndReopen(store: TestApp.StoreKind) async throws {
         try await TestApp.with(store) { app in
@@ -197,15 +197,25 @@ struct ForumsHTTPTests {
                 #expect(try await close(first, ["reason": "duplicate", "duplicate_of": first]).errorField == "duplicate_of")
                 #expect(try await close(first, ["reason": "off_topic", "duplicate_of": canonical]).errorField == "duplicate_of")
                 #expect(try await close(first, ["reason": "duplicate", "duplicate_of": 987_654]).errorField == "duplicate_of")
+                // The canonical's page is read (and kept) before each change that it lists.
+                func duplicates() async throws -> [String] {
+                    let page = try await client.call(.get, "/api/v1/questions/\(canonical)", token: bob)
+                    return (page.object["duplicates"] as? [[String: Any]] ?? []).compactMap { $0["title"] as? String }
+                }
+                #expect(try await duplicates().isEmpty)
                 let closed = try await close(first, ["reason": "duplicate", "duplicate_of": canonical])
                 #expect(closed.status == .ok, "\(closed.body)")
                 #expect((closed.object["question"] as? [String: Any])?["duplicate_of"] as? Int == canonical)
+                #expect(try await duplicates() == ["Running circles?"], "the canonical's page lists it at once")
                 let chained = try await close(second, ["reason": "duplicate", "duplicate_of": first])
                 #expect((chained.object["question"] as? [String: Any])?["duplicate_of"] as? Int == canonical, "a duplicate of a duplicate points to the canonical")
                 #expect(try await close(first, ["reason": "off_topic"]).status == .conflict)
 
                 let page = try await client.call(.get, "/api/v1/questions/\(canonical)", token: bob)
                 #expect((page.object["duplicates"] as? [[String: Any]])?.map { $0["id"] as? Int } == [first, second])
+                let retitled = try await client.call(.patch, "/api/v1/questions/\(second)", json: ["title": "Circles: how?"], token: ann)
+                #expect(retitled.status == .ok, "\(retitled.body)")
+                #expect(try await duplicates() == ["Running circles?", "Circles: how?"], "a duplicate's new title too")
                 let answer = try await client.call(.post, "/api/v1/questions/\(first)/answers", json: ["body": "Like this."], token: bob)
                 #expect(answer.status == .conflict, "a closed question took an answer")
                 #expect(try await client.call(.post, "/api/v1/questions/\(first)/comments", json: ["body": "Hm"], token: bob).status == .conflict)
@@ -213,6 +223,7 @@ struct ForumsHTTPTests {
                 #expect(try await client.call(.post, "/api/v1/questions/\(first)/reopen", token: bob).status == .forbidden)
                 let reopened = try await client.call(.post, "/api/v1/questions/\(first)/reopen", token: modToken)
                 #expect((reopened.object["question"] as? [String: Any])?["closed"] as? Bool == false)
+                #expect(try await duplicates() == ["Circles: how?"], "a reopened question leaves the list at once")
                 #expect(try await client.call(.post, "/api/v1/questions/\(first)/reopen", token: modToken).status == .conflict)
                 #expect(try await client.call(.post, "/api/v1/questions/\(first)/answers", json: ["body": "Like this."], token: bob).status == .created)
                 let actions = try await app.store.auditEntries(communityID: ohio.id, afterID: nil, limit: 10).map(\.action)

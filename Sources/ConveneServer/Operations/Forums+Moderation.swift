@@ -63,6 +63,7 @@ extension Forums {
         case .question:
             guard let question = try? await store.question(id: id) else { return }
             if hidden { live(question.id, type, HiddenPost(id: id)) } else { live(question.id, type, ForumRoutes.QuestionView(question)) }
+            dropCanonicalPage(of: question)
         case .answer:
             guard let answer = try? await store.answer(id: id) else { return }
             if hidden { live(answer.questionID, type, HiddenPost(id: id)) } else { live(answer.questionID, type, ForumRoutes.AnswerView(answer)) }

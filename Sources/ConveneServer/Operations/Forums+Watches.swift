@@ -30,6 +30,12 @@ extension Forums {
         fanout.toQuestion(question, frame: ServerFrame.questionEvent(question: question, type: type, data: data))
     }
 
+    /// Drops the kept page of the question `question` is closed as a duplicate of: that page lists
+    /// its duplicates by title, so closing, reopening, retitling or hiding one changes it.
+    func dropCanonicalPage(of question: Question) {
+        if let canonical = question.duplicateOf { fanout.dropKept(question: canonical) }
+    }
+
     /// The asker and answerers watch their question from then on (a watch they stopped comes back
     /// only when they answer again).
     func autoWatch(_ question: Question, userID: Int64) async {

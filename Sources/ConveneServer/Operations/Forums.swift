@@ -248,6 +248,7 @@ struct Forums: Sendable {
                 now: now())
         else { throw ConveneError(.conflict, "This question is closed already.") }
         live(question.id, "question.closed", ForumRoutes.QuestionView(closed.0))
+        dropCanonicalPage(of: closed.0)
         return closed
     }
 
@@ -334,6 +335,7 @@ struct Forums: Sendable {
                 now: now())
         else { throw ConveneError(.conflict, "This question is open.") }
         live(question.id, "question.reopened", ForumRoutes.QuestionView(reopened.0))
+        dropCanonicalPage(of: question)
         return reopened
     }
 
@@ -372,6 +374,7 @@ struct Forums: Sendable {
         case .question:
             guard let edited = try await store.editQuestion(id: id, edit, now: now()) else { return (try await store.question(id: id), nil) }
             live(questionID, "question.edited", ForumRoutes.QuestionView(edited))
+            dropCanonicalPage(of: edited)
             return (edited, nil)
         case .answer:
             guard let edited = try await store.editAnswer(id: id, edit, now: now()) else { return (nil, try await store.answer(id: id)) }

@@ -105,6 +105,13 @@ final class Fanout: Sendable {
         send(Note(origin: node, question: question, frame: frame))
     }
 
+    /// Drops a question's kept page on every node, when it changed with no event of its own for
+    /// its followers (a question closed as its duplicate, which the page lists, changed).
+    func dropKept(question: Int64) {
+        readCache.invalidate(question: question)
+        send(Note(origin: node, question: question))
+    }
+
     /// An ephemeral frame (typing) for a channel's live subscribers, on every node.
     func ephemeral(channel: Int64, frame: String, except: UInt64) {
         hub.publishEphemeral(channel: channel, frame: frame, except: except)
@@ -283,9 +290,9 @@ final class Fanout: Sendable {
             if !own.isEmpty { Self.enqueue(presence: own, origin: node, into: outgoing, metrics: metrics, logger: logger) }
             return
         }
-        if let question = note.question, let frame = note.frame {
+        if let question = note.question {
             readCache.invalidate(question: question)
-            hub.publish(question: question, frame: frame)
+            if let frame = note.frame { hub.publish(question: question, frame: frame) }
             return
         }
         switch (note.channel, note.seq, note.user, note.frame) {
