@@ -36,6 +36,7 @@ import stream_fuzz  # noqa: E402  (its raw WebSocket client)
 TERM = "--term" in sys.argv
 ARGS = [argument for argument in sys.argv[1:] if argument != "--term"]
 BINARY, DATA, CYCLES = ARGS[0], ARGS[1], int(ARGS[2])
+START = time.time()
 DATABASE = ARGS[3] if len(ARGS) > 3 else None
 failures = []
 
@@ -63,6 +64,7 @@ class Client:
         self.retried = 0
         self.closes = []      # close codes the server sent
         self.dropped = 0      # connections that ended without a close frame
+        self.drops = []       # how each ended, and when (seconds since the harness began)
         self.counter = 0
 
     def run(self, port, stop, drain=False):
@@ -99,6 +101,7 @@ class Client:
                         return
                     if frame is None:
                         self.dropped += 1
+                        self.drops.append(f"{getattr(connection, 'ended', '?')} at {time.time() - START:.2f} s")
                         return
                     if frame.get("op") == "event" and frame.get("channel") == self.channel:
                         self.seen.append(frame["seq"])
@@ -144,7 +147,7 @@ def main():
     for client in clients:
         client.seen.append(first_seq)
 
-    stops = []
+    stops, terms = [], []
     for cycle in range(CYCLES + 1):
         if os.environ.get("CRASH_VERBOSE"):
             print(f"cycle {cycle}: acked {sum(len(c.acked) for c in clients)}, pending {sum(len(c.pending) for c in clients)}", flush=True)
@@ -163,6 +166,7 @@ def main():
         time.sleep(random.uniform(0.3, 2.0))
         if TERM:
             asked = time.time()
+            terms.append(asked - START)
             process.send_signal(signal.SIGTERM)
             try:
                 process.wait(timeout=15)
@@ -209,7 +213,7 @@ def main():
     if TERM:
         check(max(stops) < 10, f"every graceful stop within 10 s (slowest {max(stops):.1f} s)")
         for client in clients:
-            check(client.dropped == 0, f"{client.name}: {client.dropped} connections dropped without a close frame")
+            check(client.dropped == 0, f"{client.name}: {client.dropped} connections dropped without a close frame ({', '.join(client.drops)}; SIGTERMs at {', '.join(f'{t:.2f}' for t in terms)} s)")
             check(all(code == 1001 for code in client.closes), f"{client.name}: close codes {sorted(set(client.closes))}")
     kills = CYCLES
     if TERM and not failures:

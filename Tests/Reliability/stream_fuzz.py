@@ -110,7 +110,9 @@ class Raw:
                     return ("close", code)
                 if opcode == 0x9:
                     self.frame(0xA, payload)
-        except (ConnectionError, OSError, socket.timeout):
+        except (ConnectionError, OSError, socket.timeout) as error:
+            # How the socket ended, for a harness to report.
+            self.ended = "timeout" if isinstance(error, socket.timeout) else "reset" if isinstance(error, ConnectionResetError) else str(error) or type(error).__name__
             return None
 
     def reply_to(self, ref):
